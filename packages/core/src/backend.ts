@@ -1,0 +1,48 @@
+/**
+ * The backend seam. Core talks to an execution backend (worker threads, child processes, later a
+ * remote engine) only through these interfaces; everything else is written once in core.
+ *
+ * @module
+ */
+import type { UnitInit, UnitMessage } from './internal/wire.js'
+
+/** The two kinds of unit Python has. Core picks names, messages and exit-code rules by kind. */
+export type UnitKind = 'thread' | 'process'
+
+/** How a unit ended: an exit code, or the signal that ended it (emulated for threads). */
+export interface UnitExit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+/** A started execution unit, as the backend exposes it to core. */
+export interface UnitHandle {
+  /** Thread id or process id, known as soon as the unit is started. */
+  readonly id: number
+  onMessage(listener: (message: UnitMessage) => void): void
+  onExit(listener: (exit: UnitExit) => void): void
+  /** Ask the unit to stop (SIGTERM for a process; a thread is stopped and reports SIGTERM). */
+  terminate(): void
+  /** Stop the unit at once (SIGKILL for a process; a thread is stopped and reports SIGKILL). */
+  kill(): void
+  /** Let the unit keep the program alive (`ref`) or not (`unref`). */
+  ref(): void
+  unref(): void
+}
+
+/**
+ * What a backend supplies: how to start a unit that runs core's unit runtime with an init
+ * message, and how to tell whether a value can be sent to such a unit.
+ */
+export interface UnitBackend {
+  readonly kind: UnitKind
+  /** What a unit is called in messages: `'worker thread'`, `'child process'`. */
+  readonly unitNoun: string
+  /**
+   * Starts a unit. Throws (synchronously, before anything is left running) when `init` cannot be
+   * sent; core then reports which argument was at fault.
+   */
+  spawn(init: UnitInit, options: { readonly daemon: boolean }): UnitHandle
+  /** Why `value` cannot be sent to a unit, or `undefined` when it can. */
+  whyNotSendable(value: unknown): string | undefined
+}

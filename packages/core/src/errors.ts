@@ -1,0 +1,85 @@
+/**
+ * The errors @conc throws. One base class with a stable `code`; subclasses are named as Python
+ * names the concept. Every @conc error carries a brand, so {@link isConcError} recognises it even
+ * when two copies of the package are loaded or the error was rebuilt after crossing a boundary.
+ *
+ * @module
+ */
+
+const kConcError = Symbol.for('@conc/error')
+
+/** Stable codes of the errors @conc throws. */
+export type ConcErrorCode =
+  | 'ERR_CONC_RUNTIME'
+  | 'ERR_CONC_VALUE'
+  | 'ERR_CONC_INVALID_ARG_TYPE'
+  | 'ERR_CONC_DATA_CLONE'
+  | 'ERR_CONC_TARGET_NOT_FOUND'
+
+function brand(error: Error, code: ConcErrorCode): void {
+  Object.defineProperty(error, kConcError, { value: true })
+  Object.defineProperty(error, 'code', { value: code, enumerable: true })
+}
+
+/**
+ * Base class of the errors @conc throws.
+ *
+ * @example
+ * ```ts
+ * try { await t.join() } catch (e) { if (isConcError(e)) console.log(e.code) }
+ * ```
+ */
+export class ConcError extends Error {
+  declare readonly code: ConcErrorCode
+  constructor(message: string, options?: { cause?: unknown; code?: ConcErrorCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    brand(this, options?.code ?? 'ERR_CONC_RUNTIME')
+  }
+}
+
+/**
+ * Python's `RuntimeError`: an operation not allowed in the object's current state, such as
+ * starting a runner twice or joining one that was never started. Same class, same message as
+ * Python, on every backend.
+ */
+export class RuntimeError extends ConcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'ERR_CONC_RUNTIME' })
+  }
+}
+
+/** Python's `ValueError`: an argument of the right type with a value that is not allowed. */
+export class ValueError extends ConcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'ERR_CONC_VALUE' })
+  }
+}
+
+/**
+ * The target function (or runner subclass) could not be found or rebuilt on the other side.
+ * The message names the function and the module and says how to fix it.
+ */
+export class TargetNotFoundError extends ConcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'ERR_CONC_TARGET_NOT_FOUND' })
+  }
+}
+
+/**
+ * An argument of the wrong type (a non-function `target`, `args` that is not an array). It is a
+ * real `TypeError`, as Python raises, branded as a @conc error with code `ERR_CONC_INVALID_ARG_TYPE`.
+ */
+export class ConcTypeError extends TypeError {
+  declare readonly code: ConcErrorCode
+  constructor(message: string, options?: { cause?: unknown; code?: ConcErrorCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'TypeError'
+    brand(this, options?.code ?? 'ERR_CONC_INVALID_ARG_TYPE')
+  }
+}
+
+/** True for any error thrown by @conc, from any copy of the package. */
+export function isConcError(value: unknown): value is (ConcError | ConcTypeError) & { code: ConcErrorCode } {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kConcError] === true
+}

@@ -1,0 +1,124 @@
+/**
+ * How a target function travels (see ARCHITECTURE.md): by reference to the module that exports it
+ * when it can, by source as a fallback, or by an explicit module reference given with
+ * {@link fromModule}.
+ */
+import { isAbsolute } from 'node:path'
+import { dirname } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+/** What the parent knows about a target; the unit turns it back into a function. */
+export interface TargetSpec {
+  /** The function's `name` (may be empty for anonymous functions). */
+  readonly name: string
+  /** Its source text: the fallback, and the check that an export is the same function. */
+  readonly source: string
+  /** The module expected to export it (the calling module, or the explicit one). */
+  readonly module: string | undefined
+  /** The export to look for; defaults to `name`. */
+  readonly exportName: string | undefined
+  /** True when the module came from {@link fromModule}: no fallback to source. */
+  readonly explicit: boolean
+}
+
+const kModuleRef = Symbol.for('@conc/module-ref')
+interface ModuleRef {
+  readonly module: string
+  readonly exportName: string
+}
+
+const internalDirs = new Set<string>()
+
+/**
+ * Marks the directory of `moduleUrl` as @conc's own, so the search for "the calling module" skips
+ * its frames. Each package calls it once for its build output.
+ */
+export function registerInternalModule(moduleUrl: string): void {
+  internalDirs.add(dirname(fileURLToPath(moduleUrl)))
+}
+registerInternalModule(import.meta.url)
+
+function toModuleUrl(file: string): string | undefined {
+  if (file.startsWith('file:')) return file
+  if (isAbsolute(file)) return pathToFileURL(file).href
+  return undefined
+}
+
+function isInternal(url: string): boolean {
+  if (!url.startsWith('file:')) return true
+  const path = fileURLToPath(url)
+  for (const dir of internalDirs) if (path.startsWith(dir + '/') || path.startsWith(dir + '\\')) return true
+  return false
+}
+
+/**
+ * The URL of the first module on the current call stack that is not part of @conc: the module
+ * that called `new Thread(...)`, or the one defining a runner subclass (its constructor's frame).
+ */
+export function callerModule(): string | undefined {
+  const { prepareStackTrace, stackTraceLimit } = Error
+  const holder: { stack?: NodeJS.CallSite[] } = {}
+  try {
+    Error.stackTraceLimit = 64
+    Error.prepareStackTrace = (_error, callSites) => callSites
+    Error.captureStackTrace(holder, callerModule)
+    for (const site of holder.stack ?? []) {
+      const file = site.getFileName()
+      if (file === undefined || file === null) continue
+      const url = toModuleUrl(file)
+      if (url !== undefined && !isInternal(url)) return url
+    }
+    return undefined
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace
+    Error.stackTraceLimit = stackTraceLimit
+  }
+}
+
+/** Normalises a module given as a URL, a `URL` or an absolute path. */
+export function normalizeModule(module: string | URL): string {
+  if (module instanceof URL) return module.href
+  if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module
+  if (isAbsolute(module)) return pathToFileURL(module).href
+  throw new TypeError(
+    `module must be a URL or an absolute path (use new URL('./file.js', import.meta.url)), got '${module}'`,
+  )
+}
+
+/**
+ * Says where a function is exported from, for functions defined in another module than the one
+ * that starts the runner or submits the task. Returns the same function, so types still flow.
+ *
+ * @param fn - the function, as imported
+ * @param module - the module that exports it: `import.meta.url` of that module, a `URL`, or an
+ *   absolute path
+ * @param exportName - the export's name, when it differs from `fn.name`
+ * @example
+ * ```ts
+ * import { work } from './work.js'
+ * const t = new Thread({ target: fromModule(work, new URL('./work.js', import.meta.url)), args: [1] })
+ * ```
+ */
+export function fromModule<F extends (...args: never[]) => unknown>(
+  fn: F,
+  module: string | URL,
+  exportName: string = fn.name,
+): F {
+  if (typeof fn !== 'function') throw new TypeError(`fromModule() needs a function, got ${typeof fn}`)
+  if (!exportName) throw new TypeError('fromModule() needs an export name for an anonymous function')
+  const ref: ModuleRef = { module: normalizeModule(module), exportName }
+  Object.defineProperty(fn, kModuleRef, { value: ref, configurable: true })
+  return fn
+}
+
+/** Builds the spec for a target called from `caller`. */
+export function targetSpec(fn: (...args: never[]) => unknown, caller: string | undefined): TargetSpec {
+  const ref = (fn as unknown as Record<symbol, ModuleRef | undefined>)[kModuleRef]
+  return {
+    name: fn.name,
+    source: Function.prototype.toString.call(fn),
+    module: ref?.module ?? caller,
+    exportName: ref?.exportName,
+    explicit: ref !== undefined,
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * The runner: Python's `Thread` and `Process` (`BaseProcess`), written once. A backend supplies
+ * only how to start a unit ({@link UnitBackend}); the lifecycle, names, joins, exit codes, error
+ * printing and the way the target travels live here.
+ *
+ * @module
+ */
+import { constants as osConstants } from 'node:os'
+import type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
+import { ConcTypeError, RuntimeError } from './errors.js'
+import { invokeExcepthook } from './excepthook.js'
+import { context } from './internal/context.js'
+import { deserializeThrown } from './internal/error-transport.js'
+import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
+import { raceTimeout, timeoutToMs } from './internal/timeout.js'
+import { callerModule, targetSpec } from './internal/target-ref.js'
+import type { SubclassSpec, UnitInit } from './internal/wire.js'
+
+/** Any function: the shape a target must have. */
+export type AnyFunction = (...args: never[]) => unknown
+
+/**
+ * Options of `new Thread(...)` / `new Process(...)`, Python's constructor arguments. `args` is
+ * typed from `target`'s parameters, and is required when `target` has required parameters.
+ */
+export type RunnerOptions<F extends AnyFunction = AnyFunction> = {
+  /** The function to run in the new unit. Omit it in a subclass that overrides `run()`. */
+  readonly target?: F | null | undefined
+  /** The unit's name; default `Thread-N (target)` / `Process-N`, as Python makes them. */
+  readonly name?: string | number | null | undefined
+  /** Whether the unit is a daemon (does not keep the program alive); default: the creator's flag. */
+  readonly daemon?: boolean | null | undefined
+} & ([] extends Parameters<F>
+  ? { readonly args?: Readonly<Parameters<F>> | undefined }
+  : { readonly args: Readonly<Parameters<F>> })
+
+type Status = 'initial' | 'started' | 'stopped'
+
+interface RunnerState {
+  readonly backend: UnitBackend | undefined
+  readonly kind: UnitKind
+  name: string
+  daemon: boolean
+  readonly target: AnyFunction | undefined
+  readonly args: readonly unknown[]
+  readonly caller: string | undefined
+  readonly identity: readonly number[]
+  status: Status
+  /** This object stands for the unit the code is running in (`currentThread()`). */
+  readonly current: boolean
+  ident: number | null
+  exitCode: number | null
+  handle: UnitHandle | undefined
+  exited: Promise<void> | undefined
+  uncaught: { readonly value: unknown } | undefined
+  joiners: number
+}
+
+const kState = Symbol.for('@conc/runner-state')
+const active = new Set<BaseRunner>()
+const counters: Record<UnitKind, number> = { thread: 0, process: 0 }
+let exitHookInstalled = false
+
+function state(runner: BaseRunner): RunnerState {
+  const s = (runner as unknown as Record<symbol, RunnerState | undefined>)[kState]
+  if (s === undefined) throw new RuntimeError(`${runner.constructor.name}.__init__() not called`)
+  return s
+}
+
+function setState(runner: object, s: RunnerState): void {
+  Object.defineProperty(runner, kState, { value: s, configurable: true, writable: true })
+}
+
+function exitCodeOf({ code, signal }: UnitExit): number {
+  if (signal !== null) return -(osConstants.signals[signal] ?? 0)
+  return code ?? 0
+}
+
+function defaultName(kind: UnitKind, ctor: string, target: AnyFunction | undefined, identity: readonly number[]): string {
+  if (kind === 'thread') return `Thread-${identity.at(-1) ?? 0}${target?.name ? ` (${target.name})` : ''}`
+  return `${ctor}-${identity.join(':')}`
+}
+
+/** Daemon units of the process kind are ended when the program exits, as Python's atexit does. */
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const runner of active) {
+      const s = state(runner)
+      if (s.daemon && s.kind === 'process') s.handle?.terminate()
+    }
+  })
+}
+
+/**
+ * The runner contract that `Thread` and `Process` share. Use it through a backend package:
+ * `new Thread({ target, args })` from `@conc/threading`, `new Process({ target, args })` from
+ * `@conc/multiprocessing`. Subclasses may override {@link BaseRunner.run} instead of passing a
+ * target; such a class must be exported from the module that defines it.
+ *
+ * @example
+ * ```ts
+ * export function fazAlgo(valor: string) { console.log(`Fazendo algo com o ${valor}`) }
+ * if (isMain(import.meta)) {
+ *   const th = new Thread({ target: fazAlgo, args: ['Pássaro'] })
+ *   th.start()
+ *   await th.join()
+ * }
+ * ```
+ */
+export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
+  declare private readonly [kState]: RunnerState
+
+  constructor(backend: UnitBackend, options?: RunnerOptions<F>) {
+    const opts: { target?: unknown; args?: unknown; name?: unknown; daemon?: unknown } = options ?? {}
+    const target = opts.target ?? undefined
+    if (target !== undefined && typeof target !== 'function') {
+      throw new ConcTypeError(`target must be a function, got ${describe(target)} ('${typeof target}' object is not callable)`)
+    }
+    const args = opts.args ?? []
+    if (!Array.isArray(args)) throw new ConcTypeError(`args must be an array, got ${describe(args)}`)
+    const kind = backend.kind
+    const named = opts.name !== undefined && opts.name !== null && opts.name !== ''
+    // Python numbers every process, but only the threads that get a default name.
+    const prefix = kind === 'process' && context.unit?.kind === 'process' ? context.unit.identity : []
+    const identity = kind === 'thread' && named ? [] : [...prefix, ++counters[kind]]
+    const name = named
+      ? String(opts.name)
+      : defaultName(kind, new.target.name, target as AnyFunction | undefined, identity)
+    setState(this, {
+      backend,
+      kind,
+      name,
+      daemon: opts.daemon === undefined || opts.daemon === null ? (context.unit?.daemon ?? false) : Boolean(opts.daemon),
+      target: target as AnyFunction | undefined,
+      args: [...(args as unknown[])],
+      caller: callerModule(),
+      identity,
+      status: 'initial',
+      current: false,
+      ident: null,
+      exitCode: null,
+      handle: undefined,
+      exited: undefined,
+      uncaught: undefined,
+      joiners: 0,
+    })
+  }
+
+  /** The unit's name. Used in the uncaught-error header; has no other meaning. */
+  get name(): string {
+    return state(this).name
+  }
+  set name(value: string) {
+    state(this).name = String(value)
+  }
+
+  /**
+   * Whether the unit is a daemon: a daemon does not keep the program alive and is ended when the
+   * program exits. Can only be set before `start()`.
+   */
+  get daemon(): boolean {
+    return state(this).daemon
+  }
+  set daemon(value: boolean) {
+    const s = state(this)
+    if (s.status !== 'initial' || s.current) throw new RuntimeError(MESSAGES[s.kind].daemonAfterStart)
+    s.daemon = Boolean(value)
+  }
+
+  /** The thread id / process id: `null` before `start()`, kept after the unit ends. */
+  get ident(): number | null {
+    return state(this).ident
+  }
+
+  /**
+   * `null` until the unit has finished; then 0 after a normal return, 1 after an uncaught error,
+   * `n` after `process.exit(n)` in the target, `-N` when it was ended by signal N.
+   */
+  get exitCode(): number | null {
+    return state(this).exitCode
+  }
+
+  /**
+   * Starts the unit. At most once per runner. The unit runs {@link BaseRunner.run} on the other
+   * side; `ident` is known when `start()` returns.
+   *
+   * @throws {RuntimeError} when started twice, or from a unit still importing its target's module
+   * @throws {ConcTypeError} when an argument cannot cross to the unit (it names the argument)
+   */
+  start(): void {
+    const s = state(this)
+    const backend = s.backend
+    if (s.status !== 'initial' || s.current || backend === undefined) {
+      throw new RuntimeError(MESSAGES[s.kind].startTwice)
+    }
+    if (context.bootstrapping) throw new RuntimeError(BOOTSTRAP_MESSAGE)
+    if (s.kind === 'process' && context.unit?.kind === 'process' && context.unit.daemon) {
+      throw new RuntimeError(DAEMON_CHILDREN_MESSAGE)
+    }
+    const init = this.#init(s)
+    let handle: UnitHandle
+    try {
+      handle = backend.spawn(init, { daemon: s.daemon })
+    } catch (error) {
+      throw this.#explainSpawnError(s, backend, init, error)
+    }
+    s.handle = handle
+    s.ident = handle.id
+    s.status = 'started'
+    active.add(this)
+    if (s.kind === 'process') installExitHook()
+    handle.onMessage((message) => {
+      if (message.t === 'uncaught') s.uncaught = { value: deserializeThrown(message.error) }
+    })
+    s.exited = new Promise<void>((resolve) => {
+      handle.onExit((exit) => {
+        s.exitCode = exitCodeOf(exit)
+        s.status = 'stopped'
+        active.delete(this)
+        if (s.uncaught !== undefined) invokeExcepthook(this, s.kind, s.uncaught.value)
+        resolve()
+      })
+    })
+  }
+
+  /**
+   * Waits until the unit has finished, or until `timeout` seconds have passed (the unit is then
+   * still alive: check {@link BaseRunner.isAlive}). A negative timeout counts as 0. All output
+   * the unit wrote has reached this program's streams when it resolves.
+   *
+   * @throws {RuntimeError} when the runner was never started, or is the current unit
+   */
+  async join(timeout?: number | null): Promise<void> {
+    const s = state(this)
+    if (s.current) throw new RuntimeError(MESSAGES[s.kind].joinCurrent)
+    if (s.status === 'initial' || s.exited === undefined) throw new RuntimeError(MESSAGES[s.kind].joinBeforeStart)
+    const ms = timeoutToMs(timeout)
+    if (s.status === 'stopped') return
+    // A daemon does not keep the program alive, but a program waiting for it must stay alive.
+    if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
+    try {
+      await raceTimeout(s.exited, ms)
+    } finally {
+      if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
+    }
+  }
+
+  /** True from `start()` until the unit has finished. */
+  isAlive(): boolean {
+    const s = state(this)
+    return s.current || s.status === 'started'
+  }
+
+  /**
+   * Stops the unit: SIGTERM for a process (`exitCode` -15); a thread is stopped where it is and
+   * reports the same code. Does nothing if the unit is not running.
+   */
+  terminate(): void {
+    const s = state(this)
+    if (s.status === 'started') s.handle?.terminate()
+  }
+
+  /** Stops the unit at once: SIGKILL for a process (`exitCode` -9); a thread reports the same. */
+  kill(): void {
+    const s = state(this)
+    if (s.status === 'started') s.handle?.kill()
+  }
+
+  /**
+   * The unit's activity; runs on the other side. The default calls `target(...args)` (and waits
+   * for it if it returns a promise). Override it in a subclass instead of passing a target.
+   */
+  run(): unknown {
+    const s = state(this)
+    return s.target === undefined ? undefined : (s.target as (...args: unknown[]) => unknown)(...s.args)
+  }
+
+  /** Ends the unit if it still runs, then waits for it: `await using t = new Thread(...)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const s = state(this)
+    if (s.status !== 'started') return
+    this.terminate()
+    await this.join()
+  }
+
+  toString(): string {
+    const s = state(this)
+    const status = s.current ? 'started' : s.status
+    if (s.kind === 'thread') {
+      const ident = s.ident === null ? '' : ` ${s.ident}`
+      return `<${this.constructor.name}(${s.name}, ${status}${status === 'initial' ? '' : ident}${s.daemon ? ' daemon' : ''})>`
+    }
+    const parts = [`name='${s.name}'`]
+    if (s.ident !== null) parts.push(`pid=${s.ident}`)
+    parts.push(status)
+    if (s.exitCode !== null) parts.push(`exitcode=${s.exitCode}`)
+    if (s.daemon) parts.push('daemon')
+    return `<${this.constructor.name} ${parts.join(' ')}>`
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+
+  #init(s: RunnerState): UnitInit {
+    return {
+      $conc: 1,
+      kind: s.kind,
+      name: s.name,
+      daemon: s.daemon,
+      identity: s.identity,
+      parent: { pid: process.pid, name: context.unit?.name ?? (s.kind === 'thread' ? 'MainThread' : 'MainProcess') },
+      target: s.target === undefined ? undefined : targetSpec(s.target, s.caller),
+      args: s.args,
+      subclass: this.#subclassSpec(s),
+      loaderHooks: loaderHooks(),
+    }
+  }
+
+  /** A subclass travels by reference to its class and by value for its own fields. */
+  #subclassSpec(s: RunnerState): SubclassSpec | undefined {
+    const proto: unknown = Object.getPrototypeOf(this)
+    if (Object.getPrototypeOf(proto) === BaseRunner.prototype) return undefined
+    const fields: Record<string, unknown> = {}
+    for (const key of Object.keys(this)) fields[key] = (this as unknown as Record<string, unknown>)[key]
+    return { module: s.caller, exportName: this.constructor.name, fields }
+  }
+
+  #explainSpawnError(s: RunnerState, backend: UnitBackend, init: UnitInit, error: unknown): unknown {
+    const noun = backend.unitNoun
+    const culprits: string[] = []
+    init.args.forEach((arg, i) => {
+      const why = backend.whyNotSendable(arg)
+      if (why !== undefined) culprits.push(`argument ${i} (${describe(arg)}): ${why}`)
+    })
+    for (const [key, value] of Object.entries(init.subclass?.fields ?? {})) {
+      const why = backend.whyNotSendable(value)
+      if (why !== undefined) culprits.push(`field '${key}' (${describe(value)}): ${why}`)
+    }
+    if (culprits.length === 0) return error
+    return new ConcTypeError(
+      `${s.name}: cannot send ${culprits.join('; ')}. Arguments travel to the ${noun} by value, ` +
+        'so they must be data (no functions, symbols or class instances with behaviour).',
+      { cause: error, code: 'ERR_CONC_DATA_CLONE' },
+    )
+  }
+}
+
+let hooksCache: readonly string[] | undefined
+/**
+ * Loader hooks a unit must register to import what this program imports: tsx's, when the program
+ * runs under tsx (a worker thread on Node 20 does not inherit them).
+ */
+function loaderHooks(): readonly string[] {
+  if (hooksCache !== undefined) return hooksCache
+  const hooks: string[] = []
+  for (const arg of process.execArgv) {
+    const match = /^(.*[\\/]node_modules[\\/]tsx)[\\/]dist[\\/](?:loader|esm[\\/]index)\.m?js$/.exec(
+      arg.replace(/^file:\/\//, ''),
+    )
+    if (match?.[1] !== undefined) hooks.push(`file://${match[1]}/dist/esm/api/index.mjs`)
+  }
+  hooksCache = hooks
+  return hooks
+}
+
+/**
+ * Gives a runner object the state of the unit it runs in: what `currentThread()` returns inside
+ * a thread. Used by the unit runtime; not public API.
+ */
+export function adoptAsCurrent(
+  runner: object,
+  init: Pick<UnitInit, 'kind' | 'name' | 'daemon' | 'identity' | 'args'>,
+  target: AnyFunction | undefined,
+  ident: number,
+): void {
+  setState(runner, {
+    backend: undefined,
+    kind: init.kind,
+    name: init.name,
+    daemon: init.daemon,
+    target,
+    args: init.args,
+    caller: undefined,
+    identity: init.identity,
+    status: 'started',
+    current: true,
+    ident,
+    exitCode: null,
+    handle: undefined,
+    exited: undefined,
+    uncaught: undefined,
+    joiners: 0,
+  })
+}
+
+/** The runners of `kind` started from this isolate that have not finished, in start order. */
+export function activeRunners(kind: UnitKind): BaseRunner[] {
+  return [...active].filter((runner) => state(runner).kind === kind)
+}

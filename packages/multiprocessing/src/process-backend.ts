@@ -1,0 +1,92 @@
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process'
+import { accessSync, constants as fsConstants } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { serialize } from 'node:v8'
+import { isMainThread } from 'node:worker_threads'
+import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
+import { isUnitMessage, serializeThrown } from '@conc/core/unit'
+
+const childEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
+
+let setpriv: string | null | undefined
+/**
+ * `setpriv --pdeathsig KILL` makes Linux kill the child when its parent dies, even by SIGKILL,
+ * where no handler can run. The death signal follows the *thread* that forked, so it is only
+ * used from the main thread; elsewhere, and on other systems, the child ends when its IPC
+ * channel closes (see entry/child.ts).
+ */
+function findSetpriv(): string | null {
+  if (setpriv !== undefined) return setpriv
+  setpriv = null
+  if (process.platform === 'linux' && process.env.CONC_NO_PDEATHSIG === undefined) {
+    for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+      try {
+        accessSync(candidate, fsConstants.X_OK)
+        setpriv = candidate
+        break
+      } catch {
+        // not there
+      }
+    }
+  }
+  return setpriv
+}
+
+function spawnChild(): ChildProcess {
+  const wrapper = isMainThread ? findSetpriv() : null
+  const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
+  if (wrapper === null) return fork(childEntry, [], options)
+  return fork(childEntry, [], {
+    ...options,
+    execPath: wrapper,
+    execArgv: ['--pdeathsig', 'KILL', '--', process.execPath, ...process.execArgv],
+  })
+}
+
+/** Child processes as a @conc backend: a unit is a forked Node process running the core runtime. */
+export const processBackend: UnitBackend = {
+  kind: 'process',
+  unitNoun: 'child process',
+  spawn(init, { daemon }): UnitHandle {
+    // Serialize first: an argument that cannot cross must fail before a process exists.
+    serialize(init)
+    const child = spawnChild()
+    const messageListeners: ((message: UnitMessage) => void)[] = []
+    child.on('message', (message: unknown) => {
+      if (isUnitMessage(message)) for (const listener of messageListeners) listener(message)
+    })
+    child.on('error', (error) => {
+      const message: UnitMessage = { t: 'uncaught', error: serializeThrown(error) }
+      for (const listener of messageListeners) listener(message)
+    })
+    child.send(init)
+    const setRef = (ref: boolean): void => {
+      const channel = child.channel as { ref(): void; unref(): void } | null | undefined
+      if (ref) {
+        child.ref()
+        channel?.ref()
+      } else {
+        child.unref()
+        channel?.unref()
+      }
+    }
+    if (daemon) setRef(false)
+    return {
+      id: child.pid ?? -1,
+      onMessage: (listener) => void messageListeners.push(listener),
+      onExit: (listener) => void child.once('exit', (code, signal) => listener({ code, signal })),
+      terminate: () => void child.kill('SIGTERM'),
+      kill: () => void child.kill('SIGKILL'),
+      ref: () => setRef(true),
+      unref: () => setRef(false),
+    }
+  },
+  whyNotSendable(value) {
+    try {
+      serialize(value)
+      return undefined
+    } catch (error) {
+      return (error as Error).message
+    }
+  },
+}

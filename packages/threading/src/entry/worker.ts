@@ -1,0 +1,21 @@
+/**
+ * Entry of every worker thread @conc starts: a channel over `parentPort`, then the core runtime.
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads'
+import { runUnit, type UnitChannel } from '@conc/core/unit'
+import { Thread } from '../thread.js'
+
+const port = parentPort
+if (port === null) throw new Error('@conc/threading: the worker entry must run in a worker thread')
+
+const channel: UnitChannel = {
+  ident: threadId,
+  send: (message) => port.postMessage(message),
+  sendAndExit(message, code) {
+    port.postMessage(message)
+    process.exit(code)
+  },
+  release: () => port.unref(),
+}
+
+await runUnit(workerData, channel, Thread)

@@ -1,0 +1,49 @@
+/**
+ * `@conc/threading`: Python's `threading` for Node.js, over `node:worker_threads`.
+ *
+ * @module
+ */
+import { activeRunners, currentUnit, mainUnit, registerInternalModule } from '@conc/core'
+import { Thread } from './thread.js'
+
+registerInternalModule(import.meta.url)
+
+export { Thread }
+
+/** The `Thread` object of the calling thread (`MainThread` in the main thread). */
+export function currentThread(): Thread {
+  return currentUnit('thread', Thread)
+}
+
+/** The main thread's `Thread` object, named `MainThread`. */
+export function mainThread(): Thread {
+  return mainUnit('thread', Thread)
+}
+
+/**
+ * The live threads this thread knows: itself (or `MainThread`) and the threads it started that
+ * have not finished (Python's `threading.enumerate()`).
+ */
+export function enumerate(): Thread[] {
+  return [currentThread(), ...(activeRunners('thread') as Thread[])]
+}
+
+/** `enumerate().length` (Python's `threading.active_count()`). */
+export function activeCount(): number {
+  return enumerate().length
+}
+
+export {
+  ConcError,
+  ConcTypeError,
+  RuntimeError,
+  TargetNotFoundError,
+  ValueError,
+  defaultExcepthook,
+  fromModule,
+  getExcepthook,
+  isConcError,
+  isMain,
+  setExcepthook,
+} from '@conc/core'
+export type { AnyFunction, ConcErrorCode, ExceptHook, ExceptHookArgs, RunnerOptions } from '@conc/core'

@@ -1,0 +1,49 @@
+import { Worker } from 'node:worker_threads'
+import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
+import { serializeThrown } from '@conc/core/unit'
+
+const workerEntry = new URL('./entry/worker.js', import.meta.url)
+
+/** Worker threads as a @conc backend: a unit is a `Worker` running the core unit runtime. */
+export const threadBackend: UnitBackend = {
+  kind: 'thread',
+  unitNoun: 'worker thread',
+  spawn(init, { daemon }): UnitHandle {
+    // `workerData` is cloned here, synchronously: an argument that cannot be cloned throws
+    // before any thread exists.
+    const worker = new Worker(workerEntry, { workerData: init })
+    if (daemon) worker.unref()
+    // Threads have no signals; a stopped thread reports the signal a process would have got.
+    let stoppedWith: NodeJS.Signals | null = null
+    const messageListeners: ((message: UnitMessage) => void)[] = []
+    worker.on('message', (message: UnitMessage) => {
+      for (const listener of messageListeners) listener(message)
+    })
+    // An error the runtime could not catch (the entry itself failed to load).
+    worker.on('error', (error) => {
+      const message: UnitMessage = { t: 'uncaught', error: serializeThrown(error) }
+      for (const listener of messageListeners) listener(message)
+    })
+    const stop = (signal: NodeJS.Signals): void => {
+      stoppedWith ??= signal
+      void worker.terminate()
+    }
+    return {
+      id: worker.threadId,
+      onMessage: (listener) => void messageListeners.push(listener),
+      onExit: (listener) => void worker.once('exit', (code) => listener(stoppedWith ? { code: null, signal: stoppedWith } : { code, signal: null })),
+      terminate: () => stop('SIGTERM'),
+      kill: () => stop('SIGKILL'),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+    }
+  },
+  whyNotSendable(value) {
+    try {
+      structuredClone(value)
+      return undefined
+    } catch (error) {
+      return (error as Error).message
+    }
+  },
+}
