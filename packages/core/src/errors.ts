@@ -11,6 +11,7 @@ const kConcError = Symbol.for('@conc/error')
 /** Stable codes of the errors @conc throws. */
 export type ConcErrorCode =
   | 'ERR_CONC_RUNTIME'
+  | 'ERR_CONC_BOOTSTRAP'
   | 'ERR_CONC_VALUE'
   | 'ERR_CONC_INVALID_ARG_TYPE'
   | 'ERR_CONC_DATA_CLONE'
@@ -44,8 +45,8 @@ export class ConcError extends Error {
  * Python, on every backend.
  */
 export class RuntimeError extends ConcError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, code: 'ERR_CONC_RUNTIME' })
+  constructor(message: string, options?: { cause?: unknown; code?: 'ERR_CONC_RUNTIME' | 'ERR_CONC_BOOTSTRAP' }) {
+    super(message, { code: 'ERR_CONC_RUNTIME', ...options })
   }
 }
 

@@ -195,7 +195,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     if (s.status !== 'initial' || s.current || backend === undefined) {
       throw new RuntimeError(MESSAGES[s.kind].startTwice)
     }
-    if (context.bootstrapping) throw new RuntimeError(BOOTSTRAP_MESSAGE)
+    if (context.bootstrapping) throw new RuntimeError(BOOTSTRAP_MESSAGE, { code: 'ERR_CONC_BOOTSTRAP' })
     if (s.kind === 'process' && context.unit?.kind === 'process' && context.unit.daemon) {
       throw new RuntimeError(DAEMON_CHILDREN_MESSAGE)
     }

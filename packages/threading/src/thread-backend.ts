@@ -12,7 +12,6 @@ export const threadBackend: UnitBackend = {
     // `workerData` is cloned here, synchronously: an argument that cannot be cloned throws
     // before any thread exists.
     const worker = new Worker(workerEntry, { workerData: init })
-    if (daemon) worker.unref()
     // Threads have no signals; a stopped thread reports the signal a process would have got.
     let stoppedWith: NodeJS.Signals | null = null
     const messageListeners: ((message: UnitMessage) => void)[] = []
@@ -24,6 +23,8 @@ export const threadBackend: UnitBackend = {
       const message: UnitMessage = { t: 'uncaught', error: serializeThrown(error) }
       for (const listener of messageListeners) listener(message)
     })
+    // After the listeners: adding a 'message' listener refs the worker again.
+    if (daemon) worker.unref()
     const stop = (signal: NodeJS.Signals): void => {
       stoppedWith ??= signal
       void worker.terminate()

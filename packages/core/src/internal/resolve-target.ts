@@ -2,7 +2,7 @@
  * The unit side of target shipping: turns a {@link TargetSpec} back into a function, and a
  * subclass spec back into a class. Errors name the function and the module and say how to fix it.
  */
-import { TargetNotFoundError } from '../errors.js'
+import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
 import type { TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
@@ -50,6 +50,8 @@ export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly stri
     try {
       ns = await importModule(spec.module, loaderHooks)
     } catch (error) {
+      // The module tried to start a unit while being imported here: say so, never hide it.
+      if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
       if (spec.explicit) {
         throw new TargetNotFoundError(
           `cannot import ${spec.module} to find ${display(spec)}: ${(error as Error)?.message ?? String(error)}`,

@@ -1,0 +1,82 @@
+/** Helpers the contract suite and the backend tests share: fixtures, subprocesses, temp files. */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url))
+export const fixture = (name: string): string => join(fixturesDir, name)
+export const fixtureUrl = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).href
+
+export interface RunResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly ms: number
+}
+
+/** Runs `node <args>` with the backend under test, collecting its output; kills it after `timeoutMs`. */
+export function runNode(
+  args: readonly string[],
+  options: { readonly backendUrl: string; readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...args],
+      {
+        env: { ...process.env, ...options.env, CONC_BACKEND: options.backendUrl, NODE_OPTIONS: '' },
+        timeout: options.timeoutMs ?? 20_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null
+        resolve({
+          code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+          ms: performance.now() - started,
+        })
+      },
+    )
+  })
+}
+
+/** A temporary directory for result files, removed by the returned `cleanup`. */
+export function tempDir(): { readonly dir: string; readonly file: (name: string) => string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'conc-test-'))
+  return { dir, file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'))
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  // A zombie still answers kill(pid, 0); it has ended all the same.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return existsSync(`/proc/${pid}`)
+  }
+}
+
+/** Polls `predicate` every 20 ms until it holds or `timeoutMs` passes. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (predicate()) return true
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return predicate()
+}

@@ -1,0 +1,468 @@
+/**
+ * The runner contract, written once and run against every backend (CPython does the same with its
+ * `processes`/`threads` test mixins). Items refer to python-api.md §5 A–D.
+ */
+import { existsSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { fixture, fixtureUrl, pidAlive, readJson, runNode, tempDir, waitFor } from './harness.ts'
+
+/** A runner as a test sees it (the members of `Thread` / `Process`). */
+export interface RunnerUnderTest {
+  name: string
+  daemon: boolean
+  readonly ident: number | null
+  readonly exitCode: number | null
+  start(): void
+  join(timeout?: number | null): Promise<void>
+  isAlive(): boolean
+  terminate(): void
+  kill(): void
+  toString(): string
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+// Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RunnerCtor = new (options?: any) => RunnerUnderTest
+
+export interface BackendUnderTest {
+  readonly kind: 'thread' | 'process'
+  readonly Runner: RunnerCtor
+  /** File URL of the backend package's entry (dist/index.js), for units and fixture programs. */
+  readonly backendUrl: string
+  readonly lib: {
+    isMain(meta: ImportMeta): boolean
+    fromModule<F>(fn: F, module: string | URL, exportName?: string): F
+    setExcepthook(hook: ((args: { excType: string; excValue: unknown; thread: unknown }) => void) | null): void
+    readonly RuntimeError: new (...args: never[]) => Error
+    readonly TargetNotFoundError: new (...args: never[]) => Error
+    isConcError(value: unknown): boolean
+  }
+  /** The live units this isolate started (`enumerate()` minus main / `activeChildren()`). */
+  readonly active: () => readonly unknown[]
+}
+
+type Targets = Record<string, (...args: never[]) => unknown> & {
+  Writer: new (path: string, words: string[]) => RunnerUnderTest
+}
+
+const MESSAGES = {
+  thread: {
+    startTwice: 'threads can only be started once',
+    joinBeforeStart: 'cannot join thread before it is started',
+    daemonAfterStart: 'cannot set daemon status of active thread',
+    joinCurrent: 'cannot join current thread',
+    header: (name: string) => `Exception in thread ${name}:`,
+  },
+  process: {
+    startTwice: 'cannot start a process twice',
+    joinBeforeStart: 'can only join a started process',
+    daemonAfterStart: 'process has already started',
+    joinCurrent: 'can only join a child process',
+    header: (name: string) => `Process ${name}:`,
+  },
+} as const
+
+export function defineRunnerContract(backend: BackendUnderTest): void {
+  const { Runner, lib, kind } = backend
+  const messages = MESSAGES[kind]
+  let targets: Targets
+  let tmp: ReturnType<typeof tempDir>
+  const started: RunnerUnderTest[] = []
+
+  /** A runner whose target is exported from the fixture module (by explicit reference). */
+  const make = (name: string, options: Record<string, unknown> = {}): RunnerUnderTest => {
+    const target = targets[name]
+    if (target === undefined) throw new Error(`no fixture target ${name}`)
+    const runner = new Runner({ ...options, target: lib.fromModule(target, fixtureUrl('targets.mjs'), name) })
+    started.push(runner)
+    return runner
+  }
+  const run = (args: string[], env?: NodeJS.ProcessEnv) =>
+    runNode(args, { backendUrl: backend.backendUrl, ...(env === undefined ? {} : { env }) })
+
+  beforeAll(async () => {
+    process.env.CONC_BACKEND = backend.backendUrl
+    targets = (await import(fixtureUrl('targets.mjs'))) as Targets
+    tmp = tempDir()
+  })
+  afterEach(async () => {
+    lib.setExcepthook(null)
+    for (const runner of started.splice(0)) {
+      if (runner.isAlive()) {
+        runner.kill()
+        await runner.join()
+      }
+    }
+  })
+  afterAll(() => tmp.cleanup())
+
+  describe(`${kind} lifecycle (§5 A)`, () => {
+    it('is not alive and has no exit code before start; alive after; exit code 0 after join (A1)', async () => {
+      const out = tmp.file('a1.json')
+      const unit = make('sleepThenWrite', { args: [out, 0.2] })
+      expect(unit.isAlive()).toBe(false)
+      expect(unit.exitCode).toBeNull()
+      expect(unit.ident).toBeNull()
+      expect(backend.active()).not.toContain(unit)
+      unit.start()
+      expect(unit.isAlive()).toBe(true)
+      expect(unit.exitCode).toBeNull()
+      expect(typeof unit.ident).toBe('number')
+      expect(unit.ident).toBeGreaterThan(0)
+      expect(backend.active()).toContain(unit)
+      await unit.join()
+      expect(unit.exitCode).toBe(0)
+      expect(unit.isAlive()).toBe(false)
+      expect(backend.active()).not.toContain(unit)
+      expect(readJson(out)).toBe('done')
+      expect(typeof unit.ident).toBe('number')
+    })
+
+    it('passes args by value, with their types, from an array (A1, A2)', async () => {
+      const out = tmp.file('a2.json')
+      const unit = make('echoArgs', { args: [out, 1, 1.5, 'Edson', true, null, [1, 2], { a: 'b' }] })
+      unit.start()
+      await unit.join()
+      expect(readJson(out)).toEqual([
+        ['number', 1],
+        ['number', 1.5],
+        ['string', 'Edson'],
+        ['boolean', true],
+        ['object', null],
+        ['object', [1, 2]],
+        ['object', { a: 'b' }],
+      ])
+    })
+
+    it('waits for an async target to settle', async () => {
+      const out = tmp.file('async.json')
+      const unit = make('sleepThenWrite', { args: [out, 0.1] })
+      unit.start()
+      await unit.join()
+      expect(existsSync(out)).toBe(true)
+    })
+
+    it('refuses misuse with the same error class and Python message (A3)', async () => {
+      const unit = make('sleep', { args: [0] })
+      await expect(unit.join()).rejects.toThrow(new lib.RuntimeError(messages.joinBeforeStart as never))
+      await expect(unit.join()).rejects.toBeInstanceOf(lib.RuntimeError)
+      unit.start()
+      expect(() => unit.start()).toThrow(lib.RuntimeError)
+      expect(() => unit.start()).toThrow(messages.startTwice)
+      expect(() => {
+        unit.daemon = true
+      }).toThrow(messages.daemonAfterStart)
+      await unit.join()
+      expect(() => unit.start()).toThrow(messages.startTwice)
+    })
+
+    it('rejects a non-function target and non-array args with a TypeError', () => {
+      expect(() => new Runner({ target: 5 })).toThrow(TypeError)
+      expect(() => new Runner({ target: 5 })).toThrow(/target must be a function/)
+      expect(() => new Runner({ target: () => 1, args: 5 })).toThrow(TypeError)
+      expect(() => new Runner({ target: () => 1, args: 'abc' })).toThrow(/args must be an array/)
+      try {
+        new Runner({ target: 'nope' })
+      } catch (error) {
+        expect(lib.isConcError(error)).toBe(true)
+      }
+    })
+
+    it('defaults daemon to false, honours daemon: true, shows it in the repr (A4)', () => {
+      const plain = make('sleep', { args: [0] })
+      expect(plain.daemon).toBe(false)
+      expect(plain.toString()).not.toContain('daemon')
+      const daemon = make('sleep', { args: [0], daemon: true })
+      expect(daemon.daemon).toBe(true)
+      expect(daemon.toString()).toContain('daemon')
+      plain.daemon = true
+      expect(plain.daemon).toBe(true)
+    })
+
+    it('names units as Python does (A5)', () => {
+      expect(new Runner({ name: 'worker-a' }).name).toBe('worker-a')
+      expect(new Runner({ name: 123 }).name).toBe('123')
+      if (kind === 'thread') {
+        expect(new Runner({ name: '' }).name).toMatch(/^Thread-\d+$/)
+        expect(new Runner().name).toMatch(/^Thread-\d+$/)
+        expect(new Runner({ target: function func() {} }).name).toMatch(/^Thread-\d+ \(func\)$/)
+        const a = Number(/\d+/.exec(new Runner().name)?.[0])
+        new Runner({ name: 'named' }) // a given name does not use up a number
+        expect(Number(/\d+/.exec(new Runner().name)?.[0])).toBe(a + 1)
+      } else {
+        expect(new Runner({ name: '' }).name).toMatch(/^Process-\d+$/)
+        expect(new Runner({ target: function func() {} }).name).toMatch(/^Process-\d+$/)
+        class MyProc extends Runner {}
+        expect(new MyProc().name).toMatch(/^MyProc-\d+$/)
+      }
+    })
+
+    it('join(timeout) returns after about timeout seconds, leaving the unit alive (A6, A7)', async () => {
+      const unit = make('sleep', { args: [30] })
+      unit.start()
+      const t0 = performance.now()
+      await unit.join(0.3)
+      const waited = performance.now() - t0
+      expect(waited).toBeGreaterThanOrEqual(250)
+      expect(waited).toBeLessThan(5000)
+      expect(unit.isAlive()).toBe(true)
+      const t1 = performance.now()
+      await unit.join(0)
+      await unit.join(-1)
+      expect(performance.now() - t1).toBeLessThan(1000)
+      expect(unit.isAlive()).toBe(true)
+      unit.terminate()
+      await unit.join()
+      expect(unit.isAlive()).toBe(false)
+    })
+
+    it('can be joined many times, also concurrently', async () => {
+      const unit = make('sleep', { args: [0.1] })
+      unit.start()
+      await Promise.all([unit.join(), unit.join(), unit.join(10)])
+      await unit.join()
+      expect(unit.exitCode).toBe(0)
+    })
+
+    it('runs an exported subclass that overrides run(), with its fields, as current unit (A10)', async () => {
+      const out = tmp.file('subclass.json')
+      const unit = new targets.Writer(out, ['a', 'b'])
+      started.push(unit)
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(0)
+      expect(readJson(out)).toEqual({ words: ['a', 'b'], name: 'writer', self: true })
+    })
+
+    it('tells the unit who it is; isMain is false inside it', async () => {
+      const out = tmp.file('self.json')
+      const unit = make('selfInfo', { args: [out], name: 'inspector', daemon: true })
+      unit.start()
+      await unit.join()
+      const info = readJson(out) as Record<string, unknown>
+      expect(info).toMatchObject({ name: 'inspector', daemon: true, alive: true, isMain: false })
+      expect(info.ident).toBe(unit.ident)
+      if (kind === 'process') {
+        expect(info.pid).toBe(unit.ident)
+        expect(info.parent).toEqual({ pid: process.pid, name: 'MainProcess' })
+      }
+    })
+
+    it('refuses to join the current unit from inside it', async () => {
+      const out = tmp.file('joinself.json')
+      const unit = make('joinSelf', { args: [out] })
+      unit.start()
+      await unit.join()
+      expect(readJson(out)).toEqual({ name: 'RuntimeError', message: messages.joinCurrent })
+    })
+
+    it('await using ends a unit that still runs', async () => {
+      let ident: number | null = null
+      let unit: RunnerUnderTest | undefined
+      {
+        await using scoped = make('sleep', { args: [30] })
+        scoped.start()
+        ident = scoped.ident
+        unit = scoped
+      }
+      expect(ident).not.toBeNull()
+      expect(unit.isAlive()).toBe(false)
+      expect(unit.exitCode).toBe(-15)
+    })
+  })
+
+  describe(`${kind} exit codes and errors (§5 B, C)`, () => {
+    it('exitCode is n after process.exit(n) in the target', async () => {
+      const unit = make('exitWith', { args: [7] })
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(7)
+    })
+
+    it('terminate() gives -15 and kill() gives -9 (B11, B12)', async () => {
+      const a = make('sleep', { args: [30] })
+      const b = make('sleep', { args: [30] })
+      a.start()
+      b.start()
+      a.terminate()
+      b.kill()
+      await Promise.all([a.join(), b.join()])
+      expect(a.exitCode).toBe(-15)
+      expect(b.exitCode).toBe(-9)
+      expect(a.isAlive()).toBe(false)
+      expect(backend.active()).not.toContain(a)
+    })
+
+    it('an uncaught error sets exitCode 1 and reaches the excepthook with the runner and the error intact (C26)', async () => {
+      const calls: { excType: string; excValue: unknown; thread: unknown }[] = []
+      lib.setExcepthook((args) => calls.push(args))
+      const unit = make('throwCustom', { args: ['it broke'] })
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(1)
+      expect(calls).toHaveLength(1)
+      const [call] = calls
+      expect(call?.thread).toBe(unit)
+      expect(call?.excType).toBe('CustomError')
+      const error = call?.excValue as Error & { code: string; detail: unknown; cause: Error }
+      expect(error).toBeInstanceOf(Error)
+      expect(error.name).toBe('CustomError')
+      expect(error.message).toBe('it broke')
+      expect(error.code).toBe('E_CUSTOM')
+      expect(error.detail).toEqual({ answer: 42 })
+      expect(error.cause).toBeInstanceOf(RangeError)
+      expect(error.stack).toContain('throwCustom')
+    })
+
+    it('a rejected async target counts as an uncaught error', async () => {
+      const calls: unknown[] = []
+      lib.setExcepthook(({ excValue }) => calls.push(excValue))
+      const unit = make('rejectLater', { args: ['async failure'] })
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(1)
+      expect(calls[0]).toBeInstanceOf(TypeError)
+      expect((calls[0] as Error).message).toBe('async failure')
+    })
+
+    it('a hook that throws is reported and the default hook prints its error (C26)', async () => {
+      const writes: string[] = []
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk))
+        return true
+      })
+      try {
+        lib.setExcepthook(() => {
+          throw new Error('the hook failed')
+        })
+        const unit = make('throwCustom', { args: ['x'] })
+        unit.start()
+        await unit.join()
+      } finally {
+        spy.mockRestore()
+      }
+      const text = writes.join('')
+      expect(text).toContain('Exception in threading.excepthook:')
+      expect(text).toContain('the hook failed')
+    })
+
+    it('prints an uncaught error with Python\'s header and the stack; the program goes on (B14, C24)', async () => {
+      const result = await run([fixture('program.mjs'), 'uncaught'])
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain(`${messages.header('failing-unit')}\nTypeError: something went wrong in the target`)
+      expect(result.stderr).toMatch(/at .*fail.*program\.mjs/)
+      expect(result.stdout).toBe('exitCode=1\n')
+    })
+  })
+
+  describe(`${kind} output and program exit (§5 D)`, () => {
+    it('all output of the target has arrived, in order, when join() resolves', async () => {
+      const result = await run([fixture('program.mjs'), 'output'])
+      expect(result.code).toBe(0)
+      const expected = [...Array.from({ length: 500 }, (_, i) => `line ${i}`), 'last line', 'joined', '']
+      expect(result.stdout.split('\n')).toEqual(expected)
+      expect(result.stderr).toBe('to stderr\n')
+    })
+
+    it('runs the course example by reference from the entry module', async () => {
+      const result = await run([fixture('program.mjs'), 'course'])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe(
+        'Fazendo algo com o "1" do tipo number.\nFazendo algo com o "1.5" do tipo number.\nFazendo algo com o "Edson" do tipo string.\n',
+      )
+    })
+
+    it('a daemon unit does not keep the program alive and is ended with it (D28)', async () => {
+      const result = await run([fixture('program.mjs'), 'daemon'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('main done')
+      expect(result.ms).toBeLessThan(15_000)
+      const ident = Number(/unit=(\d+)/.exec(result.stdout)?.[1])
+      if (kind === 'process') expect(await waitFor(() => !pidAlive(ident))).toBe(true)
+    })
+
+    it('a non-daemon unit keeps the program alive until it finishes (D27)', async () => {
+      const result = await run([fixture('program.mjs'), 'nondaemon'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toBe('main done\nunit done\n')
+    })
+
+    it('a module that starts units without isMain() does not fork-bomb: the unit refuses (D29)', async () => {
+      const result = await run([fixture('no-guard.mjs')])
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain('bootstrapping phase')
+      expect(result.stderr).toContain('isMain(import.meta)')
+      expect(result.stdout).toBe('exitCode=1\n')
+    })
+
+    it('runs TypeScript sources under tsx', async () => {
+      const tsx = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href
+      const result = await run(['--import', tsx, fixture('course.ts')])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('Fazendo algo com o Pássaro (from TypeScript)\nexitCode=0\n')
+    })
+  })
+
+  describe(`${kind} how the target travels`, () => {
+    it('rebuilds a self-contained function from its source', async () => {
+      const unit = new Runner({ target: (a: number, b: number) => process.exit(a * b), args: [6, 7] })
+      started.push(unit)
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(42)
+    })
+
+    it('explains a function rebuilt from source that needs its module', async () => {
+      const errors: Error[] = []
+      lib.setExcepthook(({ excValue }) => errors.push(excValue as Error))
+      const secret = 'module scope'
+      const unit = new Runner({ target: function needsScope() { return secret.length } })
+      started.push(unit)
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(1)
+      expect(errors[0]).toBeInstanceOf(ReferenceError)
+      expect(errors[0]?.message).toContain('secret is not defined')
+      expect(errors[0]?.message).toContain("'needsScope' was rebuilt from its source")
+      expect(errors[0]?.message).toContain('fromModule(needsScope')
+    })
+
+    it('uses module imports when the target is found by reference', async () => {
+      const out = tmp.file('import.json')
+      const unit = make('usesImport', { args: [out] })
+      unit.start()
+      await unit.join()
+      expect(readJson(out)).toBe('ok')
+    })
+
+    it('names the function and the module when an explicit reference is wrong', async () => {
+      const errors: Error[] = []
+      lib.setExcepthook(({ excValue }) => errors.push(excValue as Error))
+      const unit = new Runner({ target: lib.fromModule(function missing() {}, fixtureUrl('targets.mjs')) })
+      started.push(unit)
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(1)
+      expect(errors[0]?.name).toBe('TargetNotFoundError')
+      expect(errors[0]?.message).toContain("'missing'")
+      expect(errors[0]?.message).toContain('targets.mjs')
+    })
+
+    it('refuses arguments that cannot cross at start(), naming them, and stays unstarted', () => {
+      const unit = new Runner({ target: function f(..._: unknown[]) {}, args: [1, () => 2, Symbol('s')] })
+      let error: unknown
+      try {
+        unit.start()
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(TypeError)
+      expect((error as Error).message).toContain('argument 1 (an anonymous function)')
+      expect((error as Error).message).toContain('argument 2 (symbol s)')
+      expect(lib.isConcError(error)).toBe(true)
+      expect(unit.isAlive()).toBe(false)
+      expect(unit.ident).toBeNull()
+    })
+  })
+}
