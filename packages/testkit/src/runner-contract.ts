@@ -32,7 +32,7 @@ export interface BackendUnderTest {
   readonly backendUrl: string
   readonly lib: {
     isMain(meta: ImportMeta): boolean
-    fromModule<F>(fn: F, module: string | URL, exportName?: string): F
+    fromModule<F extends (...args: never[]) => unknown>(fn: F, module: string | URL, exportName?: string): F
     setExcepthook(hook: ((args: { excType: string; excValue: unknown; thread: unknown }) => void) | null): void
     readonly RuntimeError: new (...args: never[]) => Error
     readonly TargetNotFoundError: new (...args: never[]) => Error
@@ -246,6 +246,21 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       if (kind === 'process') {
         expect(info.pid).toBe(unit.ident)
         expect(info.parent).toEqual({ pid: process.pid, name: 'MainProcess' })
+      }
+    })
+
+    it('a unit can start units of its own (B20)', async () => {
+      const out = tmp.file('nested.json')
+      const unit = make('nested', { args: [out] })
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(0)
+      const info = readJson(out) as { name: string; parent: { pid: number; name: string } | null }
+      if (kind === 'process') {
+        expect(info.name).toBe(`${unit.name}:1`)
+        expect(info.parent).toEqual({ pid: unit.ident, name: unit.name })
+      } else {
+        expect(info.name).toMatch(/^Thread-1 \(selfInfo\)$/)
       }
     })
 
