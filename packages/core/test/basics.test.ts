@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { ConcError, ConcTypeError, RuntimeError, ValueError, fromModule, isConcError } from '../src/index.js'
+import { timeoutToMs } from '../src/internal/timeout.js'
+import { normalizeModule, targetSpec } from '../src/internal/target-ref.js'
+
+describe('timeouts are seconds, as in Python', () => {
+  it('converts, clamps negatives to 0, and waits forever on undefined/null/Infinity', () => {
+    expect(timeoutToMs(1.5)).toBe(1500)
+    expect(timeoutToMs(-1)).toBe(0)
+    expect(timeoutToMs(undefined)).toBeUndefined()
+    expect(timeoutToMs(null)).toBeUndefined()
+    expect(timeoutToMs(Infinity)).toBeUndefined()
+    expect(() => timeoutToMs(Number.NaN)).toThrow(ValueError)
+  })
+})
+
+describe('errors', () => {
+  it('have a stable code and a brand', () => {
+    const error = new RuntimeError('threads can only be started once')
+    expect(error).toBeInstanceOf(ConcError)
+    expect(error.name).toBe('RuntimeError')
+    expect(error.code).toBe('ERR_CONC_RUNTIME')
+    expect(isConcError(error)).toBe(true)
+    expect(isConcError(new Error('x'))).toBe(false)
+    const typeError = new ConcTypeError('bad')
+    expect(typeError).toBeInstanceOf(TypeError)
+    expect(typeError.code).toBe('ERR_CONC_INVALID_ARG_TYPE')
+    expect(isConcError(typeError)).toBe(true)
+  })
+
+  it('are recognised by brand after a copy loses the prototype', () => {
+    const error = new ValueError('v')
+    const copy = Object.create(Error.prototype) as Error
+    Object.defineProperty(copy, Symbol.for('@conc/error'), { value: true })
+    expect(isConcError(copy)).toBe(true)
+    expect(isConcError(error)).toBe(true)
+  })
+})
+
+describe('fromModule and target specs', () => {
+  it('marks a function with its module and export, and returns it', () => {
+    function work(n: number) {
+      return n
+    }
+    expect(fromModule(work, '/abs/work.js')).toBe(work)
+    expect(targetSpec(work, 'file:///caller.js')).toMatchObject({
+      name: 'work',
+      module: 'file:///abs/work.js',
+      exportName: 'work',
+      explicit: true,
+    })
+  })
+
+  it('uses the caller module for an unmarked function', () => {
+    const spec = targetSpec(function plain() {}, 'file:///caller.js')
+    expect(spec).toMatchObject({ name: 'plain', module: 'file:///caller.js', explicit: false })
+    expect(spec.source).toContain('function plain')
+  })
+
+  it('rejects relative module paths and anonymous functions without a name', () => {
+    expect(() => normalizeModule('./work.js')).toThrow(/absolute path/)
+    expect(normalizeModule(new URL('file:///a/b.js'))).toBe('file:///a/b.js')
+    expect(() => fromModule((() => () => 1)(), '/abs/x.js')).toThrow(/export name/)
+  })
+})
