@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { UnitInit, UnitMessage } from './internal/wire.js'
+import type { TransferListItem } from 'node:worker_threads'
+import type { UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
 
 /** The two kinds of unit Python has. Core picks names, messages and exit-code rules by kind. */
 export type UnitKind = 'thread' | 'process'
@@ -19,7 +20,13 @@ export interface UnitExit {
 export interface UnitHandle {
   /** Thread id or process id, known as soon as the unit is started. */
   readonly id: number
+  /** Every message the unit sends, in order. */
   onMessage(listener: (message: UnitMessage) => void): void
+  /**
+   * Sends a message to the unit. `transfer` lists `ArrayBuffer`s (and ports) to move instead of
+   * copy where the backend can (threads); other backends copy them.
+   */
+  send(message: WireMessage, transfer?: readonly TransferListItem[]): void
   onExit(listener: (exit: UnitExit) => void): void
   /** Ask the unit to stop (SIGTERM for a process; a thread is stopped and reports SIGTERM). */
   terminate(): void

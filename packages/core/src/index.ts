@@ -24,3 +24,7 @@ export type { ConcErrorCode } from './errors.js'
 // The backend seam
 export type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 export type { UnitInit, UnitMessage } from './internal/wire.js'
+
+// Executors, futures and pools (issue 3): add exports here.
+
+// Synchronization and communication primitives (issue 4): add exports here.

@@ -13,8 +13,9 @@ import { context } from './internal/context.js'
 import { deserializeThrown } from './internal/error-transport.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { raceTimeout, timeoutToMs } from './internal/timeout.js'
+import { loaderHooks } from './internal/loader-hooks.js'
 import { callerModule, targetSpec } from './internal/target-ref.js'
-import type { SubclassSpec, UnitInit } from './internal/wire.js'
+import { isUncaught, type SubclassSpec, type UnitInit } from './internal/wire.js'
 
 /** Any function: the shape a target must have. */
 export type AnyFunction = (...args: never[]) => unknown
@@ -212,7 +213,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     active.add(this)
     if (s.kind === 'process') installExitHook()
     handle.onMessage((message) => {
-      if (message.t === 'uncaught') s.uncaught = { value: deserializeThrown(message.error) }
+      if (isUncaught(message)) s.uncaught = { value: deserializeThrown(message.error) }
     })
     s.exited = new Promise<void>((resolve) => {
       handle.onExit((exit) => {
@@ -346,24 +347,6 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
       { cause: error, code: 'ERR_CONC_DATA_CLONE' },
     )
   }
-}
-
-let hooksCache: readonly string[] | undefined
-/**
- * Loader hooks a unit must register to import what this program imports: tsx's, when the program
- * runs under tsx (a worker thread on Node 20 does not inherit them).
- */
-function loaderHooks(): readonly string[] {
-  if (hooksCache !== undefined) return hooksCache
-  const hooks: string[] = []
-  for (const arg of process.execArgv) {
-    const match = /^(.*[\\/]node_modules[\\/]tsx)[\\/]dist[\\/](?:loader|esm[\\/]index)\.m?js$/.exec(
-      arg.replace(/^file:\/\//, ''),
-    )
-    if (match?.[1] !== undefined) hooks.push(`file://${match[1]}/dist/esm/api/index.mjs`)
-  }
-  hooksCache = hooks
-  return hooks
 }
 
 /**

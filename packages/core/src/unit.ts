@@ -7,25 +7,46 @@
  *
  * @module
  */
+import type { TransferListItem } from 'node:worker_threads'
 import { context } from './internal/context.js'
 import { serializeThrown } from './internal/error-transport.js'
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
-import type { UnitInit, UnitMessage } from './internal/wire.js'
+import type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
 import { adoptAsCurrent, type AnyFunction } from './runner.js'
 
-export type { UnitInit, UnitMessage } from './internal/wire.js'
-export { isUnitMessage } from './internal/wire.js'
+export type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
+export { isUnitMessage, isWireMessage } from './internal/wire.js'
 export { serializeThrown } from './internal/error-transport.js'
 
 /** How the unit runtime talks to its parent, supplied by the backend's entry file. */
 export interface UnitChannel {
   /** This unit's id (thread id or pid). */
   readonly ident: number
-  send(message: UnitMessage): void
+  /** Sends a message to the parent; `transfer` moves `ArrayBuffer`s where the backend can. */
+  send(message: UnitMessage, transfer?: readonly TransferListItem[]): void
+  /** Every message the parent sends after the init message, in order. */
+  onMessage(listener: (message: WireMessage) => void): void
   /** Sends `message`, then ends the unit with `code` once the message is on its way. */
   sendAndExit(message: UnitMessage, code: number): void
   /** The target has finished: stop keeping the unit alive for the parent's sake. */
   release(): void
+}
+
+/** What a service (see {@link ServiceSpec}) is given. */
+export interface ServiceContext {
+  readonly channel: UnitChannel
+  readonly data: unknown
+  readonly init: UnitInit
+}
+
+/** A unit's long-lived activity, run instead of a runner target. */
+export type UnitService = (context: ServiceContext) => unknown
+
+async function runService(spec: ServiceSpec, init: UnitInit, channel: UnitChannel): Promise<void> {
+  const module = (await import(spec.module)) as Record<string, unknown>
+  const service = module[spec.exportName]
+  if (typeof service !== 'function') throw new TypeError(`${spec.module} exports no service '${spec.exportName}'`)
+  await (service as UnitService)({ channel, data: spec.data, init })
 }
 
 function isInit(value: unknown): value is UnitInit {
@@ -53,6 +74,16 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
     identity: init.identity,
     parent: init.parent,
     runner: undefined,
+  }
+  if (init.service !== undefined) {
+    try {
+      await runService(init.service, init, channel)
+    } catch (error) {
+      channel.send(report(error))
+      process.exitCode = 1
+    }
+    channel.release()
+    return
   }
   let target: AnyFunction | undefined
   let self: { run(): unknown }

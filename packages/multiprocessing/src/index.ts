@@ -45,3 +45,7 @@ export {
   setExcepthook,
 } from '@conc/core'
 export type { AnyFunction, ConcErrorCode, ExceptHook, ExceptHookArgs, ParentProcess, RunnerOptions } from '@conc/core'
+
+// Executors, futures and pools (issue 3): add exports here.
+
+// Synchronization and communication primitives (issue 4): add exports here.

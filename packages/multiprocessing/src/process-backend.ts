@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { serialize } from 'node:v8'
 import { isMainThread } from 'node:worker_threads'
 import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { isUnitMessage, serializeThrown } from '@conc/core/unit'
+import { isWireMessage, serializeThrown } from '@conc/core/unit'
 
 const childEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
 
@@ -53,7 +53,7 @@ export const processBackend: UnitBackend = {
     const child = spawnChild()
     const messageListeners: ((message: UnitMessage) => void)[] = []
     child.on('message', (message: unknown) => {
-      if (isUnitMessage(message)) for (const listener of messageListeners) listener(message)
+      if (isWireMessage(message)) for (const listener of messageListeners) listener(message)
     })
     child.on('error', (error) => {
       const message: UnitMessage = { t: 'uncaught', error: serializeThrown(error) }
@@ -73,6 +73,7 @@ export const processBackend: UnitBackend = {
     if (daemon) setRef(false)
     return {
       id: child.pid ?? -1,
+      send: (message) => void child.send(message),
       onMessage: (listener) => void messageListeners.push(listener),
       onExit: (listener) => void child.once('exit', (code, signal) => listener({ code, signal })),
       terminate: () => void child.kill('SIGTERM'),

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads'
+import { Worker, type TransferListItem } from 'node:worker_threads'
 import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
 import { serializeThrown } from '@conc/core/unit'
 
@@ -31,6 +31,7 @@ export const threadBackend: UnitBackend = {
     }
     return {
       id: worker.threadId,
+      send: (message, transfer) => worker.postMessage(message, transfer as TransferListItem[] | undefined),
       onMessage: (listener) => void messageListeners.push(listener),
       onExit: (listener) => void worker.once('exit', (code) => listener(stoppedWith ? { code: null, signal: stoppedWith } : { code, signal: null })),
       terminate: () => stop('SIGTERM'),

@@ -1,16 +1,32 @@
 /**
- * Messages between a parent and a unit. Tagged unions, one tag field `t`, so a `switch` over them
- * is checked for exhaustiveness.
+ * Messages between a parent and a unit. Every message is an object with a string tag `t`; core's
+ * runner uses `uncaught`, and each feature built on the seam (pools, shared primitives) owns its
+ * own tags and ignores the others.
  */
 import type { UnitKind } from '../backend.js'
 import type { SerializedThrown } from './error-transport.js'
 import type { TargetSpec } from './target-ref.js'
+
+/** Any message on the seam, in either direction. */
+export interface WireMessage {
+  readonly t: string
+}
 
 /** How a runner subclass travels: its class by reference, its own fields by value. */
 export interface SubclassSpec {
   readonly module: string | undefined
   readonly exportName: string
   readonly fields: Record<string, unknown>
+}
+
+/**
+ * A long-lived activity a unit runs instead of a runner's target (a pool worker's task loop): the
+ * export `exportName` of `module` is called with a {@link ServiceContext}.
+ */
+export interface ServiceSpec {
+  readonly module: string
+  readonly exportName: string
+  readonly data: unknown
 }
 
 /** Everything a unit needs to run: sent once, when it starts. */
@@ -25,13 +41,28 @@ export interface UnitInit {
   readonly target: TargetSpec | undefined
   readonly args: readonly unknown[]
   readonly subclass: SubclassSpec | undefined
+  /** When set, the unit runs this service instead of `run()`. */
+  readonly service?: ServiceSpec | undefined
   /** Module URLs exporting a `register()` for loader hooks (tsx), tried when an import needs them. */
   readonly loaderHooks: readonly string[]
 }
 
-/** What a unit tells its parent. */
-export type UnitMessage = { readonly t: 'uncaught'; readonly error: SerializedThrown }
-
-export function isUnitMessage(value: unknown): value is UnitMessage {
-  return typeof value === 'object' && value !== null && (value as { t?: unknown }).t === 'uncaught'
+/** The unit reports an error that escaped its target. */
+export interface UncaughtMessage extends WireMessage {
+  readonly t: 'uncaught'
+  readonly error: SerializedThrown
 }
+
+/** What a unit tells its parent: `uncaught`, or a feature's own message. */
+export type UnitMessage = UncaughtMessage | WireMessage
+
+export function isWireMessage(value: unknown): value is WireMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string'
+}
+
+export function isUncaught(message: WireMessage): message is UncaughtMessage {
+  return message.t === 'uncaught'
+}
+
+/** @deprecated use {@link isWireMessage} */
+export const isUnitMessage = isWireMessage

@@ -1,7 +1,7 @@
 /**
  * Entry of every child process @conc starts: a channel over the IPC pipe, then the core runtime.
  */
-import { runUnit, type UnitChannel } from '@conc/core/unit'
+import { isWireMessage, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { Process } from '../process.js'
 
 const send = process.send?.bind(process)
@@ -10,9 +10,11 @@ if (send === undefined) throw new Error('@conc/multiprocessing: the child entry 
 // The parent is gone (even if it was SIGKILLed): a child never outlives it.
 process.on('disconnect', () => process.exit(process.exitCode ?? 1))
 
+const listeners: ((message: WireMessage) => void)[] = []
 const channel: UnitChannel = {
   ident: process.pid,
   send: (message) => void send(message),
+  onMessage: (listener) => void listeners.push(listener),
   sendAndExit: (message, code) => void send(message, () => process.exit(code)),
   release() {
     process.removeAllListeners('message')
@@ -20,6 +22,12 @@ const channel: UnitChannel = {
   },
 }
 
-process.once('message', (init: unknown) => {
-  void runUnit(init, channel, Process)
+let initialised = false
+process.on('message', (message: unknown) => {
+  if (!initialised) {
+    initialised = true
+    void runUnit(message, channel, Process)
+  } else if (isWireMessage(message)) {
+    for (const listener of listeners) listener(message)
+  }
 })

@@ -1,7 +1,7 @@
 /**
  * Entry of every worker thread @conc starts: a channel over `parentPort`, then the core runtime.
  */
-import { parentPort, threadId, workerData } from 'node:worker_threads'
+import { parentPort, threadId, workerData, type TransferListItem } from 'node:worker_threads'
 import { runUnit, type UnitChannel } from '@conc/core/unit'
 import { Thread } from '../thread.js'
 
@@ -10,7 +10,8 @@ if (port === null) throw new Error('@conc/threading: the worker entry must run i
 
 const channel: UnitChannel = {
   ident: threadId,
-  send: (message) => port.postMessage(message),
+  send: (message, transfer) => port.postMessage(message, transfer as TransferListItem[] | undefined),
+  onMessage: (listener) => void port.on('message', listener),
   sendAndExit(message, code) {
     port.postMessage(message)
     process.exit(code)
