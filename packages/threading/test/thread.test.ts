@@ -6,7 +6,7 @@ const backendUrl = new URL('../dist/index.js', import.meta.url).href
 type Targets = Record<string, (...args: never[]) => unknown>
 let targets: Targets
 const tmp = tempDir()
-const target = (name: string) => fromModule(targets[name] as (...args: never[]) => unknown, fixtureUrl('targets.mjs'), name)
+const target = (name: string) => fromModule(targets[name] as (...args: unknown[]) => unknown, fixtureUrl('targets.mjs'), name)
 
 beforeAll(async () => {
   process.env.CONC_BACKEND = backendUrl
