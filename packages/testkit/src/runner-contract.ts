@@ -411,9 +411,11 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(result.stdout).toBe('exitCode=1\n')
     })
 
-    it('runs TypeScript sources under tsx', async () => {
-      const tsx = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href
-      const result = await run(['--import', tsx, fixture('course.ts')])
+    it.each([
+      ['tsx file.ts', () => [new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname]],
+      ['node --import tsx file.ts', () => ['--import', 'tsx']],
+    ])('runs TypeScript sources by reference under tsx (%s)', async (_how, prefix) => {
+      const result = await run([...prefix(), fixture('course.ts')])
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe('Fazendo algo com o Pássaro (from TypeScript)\nexitCode=0\n')
     })
