@@ -1,12 +1,6 @@
 import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tsup.base.ts'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', unit: 'src/unit.ts' },
-  format: ['esm'],
-  platform: 'node',
-  target: 'node20',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-})
+const entries = { index: 'src/index.ts', unit: 'src/unit.ts' }
+
+export default defineConfig(packageConfig(entries, entries))

@@ -1,12 +1,4 @@
 import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tsup.base.ts'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'entry/child': 'src/entry/child.ts' },
-  format: ['esm'],
-  platform: 'node',
-  target: 'node20',
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-})
+export default defineConfig(packageConfig({ index: 'src/index.ts', 'entry/child': 'src/entry/child.ts' }))

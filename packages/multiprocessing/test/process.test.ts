@@ -1,18 +1,14 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fixture, fixtureUrl, pidAlive, readJson, tempDir, waitFor } from '@conc/testkit'
+import { fixture, loadTargets, pidAlive, readJson, tempDir, waitFor } from '@conc/testkit'
 import { Process, RuntimeError, activeChildren, cpuCount, currentProcess, fromModule, parentProcess } from '@conc/multiprocessing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const backendUrl = new URL('../dist/index.js', import.meta.url).href
-type Targets = Record<string, (...args: never[]) => unknown>
-let targets: Targets
 const tmp = tempDir()
-const target = (name: string) => fromModule(targets[name] as (...args: unknown[]) => unknown, fixtureUrl('targets.mjs'), name)
+let target: Awaited<ReturnType<typeof loadTargets>>
 
 beforeAll(async () => {
-  process.env.CONC_BACKEND = backendUrl
-  targets = (await import(fixtureUrl('targets.mjs'))) as Targets
+  target = await loadTargets(new URL('../dist/index.js', import.meta.url).href, fromModule)
 })
 afterAll(() => tmp.cleanup())
 
@@ -71,7 +67,7 @@ describe('Process: the process tree', () => {
 
   it('children end when the parent is SIGKILLed, busy or idle: no orphans', async () => {
     const parent = spawn(process.execPath, [fixture('program.mjs'), 'orphans'], {
-      env: { ...process.env, CONC_BACKEND: backendUrl },
+      env: { ...process.env, CONC_BACKEND: new URL('../dist/index.js', import.meta.url).href },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     const lines = createInterface({ input: parent.stdout })

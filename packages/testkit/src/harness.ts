@@ -80,3 +80,23 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promi
   }
   return predicate()
 }
+
+type AnyTarget = (...args: unknown[]) => unknown
+
+/**
+ * Loads the fixture targets for the backend at `backendUrl` (units inherit CONC_BACKEND), and
+ * returns a lookup that gives each one as an explicit reference (`fromModule`).
+ */
+export async function loadTargets(
+  backendUrl: string,
+  fromModule: <F extends AnyTarget>(fn: F, module: string, exportName: string) => F,
+): Promise<(name: string) => AnyTarget> {
+  process.env.CONC_BACKEND = backendUrl
+  const url = new URL('../fixtures/targets.mjs', import.meta.url).href
+  const targets = (await import(url)) as Record<string, AnyTarget | undefined>
+  return (name) => {
+    const fn = targets[name]
+    if (fn === undefined) throw new Error(`no fixture target ${name}`)
+    return fromModule(fn, url, name)
+  }
+}

@@ -1,16 +1,12 @@
-import { fixtureUrl, readJson, tempDir } from '@conc/testkit'
+import { loadTargets, readJson, tempDir } from '@conc/testkit'
 import { Thread, activeCount, currentThread, enumerate, fromModule, mainThread } from '@conc/threading'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const backendUrl = new URL('../dist/index.js', import.meta.url).href
-type Targets = Record<string, (...args: never[]) => unknown>
-let targets: Targets
 const tmp = tempDir()
-const target = (name: string) => fromModule(targets[name] as (...args: unknown[]) => unknown, fixtureUrl('targets.mjs'), name)
+let target: Awaited<ReturnType<typeof loadTargets>>
 
 beforeAll(async () => {
-  process.env.CONC_BACKEND = backendUrl
-  targets = (await import(fixtureUrl('targets.mjs'))) as Targets
+  target = await loadTargets(new URL('../dist/index.js', import.meta.url).href, fromModule)
 })
 afterAll(() => tmp.cleanup())
 

@@ -1,0 +1,18 @@
+import type { Options } from 'tsup'
+
+/**
+ * The build every @conc package shares: ESM for Node 20, public types from `src/index.ts` only,
+ * entry files (`src/entry/*`, started by file path at run time) as their own outputs.
+ */
+export function packageConfig(entry: Record<string, string>, dtsEntries: Record<string, string> = { index: 'src/index.ts' }): Options {
+  return {
+    entry,
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    dts: { entry: dtsEntries },
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+  }
+}
