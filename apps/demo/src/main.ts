@@ -1,0 +1,30 @@
+/**
+ * The demo's entry: `node dist/main.js [--only course|compare] [--limit N]`. Every worker thread
+ * and child process imports the module that defines its target; the entry code below is guarded
+ * with isMain(import.meta), Python's `if __name__ == "__main__":`, so it runs only here.
+ */
+import { parseArgs } from 'node:util'
+import { isMain } from '@conc/threading'
+import { runComparison } from './compare.js'
+import { runCourse } from './course.js'
+
+const USAGE = 'usage: node dist/main.js [--only course|compare] [--limit N]'
+
+/** Runs the parts of the demo that `argv` asks for. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { only: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  })
+  const only = values.only
+  const limit = Number(values.limit ?? 3_000_000)
+  if (values.help || (only !== undefined && only !== 'course' && only !== 'compare') || !(limit >= 2)) {
+    console.log(USAGE)
+    process.exitCode = values.help ? 0 : 2
+    return
+  }
+  if (only !== 'compare') await runCourse()
+  if (only !== 'course') await runComparison(limit)
+}
+
+if (isMain(import.meta)) await main(process.argv.slice(2))

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const demoDir = fileURLToPath(new URL('..', import.meta.url))
+
+const COURSE = [
+  'Fazendo algo com o Pássaro',
+  'Fazendo algo com o "1" do tipo number.',
+  'Fazendo algo com o "1.5" do tipo number.',
+  'Fazendo algo com o "Edson" do tipo string.',
+]
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** The processes of the command's process group still running after it exited. */
+  readonly left: readonly string[]
+}
+
+const groups = new Set<number>()
+
+/**
+ * The live members of process group `pgid`. On Linux, zombies are left out: a helper that the
+ * tools spawn (tsx's esbuild) may end after its parent and wait a moment to be reaped by init.
+ */
+function liveMembers(pgid: number): string[] {
+  if (process.platform !== 'linux') {
+    try {
+      process.kill(-pgid, 0)
+      return [`process group ${pgid}`]
+    } catch {
+      return []
+    }
+  }
+  const live: string[] = []
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(pgrp) !== pgid || state === 'Z') continue
+      live.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`)
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return live
+}
+
+/** Waits up to `ms` for the group to empty; returns who is still there. */
+async function leftAfter(pgid: number, ms: number): Promise<string[]> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const live = liveMembers(pgid)
+    if (live.length === 0 || Date.now() > deadline) return live
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Runs a command in its own process group, so that every unit it starts can be found and ended. */
+function run(command: string, args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: demoDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.on('error', reject)
+    const pgid = child.pid
+    if (pgid === undefined) return
+    groups.add(pgid)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    // A unit left running would hold the pipes open and 'close' would never come: look from 'exit'.
+    const closed = new Promise<void>((done) => child.on('close', () => done()))
+    child.on('exit', (code) => {
+      void leftAfter(pgid, 2000).then(async (left) => {
+        if (left.length === 0) await closed
+        resolve({ code, stdout, stderr, left })
+      })
+    })
+  })
+}
+
+afterEach(() => {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  groups.clear()
+})
+
+/** The course lines and section headings, in the order they were printed. */
+function courseTranscript(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('Fazendo') || line.startsWith('=== '))
+    .map((line) => (line.startsWith('=== ') ? line.split(/\s+/)[1]! : line))
+}
+
+describe('the demo', () => {
+  it('prints the course for Thread, then for Process, then the comparison table', async () => {
+    const { code, stdout, stderr, left } = await run(process.execPath, ['dist/main.js', '--limit', '300000'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(courseTranscript(stdout)).toEqual([
+      'threading.Thread',
+      ...COURSE,
+      'multiprocessing.Process',
+      ...COURSE,
+      'The',
+    ])
+    expect(stdout).toContain('25,997 primes found')
+    expect(stdout).toMatch(/^mode +units +wall time +speedup$/m)
+    expect(stdout).toMatch(/^inline \(one after another\) +1 +\d+\.\d\d s +1\.00x$/m)
+    expect(stdout).toMatch(/^threads \(@conc\/threading\) +\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
+    expect(stdout).toMatch(/^processes \(@conc\/multiprocessing\) +\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
+    expect(left).toEqual([])
+  })
+
+  it('runs only the comparison with --only compare', async () => {
+    const { code, stdout, left } = await run(process.execPath, ['dist/main.js', '--only', 'compare', '--limit', '20000'])
+    expect(code).toBe(0)
+    expect(stdout).not.toContain('Fazendo')
+    expect(stdout).toContain('2,262 primes found')
+    expect(left).toEqual([])
+  })
+
+  it('rejects an unknown part', async () => {
+    const { code, stdout } = await run(process.execPath, ['dist/main.js', '--only', 'nothing'])
+    expect(code).toBe(2)
+    expect(stdout).toContain('usage:')
+  })
+
+  it('runs from its TypeScript sources under tsx, with both backends', async () => {
+    const { code, stdout, stderr, left } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', '--only', 'course'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(courseTranscript(stdout)).toEqual(['threading.Thread', ...COURSE, 'multiprocessing.Process', ...COURSE])
+    expect(stdout).not.toContain('primes found')
+    expect(left).toEqual([])
+  })
+})
