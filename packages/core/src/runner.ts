@@ -334,11 +334,11 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     const culprits: string[] = []
     init.args.forEach((arg, i) => {
       const why = backend.whyNotSendable(arg)
-      if (why !== undefined) culprits.push(`argument ${i} (${describe(arg)}): ${why}`)
+      if (why !== undefined) culprits.push(`argument ${i} (${describe(arg)}): ${why.replace(/\.+$/, '')}`)
     })
     for (const [key, value] of Object.entries(init.subclass?.fields ?? {})) {
       const why = backend.whyNotSendable(value)
-      if (why !== undefined) culprits.push(`field '${key}' (${describe(value)}): ${why}`)
+      if (why !== undefined) culprits.push(`field '${key}' (${describe(value)}): ${why.replace(/\.+$/, '')}`)
     }
     if (culprits.length === 0) return error
     return new ConcTypeError(

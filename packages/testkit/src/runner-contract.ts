@@ -466,6 +466,21 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(errors[0]?.message).toContain('targets.mjs')
     })
 
+    it('explains that a bound function cannot travel', async () => {
+      const errors: Error[] = []
+      lib.setExcepthook(({ excValue }) => errors.push(excValue as Error))
+      function plain(a: number) {
+        return a
+      }
+      const unit = new Runner({ target: plain.bind(null, 1) })
+      started.push(unit)
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(1)
+      expect(errors[0]?.name).toBe('TargetNotFoundError')
+      expect(errors[0]?.message).toContain("pass the original function 'plain'")
+    })
+
     it('refuses arguments that cannot cross at start(), naming them, and stays unstarted', () => {
       const unit = new Runner({ target: function f(..._: unknown[]) {}, args: [1, () => 2, Symbol('s')] })
       let error: unknown
@@ -477,6 +492,7 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(error).toBeInstanceOf(TypeError)
       expect((error as Error).message).toContain('argument 1 (an anonymous function)')
       expect((error as Error).message).toContain('argument 2 (symbol s)')
+      expect((error as Error).message).not.toContain('..')
       expect(lib.isConcError(error)).toBe(true)
       expect(unit.isAlive()).toBe(false)
       expect(unit.ident).toBeNull()

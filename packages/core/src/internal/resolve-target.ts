@@ -29,6 +29,12 @@ function display(spec: TargetSpec): string {
 
 function fix(spec: TargetSpec): string {
   const name = spec.name || 'fn'
+  if (name.startsWith('bound ')) {
+    return (
+      `A bound function cannot travel: pass the original function '${name.slice(6)}' (exported from ` +
+      'its module) as the target and the bound values as leading args.'
+    )
+  }
   return (
     `Export ${spec.name ? `'${spec.name}'` : 'the function'} from the module that starts the unit, ` +
     `or say where it is exported with fromModule(${name}, new URL('./module.js', import.meta.url)).`
