@@ -1,0 +1,534 @@
+#!/usr/bin/env node
+/**
+ * Packaging test: what a user gets from the registry, checked before it gets there.
+ *
+ * Packs @conc/core, @conc/threading and @conc/multiprocessing with `pnpm pack` (which rewrites
+ * `workspace:*` to real versions), installs the three tarballs with plain `npm install` into a
+ * fresh project under the system temp directory (no workspace, no links into this repo), and
+ * there:
+ *   - checks that @conc/core came from the local tarball, not from the public registry;
+ *   - runs the Python course example with `node` against both backends and checks every line;
+ *   - type-checks a TypeScript consumer against the published .d.ts files (args inferred from
+ *     target, wrong arguments are compile errors), then runs it with tsx.
+ *
+ * Run it after a build: `pnpm build && node scripts/packaging-test.mjs` (`pnpm test` does both).
+ * `--keep` leaves the temporary project in place and prints where it is.
+ * Plain Node, no dependencies; exits non-zero when a check fails.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const keep = process.argv.includes('--keep')
+const isWindows = process.platform === 'win32'
+
+/** The published packages, in dependency order, and files each tarball must carry. */
+const PACKAGES = [
+  { name: '@conc/core', dir: 'packages/core', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/unit.js', 'dist/unit.d.ts'] },
+  { name: '@conc/threading', dir: 'packages/threading', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/entry/worker.js'] },
+  { name: '@conc/multiprocessing', dir: 'packages/multiprocessing', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/entry/child.js'] },
+]
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const results = []
+const t0 = performance.now()
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)}s`
+}
+
+function record(status, name, ms, detail = '') {
+  results.push({ status, name })
+  const line = `packaging: ${status.padEnd(4)} ${name} (${seconds(ms)})`
+  console.log(line)
+  if (detail) console.log(indent(detail))
+}
+
+function indent(text) {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')
+}
+
+/** A check failed: its message says what was expected and what happened. */
+class CheckFailure extends Error {}
+
+function expect(condition, message) {
+  if (!condition) throw new CheckFailure(message)
+}
+
+/** Runs one check; a failed check is recorded and, when `fatal`, stops the run. */
+async function check(name, fn, { fatal = false } = {}) {
+  const started = performance.now()
+  try {
+    const note = await fn()
+    if (note instanceof Skipped) record('SKIP', name, performance.now() - started, note.why)
+    else record('PASS', name, performance.now() - started, typeof note === 'string' ? note : '')
+    return true
+  } catch (error) {
+    const detail = error instanceof CheckFailure ? error.message : (error?.stack ?? String(error))
+    record('FAIL', name, performance.now() - started, detail)
+    if (fatal) throw new Stop()
+    return false
+  }
+}
+
+/** Thrown by a fatal check's failure: the checks after it cannot run. */
+class Stop extends Error {}
+
+/** What a check returns when it cannot run here (and is not a failure). */
+class Skipped {
+  constructor(why) {
+    this.why = why
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+/** Commands running now, killed (with their process groups) if this script is stopped. */
+const running = new Set()
+
+/**
+ * Runs a command without a shell, stdin closed, output captured. On timeout the whole process
+ * group is killed. `stray` lists processes of the group still alive after the command exited
+ * (a child that outlived its parent); they are killed too.
+ */
+function run(command, args, { cwd = root, env = process.env, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    let child
+    try {
+      // Windows runs npm.cmd and friends only through a shell.
+      const shell = isWindows && /\.cmd$/i.test(command)
+      child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: !isWindows, shell })
+    } catch (error) {
+      resolve({ code: null, signal: null, stdout: '', stderr: '', error, timedOut: false, stray: [], ms: 0 })
+      return
+    }
+    running.add(child)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      killGroup(child)
+    }, timeoutMs)
+    let spawnError
+    child.on('error', (error) => {
+      spawnError = error
+    })
+    child.on('close', async (code, signal) => {
+      clearTimeout(timer)
+      running.delete(child)
+      const stray = await strayProcesses(child.pid)
+      if (stray.length > 0) killGroup(child)
+      resolve({ code, signal, stdout, stderr, error: spawnError, timedOut, stray, ms: performance.now() - started })
+    })
+  })
+}
+
+function killGroup(child) {
+  try {
+    if (!isWindows && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+    else child.kill('SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+/** Live (non-zombie) processes in process group `pgid`, waiting up to 2 s for them to end. */
+async function strayProcesses(pgid) {
+  if (isWindows || pgid === undefined) return []
+  for (let attempt = 0; ; attempt++) {
+    const alive = groupMembers(pgid)
+    if (alive.length === 0 || attempt >= 20) return alive
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+function groupMembers(pgid) {
+  if (process.platform === 'linux') {
+    const members = []
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        if (Number(pgrp) === pgid && state !== 'Z') {
+          const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim()
+          members.push(`${entry} ${cmdline}`)
+        }
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return members
+  }
+  try {
+    process.kill(-pgid, 0)
+    return [`process group ${pgid}`]
+  } catch {
+    return []
+  }
+}
+
+function describeRun(r) {
+  const how = r.error
+    ? `could not start: ${r.error.message}`
+    : r.timedOut
+      ? 'timed out and was killed'
+      : r.signal
+        ? `ended by ${r.signal}`
+        : `exited with code ${r.code}`
+  const parts = [how]
+  if (r.stdout.trim()) parts.push(`stdout:\n${indent(r.stdout)}`)
+  if (r.stderr.trim()) parts.push(`stderr:\n${indent(r.stderr)}`)
+  return parts.join('\n')
+}
+
+function succeeded(r) {
+  return !r.error && !r.timedOut && r.code === 0
+}
+
+/**
+ * How to run pnpm. Under pnpm (`pnpm test`), `npm_execpath` is pnpm's own CLI: run that file
+ * with this Node, whatever is or is not on PATH. Otherwise `pnpm` from PATH, and last the
+ * version the repo pins, through npx.
+ */
+async function findPnpm() {
+  const execPath = process.env.npm_execpath
+  if (execPath && /pnpm/i.test(execPath.split(/[\\/]/).slice(-3).join('/')) && existsSync(execPath)) {
+    return /\.[cm]?js$/.test(execPath) ? [process.execPath, [execPath]] : [execPath, []]
+  }
+  const candidates = [[isWindows ? 'pnpm.cmd' : 'pnpm', []]]
+  const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager
+  if (typeof pinned === 'string' && pinned.startsWith('pnpm@')) {
+    candidates.push([isWindows ? 'npx.cmd' : 'npx', ['--yes', pinned.split('+')[0]]])
+  }
+  for (const [command, prefix] of candidates) {
+    const r = await run(command, [...prefix, '--version'], { timeoutMs: 120_000 })
+    if (succeeded(r)) return [command, prefix]
+  }
+  throw new CheckFailure('pnpm not found: run this under pnpm (`pnpm test:packaging`) or put pnpm on PATH')
+}
+
+/**
+ * The environment for npm in the consumer project: a user's, not a pnpm script's. pnpm exports
+ * its own settings as npm_config_* (its global rc as `globalconfig`, empty flags), which npm
+ * would take as its own; keep only what reaches the registry.
+ */
+function consumerEnv() {
+  const keepNpm = /^npm_config_(registry|cafile|ca|strict_ssl|proxy|https_proxy|noproxy|no_proxy|userconfig|cache)$/i
+  const env = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|pnpm_)/i.test(key) && !keepNpm.test(key)) continue
+    if (/^(PNPM_|INIT_CWD$|NODE$)/.test(key)) continue
+    env[key] = value
+  }
+  // An empty value means "unset" to pnpm but is taken literally by npm.
+  for (const key of Object.keys(env)) if (/^npm_config_/i.test(key) && env[key] === '') delete env[key]
+  return env
+}
+
+// ---------------------------------------------------------------------------------------------
+// The consumer project
+
+const COURSE_EXAMPLE = `import { Thread, isMain } from '@conc/threading'
+import { Process } from '@conc/multiprocessing'
+
+export function fazAlgo(...args) {
+  for (const arg of args) console.log(\`Fazendo algo com o "\${arg}" do tipo \${typeof arg}.\`)
+}
+
+if (isMain(import.meta)) {
+  for (const R of [Thread, Process]) {
+    const t = new R({ target: fazAlgo, args: [1, 1.5, 'Edson'] })
+    t.start()
+    await t.join()
+    console.log(R.name, 'exitCode', t.exitCode)
+  }
+}
+`
+
+const COURSE_OUTPUT = ['Thread', 'Process'].flatMap((R) => [
+  'Fazendo algo com o "1" do tipo number.',
+  'Fazendo algo com o "1.5" do tipo number.',
+  'Fazendo algo com o "Edson" do tipo string.',
+  `${R} exitCode 0`,
+])
+
+const TS_CONSUMER = `import { Thread, isMain, type RunnerOptions } from '@conc/threading'
+import { Process, cpuCount } from '@conc/multiprocessing'
+import { ConcError } from '@conc/core'
+import type * as Unit from '@conc/core/unit'
+
+export function fazAlgo(valor: string, vezes: number): string {
+  for (let i = 0; i < vezes; i++) console.log(\`Fazendo algo com o \${valor}\`)
+  return valor
+}
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+function assertType<T extends true>(): T | undefined {
+  return undefined
+}
+
+// The backends' subpath resolves, with types.
+export type UnitExports = keyof typeof Unit
+
+// Never called: only the type checker reads it.
+export function typeTests(): void {
+  const t = new Thread({ target: fazAlgo, args: ['Pássaro', 2] })
+  const p = new Process({ target: fazAlgo, args: ['Pássaro', 2] })
+  assertType<Equal<typeof t, Thread<typeof fazAlgo>>>()
+  assertType<Equal<RunnerOptions<typeof fazAlgo>['args'], readonly [valor: string, vezes: number]>>()
+  const code: number | null = t.exitCode
+  const pid: number | null = p.pid
+  const joined: Promise<void> = p.join(0.5)
+  const ok: boolean = new ConcError('x') instanceof Error
+  const n: number = cpuCount()
+  // @ts-expect-error a wrong argument type is a compile error
+  new Thread({ target: fazAlgo, args: ['Pássaro', 'duas'] })
+  // @ts-expect-error a missing argument is a compile error
+  new Process({ target: fazAlgo, args: ['Pássaro'] })
+  // @ts-expect-error args are required when the target has required parameters
+  new Thread({ target: fazAlgo })
+  // @ts-expect-error too many arguments
+  new Process({ target: fazAlgo, args: ['Pássaro', 2, 3] })
+  // @ts-expect-error pid is a process's, not a thread's
+  t.pid
+  new Thread({ target: () => 1 })
+  void [code, pid, joined, ok, n]
+}
+
+if (isMain(import.meta)) {
+  for (const R of [Thread, Process]) {
+    const t = new R({ target: fazAlgo, args: ['TypeScript', 1] })
+    t.start()
+    await t.join()
+    console.log(R.name, 'exitCode', t.exitCode)
+  }
+}
+`
+
+const TS_OUTPUT = ['Thread', 'Process'].flatMap((R) => ['Fazendo algo com o TypeScript', `${R} exitCode 0`])
+
+function compareLines(actual, expected) {
+  const lines = actual.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n')
+  if (lines.length === expected.length && lines.every((line, i) => line === expected[i])) return undefined
+  const width = Math.max(...expected.map((line) => line.length), 10)
+  const rows = []
+  for (let i = 0; i < Math.max(lines.length, expected.length); i++) {
+    const mark = lines[i] === expected[i] ? ' ' : '✗'
+    rows.push(`${mark} ${String(expected[i] ?? '(none)').padEnd(width)} | ${lines[i] ?? '(none)'}`)
+  }
+  return `output differs (expected | actual):\n${rows.join('\n')}`
+}
+
+function assertProgramRun(r, expected) {
+  const problems = []
+  if (!succeeded(r)) problems.push(describeRun(r))
+  else {
+    const diff = compareLines(r.stdout, expected)
+    if (diff) problems.push(diff)
+    if (r.stderr.trim()) problems.push(`unexpected stderr:\n${indent(r.stderr)}`)
+  }
+  if (r.stray.length > 0) problems.push(`processes still running after the program exited:\n${indent(r.stray.join('\n'))}`)
+  expect(problems.length === 0, problems.join('\n'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'conc-packaging-'))
+  const tarballDir = join(work, 'tarballs')
+  const app = join(work, 'app')
+  mkdirSync(tarballDir)
+  mkdirSync(app)
+  const tarballs = new Map()
+  let pnpm
+
+  let cleaned = false
+  const cleanup = () => {
+    for (const child of running) killGroup(child)
+    if (cleaned || keep) return
+    cleaned = true
+    rmSync(work, { recursive: true, force: true, maxRetries: 3 })
+  }
+  // Also on an abrupt end (an uncaught error, stdout closed by `| head`).
+  process.once('exit', cleanup)
+  const onSignal = (signal) => {
+    cleanup()
+    process.kill(process.pid, signal)
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  try {
+    await check(
+      'packages are built',
+      () => {
+        const missing = PACKAGES.flatMap((pkg) =>
+          pkg.mustShip.map((file) => join(pkg.dir, file)).filter((file) => !existsSync(join(root, file))),
+        )
+        expect(missing.length === 0, `missing ${missing.join(', ')}: run \`pnpm build\` first`)
+      },
+      { fatal: true },
+    )
+
+    await check(
+      'pnpm found',
+      async () => {
+        pnpm = await findPnpm()
+        return `${[...pnpm[0].split(/[\\/]/).slice(-1), ...pnpm[1]].join(' ')}`
+      },
+      { fatal: true },
+    )
+
+    for (const pkg of PACKAGES) {
+      await check(
+        `pnpm pack ${pkg.name}`,
+        async () => {
+          const before = new Set(readdirSync(tarballDir))
+          const r = await run(pnpm[0], [...pnpm[1], 'pack', '--json', '--pack-destination', tarballDir], {
+            cwd: join(root, pkg.dir),
+          })
+          expect(succeeded(r), describeRun(r))
+          const created = readdirSync(tarballDir).filter((file) => !before.has(file) && file.endsWith('.tgz'))
+          expect(created.length === 1, `expected one new tarball in ${tarballDir}, found ${created.join(', ') || 'none'}`)
+          tarballs.set(pkg.name, join(tarballDir, created[0]))
+          let files
+          try {
+            files = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))).files.map((file) => file.path)
+          } catch {
+            return `${created[0]} (file list not checked: no JSON from pnpm pack)`
+          }
+          const missing = pkg.mustShip.filter((file) => !files.includes(file))
+          const extra = files.filter((file) => file !== 'package.json' && !file.startsWith('dist/') && !/^(README|LICENSE|CHANGELOG)/i.test(file))
+          expect(missing.length === 0, `tarball lacks ${missing.join(', ')}`)
+          expect(extra.length === 0, `tarball ships files outside dist/: ${extra.join(', ')}`)
+          return `${created[0]}, ${files.length} files`
+        },
+        { fatal: true },
+      )
+    }
+
+    await check(
+      'npm install of the three tarballs into a fresh project',
+      async () => {
+        writeFileSync(
+          join(app, 'package.json'),
+          `${JSON.stringify({ name: 'conc-packaging-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+        )
+        // One command for all three: npm then satisfies the backends' dependency on @conc/core
+        // with the local tarball instead of asking the registry for it.
+        const args = ['install', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=error', ...tarballs.values()]
+        const r = await run(isWindows ? 'npm.cmd' : 'npm', args, { cwd: app, env: consumerEnv(), timeoutMs: 90_000 })
+        expect(succeeded(r), describeRun(r))
+      },
+      { fatal: true },
+    )
+
+    await check('@conc/core is the local tarball, once, with workspace: rewritten', () => {
+      const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8'))
+      const problems = []
+      for (const pkg of PACKAGES) {
+        const entry = lock.packages?.[`node_modules/${pkg.name}`]
+        const local = JSON.parse(readFileSync(join(root, pkg.dir, 'package.json'), 'utf8'))
+        const installed = JSON.parse(readFileSync(join(app, 'node_modules', pkg.name, 'package.json'), 'utf8'))
+        const tarball = tarballs.get(pkg.name).split(/[\\/]/).pop()
+        if (!entry?.resolved?.startsWith('file:') || !entry.resolved.endsWith(tarball)) {
+          problems.push(`${pkg.name} resolved from ${entry?.resolved ?? '(nowhere)'}, not from ${tarball}`)
+        }
+        if (installed.version !== local.version) problems.push(`${pkg.name} installed ${installed.version}, repo has ${local.version}`)
+        for (const [dep, range] of Object.entries(installed.dependencies ?? {})) {
+          if (/^(workspace|catalog|link|file):/.test(range)) problems.push(`${pkg.name} depends on ${dep}@${range}`)
+        }
+      }
+      const copies = Object.keys(lock.packages ?? {}).filter((path) => path.endsWith('node_modules/@conc/core'))
+      if (copies.length !== 1) problems.push(`@conc/core installed ${copies.length} times: ${copies.join(', ')}`)
+      expect(problems.length === 0, problems.join('\n'))
+      const core = lock.packages['node_modules/@conc/core']
+      return `node_modules/@conc/core ${core.version} <- ${core.resolved}`
+    })
+
+    await check('course example with node: Thread and Process print the same lines', async () => {
+      writeFileSync(join(app, 'course.mjs'), COURSE_EXAMPLE)
+      const r = await run(process.execPath, ['course.mjs'], { cwd: app, env: consumerEnv(), timeoutMs: 30_000 })
+      assertProgramRun(r, COURSE_OUTPUT)
+      return r.stdout.trimEnd()
+    })
+
+    const require = createRequire(join(root, 'package.json'))
+    await check('TypeScript consumer type-checks against the published .d.ts', async () => {
+      const tsc = require.resolve('typescript/bin/tsc')
+      const typeRoot = join(root, 'node_modules', '@types')
+      writeFileSync(join(app, 'consumer.ts'), TS_CONSUMER)
+      writeFileSync(
+        join(app, 'tsconfig.json'),
+        `${JSON.stringify(
+          {
+            compilerOptions: {
+              target: 'ES2022',
+              lib: ['ES2022'],
+              module: 'NodeNext',
+              moduleResolution: 'NodeNext',
+              strict: true,
+              exactOptionalPropertyTypes: true,
+              noUncheckedIndexedAccess: true,
+              verbatimModuleSyntax: true,
+              skipLibCheck: false,
+              noEmit: true,
+              types: ['node'],
+              typeRoots: [typeRoot],
+            },
+            files: ['consumer.ts'],
+          },
+          null,
+          2,
+        )}\n`,
+      )
+      const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: app, env: consumerEnv() })
+      expect(succeeded(r), describeRun(r))
+      const version = JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')).version
+      return `typescript ${version}, skipLibCheck false`
+    })
+
+    await check('TypeScript consumer runs with tsx: Thread and Process', async () => {
+      let cli
+      try {
+        cli = createRequire(join(root, 'packages/threading/package.json')).resolve('tsx/cli')
+      } catch {
+        return new Skipped('tsx is not installed in the repo')
+      }
+      const r = await run(process.execPath, [cli, 'consumer.ts'], { cwd: app, env: consumerEnv(), timeoutMs: 30_000 })
+      assertProgramRun(r, TS_OUTPUT)
+    })
+  } catch (error) {
+    if (!(error instanceof Stop)) throw error
+  } finally {
+    cleanup()
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+    if (keep) console.log(`packaging: kept ${work}`)
+  }
+}
+
+await main()
+const count = (status) => results.filter((result) => result.status === status).length
+const failed = count('FAIL')
+console.log(`packaging: ${failed === 0 ? 'PASS' : 'FAIL'} in ${seconds(performance.now() - t0)}`)
+console.log(`packaging: ${count('PASS')} passed, ${failed} failed${count('SKIP') ? `, ${count('SKIP')} skipped` : ''}`)
+process.exitCode = failed === 0 ? 0 : 1
