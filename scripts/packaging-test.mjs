@@ -28,7 +28,7 @@ const isWindows = process.platform === 'win32'
 
 /** The published packages, in dependency order, and files each tarball must carry. */
 const PACKAGES = [
-  { name: '@conc/core', dir: 'packages/core', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/unit.js', 'dist/unit.d.ts'] },
+  { name: '@conc/core', dir: 'packages/core', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/unit.js', 'dist/unit.d.ts', 'dist/executor/pool-worker.js'] },
   { name: '@conc/threading', dir: 'packages/threading', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/entry/worker.js'] },
   { name: '@conc/multiprocessing', dir: 'packages/multiprocessing', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/entry/child.js'] },
 ]

@@ -113,6 +113,7 @@ describe('the demo', () => {
       'multiprocessing.Process',
       ...COURSE,
       'The',
+      'Producer/consumer:',
     ])
     expect(stdout).toContain('25,997 primes found')
     expect(stdout).toMatch(/^mode +units +wall time +speedup$/m)
@@ -127,6 +128,18 @@ describe('the demo', () => {
     expect(code).toBe(0)
     expect(stdout).not.toContain('Fazendo')
     expect(stdout).toContain('2,262 primes found')
+    expect(left).toEqual([])
+  })
+
+  it('runs the same producer/consumer program with threads and with processes (--only queue)', async () => {
+    const { code, stdout, stderr, left } = await run(process.execPath, ['dist/main.js', '--only', 'queue'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toContain("--- import * as backend from '@conc/threading'")
+    expect(stdout).toContain("--- import * as backend from '@conc/multiprocessing'")
+    expect(stdout.match(/^60 of 60 items consumed, each exactly once, in order per producer$/gm)).toHaveLength(2)
+    expect(stdout).toMatch(/^ {2}consumer-1 took \d+ items$/m)
+    expect(stdout).not.toContain('Fazendo')
     expect(left).toEqual([])
   })
 

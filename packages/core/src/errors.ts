@@ -16,6 +16,18 @@ export type ConcErrorCode =
   | 'ERR_CONC_INVALID_ARG_TYPE'
   | 'ERR_CONC_DATA_CLONE'
   | 'ERR_CONC_TARGET_NOT_FOUND'
+  // Executors, futures and pools (issue 3)
+  | 'ERR_CONC_CANCELLED'
+  | 'ERR_CONC_TIMEOUT'
+  | 'ERR_CONC_INVALID_STATE'
+  | 'ERR_CONC_BROKEN_EXECUTOR'
+  | 'ERR_CONC_ENCODING'
+  // Synchronization and communication primitives (issue 4)
+  | 'ERR_CONC_EMPTY'
+  | 'ERR_CONC_FULL'
+  | 'ERR_CONC_BROKEN_BARRIER'
+  | 'ERR_CONC_EOF'
+  | 'ERR_CONC_OS'
 
 function brand(error: Error, code: ConcErrorCode): void {
   Object.defineProperty(error, kConcError, { value: true })
@@ -45,7 +57,7 @@ export class ConcError extends Error {
  * Python, on every backend.
  */
 export class RuntimeError extends ConcError {
-  constructor(message: string, options?: { cause?: unknown; code?: 'ERR_CONC_RUNTIME' | 'ERR_CONC_BOOTSTRAP' }) {
+  constructor(message: string, options?: { cause?: unknown; code?: ConcErrorCode }) {
     super(message, { code: 'ERR_CONC_RUNTIME', ...options })
   }
 }

@@ -26,5 +26,36 @@ export type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 export type { UnitInit, UnitMessage } from './internal/wire.js'
 
 // Executors, futures and pools (issue 3): add exports here.
+export { Future } from './executor/future.js'
+export type { DoneCallback } from './executor/future.js'
+export { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, asCompleted, wait } from './executor/wait.js'
+export type { DoneAndNotDoneFutures, ReturnWhen, YieldedFuture } from './executor/wait.js'
+export { Executor } from './executor/executor.js'
+export type { ExecutorOptions, MapOptions, TaskOptions } from './executor/executor.js'
+export { AsyncResult, BasePool } from './executor/pool.js'
+export type { PoolOptions, PoolTaskOptions, PoolMapOptions } from './executor/pool.js'
+export type { PoolFlavor } from './executor/flavor.js'
+export {
+  BrokenExecutor,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  CancelledError,
+  InvalidStateError,
+  MaybeEncodingError,
+  TimeoutError,
+} from './executor/errors.js'
 
 // Synchronization and communication primitives (issue 4): add exports here.
+export { Lock, Acquirable } from './sync/lock.js'
+export { RLock } from './sync/rlock.js'
+export { Semaphore, BoundedSemaphore } from './sync/semaphore.js'
+export { Event } from './sync/event.js'
+export { Condition } from './sync/condition.js'
+export { Barrier } from './sync/barrier.js'
+export { Queue, JoinableQueue, SimpleQueue } from './sync/queue.js'
+export { Pipe, Connection } from './sync/pipe.js'
+export { Value, SharedArray } from './sync/value.js'
+export type { SharedOptions } from './sync/value.js'
+export type { Element, Typecode } from './sync/internal/typecodes.js'
+export type { AcquireOptions, QueueOptions, WaitOptions } from './sync/internal/options.js'
+export { BrokenBarrierError, EOFError, Empty, Full, OSError } from './sync/errors.js'

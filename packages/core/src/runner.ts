@@ -9,6 +9,7 @@ import { constants as osConstants } from 'node:os'
 import type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 import { ConcTypeError, RuntimeError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
+import { encodeInit } from './internal/arg-codec.js'
 import { context } from './internal/context.js'
 import { deserializeThrown } from './internal/error-transport.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
@@ -200,7 +201,9 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     if (s.kind === 'process' && context.unit?.kind === 'process' && context.unit.daemon) {
       throw new RuntimeError(DAEMON_CHILDREN_MESSAGE)
     }
-    const init = this.#init(s)
+    // Primitives in args travel as handles to the same objects (internal/arg-codec.ts).
+    const shared = encodeInit(this.#init(s), s.kind)
+    const init = shared.value
     let handle: UnitHandle
     try {
       handle = backend.spawn(init, { daemon: s.daemon })
@@ -208,6 +211,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
       throw this.#explainSpawnError(s, backend, init, error)
     }
     s.handle = handle
+    shared.attach(handle)
     s.ident = handle.id
     s.status = 'started'
     active.add(this)

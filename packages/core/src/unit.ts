@@ -8,6 +8,7 @@
  * @module
  */
 import type { TransferListItem } from 'node:worker_threads'
+import { decodeInit, settleShared } from './internal/arg-codec.js'
 import { context } from './internal/context.js'
 import { serializeThrown } from './internal/error-transport.js'
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
@@ -76,6 +77,10 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
     runner: undefined,
   }
   if (init.service !== undefined) {
+    // A service unit (a pool worker) is still a unit: currentThread() names it.
+    const self = Object.create(RunnerClass.prototype as object) as object
+    adoptAsCurrent(self, init, undefined, channel.ident)
+    context.unit.runner = self
     try {
       await runService(init.service, init, channel)
     } catch (error) {
@@ -89,12 +94,14 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
   let self: { run(): unknown }
   try {
     context.bootstrapping = true
-    const resolved = init.target === undefined ? undefined : await resolveTarget(init.target, init.loaderHooks)
+    // Primitives in args become handles to the same objects (internal/arg-codec.ts).
+    const decoded = await decodeInit(init, channel)
+    const resolved = decoded.target === undefined ? undefined : await resolveTarget(decoded.target, decoded.loaderHooks)
     target = resolved?.fn
-    const Class = init.subclass === undefined ? RunnerClass : await resolveSubclass(init.subclass, init.loaderHooks)
+    const Class = decoded.subclass === undefined ? RunnerClass : await resolveSubclass(decoded.subclass, decoded.loaderHooks)
     self = Object.create(Class.prototype as object) as { run(): unknown }
-    Object.assign(self, init.subclass?.fields)
-    adoptAsCurrent(self, init, target, channel.ident)
+    Object.assign(self, decoded.subclass?.fields)
+    adoptAsCurrent(self, decoded, target, channel.ident)
     context.unit.runner = self
   } catch (error) {
     channel.send(report(error))
@@ -111,5 +118,6 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
     channel.send(report(error))
     process.exitCode = 1
   }
+  await settleShared()
   channel.release()
 }

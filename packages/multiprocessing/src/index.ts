@@ -47,5 +47,58 @@ export {
 export type { AnyFunction, ConcErrorCode, ExceptHook, ExceptHookArgs, ParentProcess, RunnerOptions } from '@conc/core'
 
 // Executors, futures and pools (issue 3): add exports here.
+export { Pool, ProcessPoolExecutor } from './process-pools.js'
+export {
+  ALL_COMPLETED,
+  AsyncResult,
+  BrokenExecutor,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  CancelledError,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  InvalidStateError,
+  MaybeEncodingError,
+  TimeoutError,
+  asCompleted,
+  wait,
+} from '@conc/core'
+export type {
+  DoneAndNotDoneFutures,
+  DoneCallback,
+  ExecutorOptions,
+  MapOptions,
+  PoolMapOptions,
+  PoolOptions,
+  PoolTaskOptions,
+  ReturnWhen,
+  TaskOptions,
+  YieldedFuture,
+} from '@conc/core'
 
 // Synchronization and communication primitives (issue 4): add exports here.
+// Python's names; the state lives in this process's shared memory, see docs/primitives.md.
+export {
+  Barrier,
+  BoundedSemaphore,
+  BrokenBarrierError,
+  Condition,
+  Connection,
+  EOFError,
+  Empty,
+  Event,
+  Full,
+  JoinableQueue,
+  Lock,
+  OSError,
+  Pipe,
+  Queue,
+  RLock,
+  Semaphore,
+  SharedArray,
+  SharedArray as Array,
+  SimpleQueue,
+  Value,
+} from '@conc/core'
+export type { AcquireOptions, Element, QueueOptions, SharedOptions, Typecode, WaitOptions } from '@conc/core'

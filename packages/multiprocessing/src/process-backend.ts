@@ -73,7 +73,8 @@ export const processBackend: UnitBackend = {
     if (daemon) setRef(false)
     return {
       id: child.pid ?? -1,
-      send: (message) => void child.send(message),
+      // A message to a child that has just exited is dropped, not reported as the child's error.
+      send: (message) => void child.send(message, () => {}),
       onMessage: (listener) => void messageListeners.push(listener),
       onExit: (listener) => void child.once('exit', (code, signal) => listener({ code, signal })),
       terminate: () => void child.kill('SIGTERM'),

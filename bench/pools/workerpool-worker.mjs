@@ -1,0 +1,4 @@
+import workerpool from 'workerpool'
+import { countPrimes, inc, incChunk } from './tasks.mjs'
+
+workerpool.worker({ inc, countPrimes, incChunk })

@@ -1,0 +1,215 @@
+// Benchmark: synchronization primitives, threads vs processes, beside the raw cost of a
+// postMessage (worker_threads) and an IPC (child_process.fork) round trip measured in the same
+// run. Not a test: it prints numbers and ratios. `pnpm bench:sync` from the repository root.
+//
+//   node bench/sync.mjs [--n 5000] [--json]
+//
+// The targets below are exported: every unit imports this module again and finds them there,
+// which is why the entry code is guarded with isMain(import.meta).
+import { spawn } from 'node:child_process'
+import { availableParallelism, cpus } from 'node:os'
+import { parseArgs } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import * as mp from '@conc/multiprocessing'
+import * as th from '@conc/threading'
+
+// ---- targets (run in units) ----------------------------------------------------------------
+
+/** Uncontended: acquire + release `n` times; reports µs per pair. */
+export async function lockLoop(lock, n, out) {
+  for (let i = 0; i < 100; i++) await lock.acquire(), await lock.release()
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    await lock.acquire()
+    await lock.release()
+  }
+  await out.put(((performance.now() - t0) * 1000) / n)
+}
+
+/** Contended: `n` acquire + release pairs on a lock another unit hammers too; reports µs per pair. */
+export async function contend(lock, n, start, out) {
+  await start.wait()
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    await lock.acquire()
+    await lock.release()
+  }
+  await out.put(((performance.now() - t0) * 1000) / n)
+}
+
+/** Handoff ping-pong: `mine` is released for the peer, `theirs` acquired from it. */
+export async function handoff(first, second, n, start, out, leader) {
+  await start.wait()
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    if (leader) {
+      await first.release()
+      await second.acquire()
+    } else {
+      await first.acquire()
+      await second.release()
+    }
+  }
+  if (leader) await out.put(((performance.now() - t0) * 1000) / (2 * n))
+}
+
+export async function produce(queue, n, start) {
+  await start.wait()
+  for (let i = 0; i < n; i++) await queue.put(i)
+}
+
+export async function consume(queue, n, start, out) {
+  await start.wait()
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) await queue.get()
+  await out.put(n / ((performance.now() - t0) / 1000))
+}
+
+// ---- raw round trips ------------------------------------------------------------------------
+
+/** The ceiling: two workers handing a word back and forth with bare `Atomics`, spinning. */
+const SPIN_PAIR = (me, other, n) => `const { workerData, parentPort } = require('node:worker_threads')
+const i = new Int32Array(workerData)
+for (let k = 0; k < 200; k++) { while (Atomics.load(i, 0) !== ${me}) {} Atomics.store(i, 0, ${other}) }
+parentPort.postMessage('warm')
+while (Atomics.load(i, 1) === 0) {}
+const t0 = performance.now()
+for (let k = 0; k < ${n}; k++) { while (Atomics.load(i, 0) !== ${me}) {} Atomics.store(i, 0, ${other}) }
+parentPort.postMessage((performance.now() - t0) * 1000 / (2 * ${n}))`
+
+async function rawAtomicsHandoff(n) {
+  const sab = new SharedArrayBuffer(8)
+  const workers = [new Worker(SPIN_PAIR(0, 1, n), { eval: true, workerData: sab }), new Worker(SPIN_PAIR(1, 0, n), { eval: true, workerData: sab })]
+  const results = workers.map((worker) => new Promise((resolve) => worker.on('message', (m) => m !== 'warm' && resolve(m))))
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))))
+  Atomics.store(new Int32Array(sab), 1, 1)
+  const [us] = await Promise.all(results)
+  return us
+}
+
+const ECHO_WORKER = `require('node:worker_threads').parentPort.on('message', function (m) { this.postMessage(m) })`
+const ECHO_CHILD = `process.on('message', (m) => process.send(m))`
+
+async function pingPong(send, onMessage, n) {
+  let resolve
+  onMessage(() => resolve())
+  const once = () => new Promise((r) => { resolve = r; send({ t: 'ping' }) })
+  for (let i = 0; i < 200; i++) await once()
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) await once()
+  return ((performance.now() - t0) * 1000) / n
+}
+
+async function rawPostMessage(n) {
+  const worker = new Worker(ECHO_WORKER, { eval: true })
+  try {
+    return await pingPong((m) => worker.postMessage(m), (fn) => worker.on('message', fn), n)
+  } finally {
+    await worker.terminate()
+  }
+}
+
+async function rawIpc(n) {
+  const child = spawn(process.execPath, ['-e', ECHO_CHILD], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+  try {
+    return await pingPong((m) => child.send(m), (fn) => child.on('message', fn), n)
+  } finally {
+    child.kill()
+  }
+}
+
+// ---- the primitives, per backend ----------------------------------------------------------
+
+/** The median of `runs` measurements: the machine may be shared and noisy. */
+async function median(runs, measureOnce) {
+  const values = []
+  for (let i = 0; i < runs; i++) values.push(await measureOnce())
+  values.sort((a, b) => a - b)
+  return values[values.length >> 1]
+}
+
+async function measure(lib, Unit, n) {
+  const started = []
+  const run = (target, ...args) => {
+    const unit = new Unit({ target, args })
+    unit.start()
+    started.push(unit)
+    return unit
+  }
+  const out = new lib.Queue()
+
+  const uncontended = await median(3, async () => {
+    run(lockLoop, new lib.Lock(), n, out)
+    return out.get()
+  })
+
+  const contendedUs = await median(3, async () => {
+    const lock = new lib.Lock()
+    const go = new lib.Event()
+    run(contend, lock, n, go, out)
+    run(contend, lock, n, go, out)
+    await new Promise((r) => setTimeout(r, 300))
+    await go.set()
+    return Math.max(await out.get(), await out.get())
+  })
+
+  const handoffUs = await median(3, async () => {
+    const [first, second] = [new lib.Lock(), new lib.Lock()]
+    await first.acquire()
+    await second.acquire()
+    const go = new lib.Event()
+    run(handoff, first, second, n, go, out, true)
+    run(handoff, first, second, n, go, out, false)
+    await new Promise((r) => setTimeout(r, 300))
+    await go.set()
+    return out.get()
+  })
+
+  const perSecond = await median(3, async () => {
+    const queue = new lib.Queue()
+    const go = new lib.Event()
+    const items = n * 2
+    run(produce, queue, items, go)
+    run(consume, queue, items, go, out)
+    await new Promise((r) => setTimeout(r, 300))
+    await go.set()
+    return out.get()
+  })
+
+  await Promise.all(started.map((unit) => unit.join()))
+  return { uncontendedUs: uncontended, contendedUs, handoffUs, queueItemsPerSecond: perSecond }
+}
+
+if (th.isMain(import.meta)) {
+  const { values } = parseArgs({ options: { n: { type: 'string' }, json: { type: 'boolean' } } })
+  const n = Number(values.n ?? 5000)
+  const postMessageUs = await median(3, () => rawPostMessage(n))
+  const ipcUs = await median(3, () => rawIpc(n))
+  const atomicsUs = await median(3, () => rawAtomicsHandoff(n * 5))
+  const threads = await measure(th, th.Thread, n)
+  const processes = await measure(mp, mp.Process, n)
+  const result = { n, node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, postMessageUs, ipcUs, atomicsUs, threads, processes }
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2))
+  } else {
+    const us = (x) => `${x.toFixed(2)} µs`
+    const rate = (x) => `${Math.round(x).toLocaleString('en')} items/s`
+    const rows = [
+      ['', 'threads', 'processes'],
+      ['raw round trip (postMessage / IPC)', us(postMessageUs), us(ipcUs)],
+      ['Lock acquire+release, uncontended', us(threads.uncontendedUs), us(processes.uncontendedUs)],
+      ['Lock acquire+release, two units contending', us(threads.contendedUs), us(processes.contendedUs)],
+      ['Lock handoff between two units', us(threads.handoffUs), us(processes.handoffUs)],
+      ['  (bare Atomics handoff, both threads spinning)', us(atomicsUs), ''],
+      ['  vs the raw round trip', `${(postMessageUs / threads.handoffUs).toFixed(1)}x faster`, `${(ipcUs / processes.handoffUs).toFixed(1)}x faster`],
+      ['Queue, one producer -> one consumer', rate(threads.queueItemsPerSecond), rate(processes.queueItemsPerSecond)],
+    ]
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
+    console.log(`@conc primitives, Node ${process.version}, ${availableParallelism()} CPUs, n = ${n}, median of 3 runs\n`)
+    for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col])).join('   ').trimEnd())
+    console.log(
+      `\nTarget: a thread lock handoff at least 10x faster than a postMessage round trip: ` +
+        `${postMessageUs / threads.handoffUs >= 10 ? 'met' : 'missed'} (${(postMessageUs / threads.handoffUs).toFixed(1)}x).`,
+    )
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Python's `concurrent.futures.Executor` over the backend seam: `ThreadPoolExecutor` and
+ * `ProcessPoolExecutor` are this class with a backend's flavor.
+ *
+ * @module
+ */
+import type { TransferListItem } from 'node:worker_threads'
+import { ConcTypeError, RuntimeError, ValueError } from '../errors.js'
+import type { AnyFunction } from '../runner.js'
+import { encodeShared } from '../internal/arg-codec.js'
+import { timeoutToMs } from '../internal/timeout.js'
+import { CancelledError } from './errors.js'
+import { Future } from './future.js'
+import { mapInOrder } from './map-iterator.js'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, packChunk } from './protocol.js'
+import { Task, type TaskSink } from './task.js'
+import type { PoolFlavor } from './flavor.js'
+import { WorkerPool } from './worker-pool.js'
+import { checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+
+/** Options of `new ThreadPoolExecutor(...)` / `new ProcessPoolExecutor(...)`. */
+export interface ExecutorOptions<I extends AnyFunction = AnyFunction> {
+  /** Worker count; default `min(32, cpus + 4)` for threads, `cpus` for processes. */
+  readonly maxWorkers?: number | null | undefined
+  /** Runs in each worker before its first task, with `initargs`. If it throws, the pool breaks. */
+  readonly initializer?: I | null | undefined
+  readonly initargs?: Readonly<Parameters<I>> | undefined
+  /** A worker is replaced after this many tasks. */
+  readonly maxTasksPerChild?: number | null | undefined
+  /** Worker names are `<prefix>_<i>` (default `ThreadPoolExecutor-<n>` / `ProcessPoolExecutor-<n>`). */
+  readonly threadNamePrefix?: string | undefined
+}
+
+/** Per-task options of {@link Executor.submitWith}. */
+export interface TaskOptions {
+  /** Aborting it withdraws a queued task (the future is cancelled) or stops a running one. */
+  readonly signal?: AbortSignal | undefined
+  /** Seconds the task may run; then its worker is ended and the future fails with `TimeoutError`. */
+  readonly timeout?: number | undefined
+  /** `ArrayBuffer`s to move, not copy, to a worker thread (copied for processes). */
+  readonly transfer?: readonly TransferListItem[] | undefined
+}
+
+/** Options of {@link Executor.map}. */
+export interface MapOptions {
+  /** Seconds from the `map()` call after which iteration throws `TimeoutError`. */
+  readonly timeout?: number | null | undefined
+  /** Items sent to a worker together (default 1). */
+  readonly chunksize?: number | undefined
+}
+
+/** The sink of tasks whose target is a {@link Future}. */
+export const FUTURE_SINK: TaskSink = {
+  start: (task) => (task.target as Future).setRunningOrNotifyCancel(),
+  resolve: (task, value) => (task.target as Future).setResult(value),
+  reject(task, error) {
+    const future = task.target as Future
+    if (!future.done()) future.setException(error)
+  },
+  cancel: (task) => void (task.target as Future).cancel(),
+}
+
+const counters = { thread: 0, process: 0 }
+
+/**
+ * Runs calls on a pool of workers and gives back {@link Future}s (Python's `Executor`). Use it
+ * through `ThreadPoolExecutor` (`@conc/threading`) or `ProcessPoolExecutor`
+ * (`@conc/multiprocessing`).
+ *
+ * @example
+ * ```ts
+ * export const square = (x: number) => x * x
+ * if (isMain(import.meta)) {
+ *   await using executor = new ProcessPoolExecutor({ maxWorkers: 4 })
+ *   console.log(await executor.submit(square, 3))                  // 9
+ *   for await (const y of executor.map(square, [1, 2, 3])) console.log(y)
+ * }
+ * ```
+ */
+export class Executor {
+  readonly #pool: WorkerPool
+  /** The most workers this executor runs at once. */
+  readonly maxWorkers: number
+  #shutdown = false
+  #stopped: Promise<void> | undefined
+
+  constructor(flavor: PoolFlavor, options: ExecutorOptions = {}) {
+    const kind = flavor.backend.kind
+    const maxWorkers = checkWorkers(options.maxWorkers, flavor, 'max_workers must be greater than 0')
+    this.maxWorkers = maxWorkers
+    const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'max_tasks_per_child must be >= 1')
+    checkInitializer(options.initializer)
+    const why = options.initargs === undefined ? undefined : flavor.backend.whyNotSendable(encodeShared(options.initargs, flavor.backend.kind).value)
+    if (why !== undefined) throw new ConcTypeError(`initargs cannot be sent to a ${flavor.backend.unitNoun}: ${why}`, { code: 'ERR_CONC_DATA_CLONE' })
+    const n = ++counters[kind]
+    const prefix = options.threadNamePrefix || `${kind === 'thread' ? 'ThreadPoolExecutor' : 'ProcessPoolExecutor'}-${n - 1}`
+    this.#pool = new WorkerPool(flavor, {
+      maxWorkers,
+      maxTasksPerChild,
+      initializer: options.initializer ?? undefined,
+      initargs: [...(options.initargs ?? [])],
+      eager: false,
+      onCrash: 'break',
+      workerName: (i) => `${prefix}_${i - 1}`,
+    })
+  }
+
+  /** Ids (thread ids or pids) of the workers alive now. */
+  get workerIds(): number[] {
+    return this.#pool.workerIds
+  }
+
+  /**
+   * Schedules `fn(...args)` and returns its {@link Future}. `args` are typed from `fn`.
+   *
+   * @throws {RuntimeError} after `shutdown()`
+   * @throws {BrokenExecutor} when the pool is broken
+   */
+  submit<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+    return this.submitWith({}, fn, ...args)
+  }
+
+  /**
+   * {@link Executor.submit} with per-task options: an `AbortSignal`, a timeout in seconds, a
+   * transfer list.
+   *
+   * @example
+   * ```ts
+   * const ac = new AbortController()
+   * const f = executor.submitWith({ signal: ac.signal, timeout: 5 }, slowWork, 42)
+   * ac.abort()
+   * ```
+   */
+  submitWith<F extends AnyFunction>(options: TaskOptions, fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+    this.#checkOpen()
+    const entry = this.#pool.functions.get(fn)
+    const future = new Future<Awaited<ReturnType<F>>>()
+    const one = args.length === 1
+    const task = new Task(entry, one ? MODE_ONE : MODE_CALL, one ? args[0] : args, FUTURE_SINK, future, 0)
+    task.configure({ signal: options.signal, timeoutMs: timeoutToMs(options.timeout), transfer: options.transfer })
+    this.#pool.push(task)
+    return future
+  }
+
+  /**
+   * Python's `Executor.map`: calls `fn` on every item now (before iteration) and yields the
+   * results in order. A call's error is thrown when its result is reached. With `chunksize`,
+   * items travel to workers in chunks (much faster for small tasks).
+   *
+   * @example
+   * ```ts
+   * for await (const y of executor.map(square, range, { chunksize: 1000 })) total += y
+   * ```
+   */
+  map<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options: MapOptions = {}): AsyncIterableIterator<Awaited<ReturnType<F>>> {
+    const chunksize = options.chunksize ?? 1
+    if (!(chunksize >= 1)) throw new ValueError('chunksize must be >= 1.')
+    const deadline = timeoutToMs(options.timeout)
+    const started = performance.now()
+    this.#checkOpen()
+    const entry = this.#pool.functions.get(fn)
+    const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
+    const futures: Future<unknown>[] = []
+    if (chunksize === 1) {
+      for (const item of items) {
+        const future = new Future()
+        this.#pool.push(new Task(entry, MODE_ONE, item, FUTURE_SINK, future, 0))
+        futures.push(future)
+      }
+    } else {
+      for (let i = 0; i < items.length; i += chunksize) {
+        const future = new Future()
+        this.#pool.push(new Task(entry, MODE_CHUNK, packChunk(items.slice(i, i + chunksize)), FUTURE_SINK, future, 0))
+        futures.push(future)
+      }
+    }
+    return mapInOrder(futures, chunksize > 1, deadline === undefined ? undefined : started + deadline) as AsyncIterableIterator<Awaited<ReturnType<F>>>
+  }
+
+  /**
+   * Stops taking tasks. With `wait` (default) resolves once every queued and running task is
+   * done and the workers have ended; `cancelFutures` cancels the tasks that have not started.
+   * Calling it again is harmless.
+   */
+  async shutdown(options: { readonly wait?: boolean; readonly cancelFutures?: boolean } = {}): Promise<void> {
+    this.#shutdown = true
+    if (options.cancelFutures === true) this.#pool.cancelQueued(new CancelledError())
+    this.#stopped ??= this.#pool.drain().then(() => this.#pool.stop())
+    if (options.wait ?? true) await this.#stopped
+  }
+
+  /** `await using executor = new ThreadPoolExecutor()`: `shutdown({ wait: true })` at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown({ wait: true })
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} ${this.#shutdown ? 'shutdown' : 'running'}>`
+  }
+
+  #checkOpen(): void {
+    const broken = this.#pool.broken
+    if (broken !== undefined) throw broken
+    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown')
+  }
+}

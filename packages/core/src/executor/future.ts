@@ -1,0 +1,223 @@
+/**
+ * Python's `concurrent.futures.Future`, made awaitable: the result of a call that runs elsewhere.
+ *
+ * @module
+ */
+import { timeoutToMs } from '../internal/timeout.js'
+import { CancelledError, InvalidStateError, TimeoutError } from './errors.js'
+
+const PENDING = 0
+const RUNNING = 1
+const FINISHED = 2
+const CANCELLED = 3
+type State = typeof PENDING | typeof RUNNING | typeof FINISHED | typeof CANCELLED
+const STATE_NAMES = ['PENDING', 'RUNNING', 'FINISHED', 'CANCELLED'] as const
+
+/** A callback given to {@link Future.addDoneCallback}. */
+export type DoneCallback<T> = (future: Future<T>) => void
+
+let failedOf: (future: Future<unknown>) => boolean
+
+/** Whether a done future raised (a cancelled one did not); sync, for `wait()`. Internal. */
+export function futureFailed(future: Future<unknown>): boolean {
+  return failedOf(future)
+}
+
+/**
+ * The eventual result of a call submitted to an executor. It is awaitable (`await future` gives
+ * the value or throws the call's error), and has Python's methods, made async where Python
+ * blocks: `result(timeout)`, `exception(timeout)`, `cancel()`, `done()`...
+ *
+ * @example
+ * ```ts
+ * const future = executor.submit(square, 4)
+ * future.addDoneCallback((f) => console.log('done', f.done()))
+ * console.log(await future)             // 16
+ * console.log(await future.result(1))   // 16, or TimeoutError after 1 s
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  #state: State = PENDING
+  #value: T | undefined = undefined
+  #error: unknown = undefined
+  #failed = false
+  #callbacks: DoneCallback<never>[] | undefined = undefined
+  #promise: Promise<T> | undefined = undefined
+  #settlePromise: (() => void) | undefined = undefined
+
+  static {
+    failedOf = (future) => future.#state === FINISHED && future.#failed
+  }
+
+  /** True if the call was cancelled before it started. */
+  cancelled(): boolean {
+    return this.#state === CANCELLED
+  }
+
+  /** True while the call is running (it can no longer be cancelled). */
+  running(): boolean {
+    return this.#state === RUNNING
+  }
+
+  /** True once the call finished or was cancelled. */
+  done(): boolean {
+    return this.#state >= FINISHED
+  }
+
+  /**
+   * Cancels the call if it has not started. Returns false if it is running or finished, true if
+   * it is (now) cancelled; done-callbacks run.
+   */
+  cancel(): boolean {
+    if (this.#state === RUNNING || this.#state === FINISHED) return false
+    if (this.#state === CANCELLED) return true
+    this.#state = CANCELLED
+    this.#settle()
+    return true
+  }
+
+  /**
+   * The call's value. Throws the call's error, {@link CancelledError} if it was cancelled, or
+   * {@link TimeoutError} if it is not done within `timeout` seconds (default: wait forever).
+   */
+  async result(timeout?: number | null): Promise<T> {
+    await this.#wait(timeout)
+    if (this.#state === CANCELLED) throw new CancelledError()
+    if (this.#failed) throw this.#error
+    return this.#value as T
+  }
+
+  /**
+   * The call's error, or `null` if it returned. Same cancel and timeout rules as
+   * {@link Future.result}.
+   */
+  async exception(timeout?: number | null): Promise<unknown> {
+    await this.#wait(timeout)
+    if (this.#state === CANCELLED) throw new CancelledError()
+    return this.#failed ? this.#error : null
+  }
+
+  /**
+   * Calls `fn(future)` when the future finishes or is cancelled, in the order added; at once if
+   * it is already done. An error thrown by `fn` is logged and does not stop the others.
+   */
+  addDoneCallback(fn: DoneCallback<T>): void {
+    if (this.#state >= FINISHED) {
+      this.#invoke(fn)
+      return
+    }
+    ;(this.#callbacks ??= []).push(fn as DoneCallback<never>)
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#outcome().then(onfulfilled, onrejected)
+  }
+
+  /**
+   * For executors (and tests): marks the future running. Returns false if it was cancelled (the
+   * executor then drops the call).
+   *
+   * @throws {InvalidStateError} when it is already running or finished
+   */
+  setRunningOrNotifyCancel(): boolean {
+    if (this.#state === CANCELLED) return false
+    if (this.#state === PENDING) {
+      this.#state = RUNNING
+      return true
+    }
+    throw new InvalidStateError(`Future in unexpected state: ${STATE_NAMES[this.#state]}`)
+  }
+
+  /** For executors (and tests): the call returned `value`. */
+  setResult(value: T): void {
+    if (this.#state >= FINISHED) throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}`)
+    this.#value = value
+    this.#state = FINISHED
+    this.#settle()
+  }
+
+  /** For executors (and tests): the call threw `error`. */
+  setException(error: unknown): void {
+    if (this.#state >= FINISHED) throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}`)
+    this.#error = error
+    this.#failed = true
+    this.#state = FINISHED
+    this.#settle()
+  }
+
+  toString(): string {
+    const s = this.#state
+    const extra =
+      s === FINISHED
+        ? this.#failed
+          ? ` raised ${(this.#error as Error | undefined)?.name ?? typeof this.#error}`
+          : ` returned ${this.#value === null ? 'null' : typeof this.#value}`
+        : ''
+    return `<Future state=${STATE_NAMES[s].toLowerCase()}${extra}>`
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Future'
+  }
+
+  #outcome(): Promise<T> {
+    if (this.#promise !== undefined) return this.#promise
+    if (this.#state === FINISHED) {
+      this.#promise = this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T)
+    } else if (this.#state === CANCELLED) {
+      this.#promise = Promise.reject(new CancelledError())
+    } else {
+      this.#promise = new Promise<T>((resolve, reject) => {
+        this.#settlePromise = () => {
+          if (this.#state === CANCELLED) reject(new CancelledError())
+          else if (this.#failed) reject(this.#error)
+          else resolve(this.#value as T)
+        }
+      })
+    }
+    return this.#promise
+  }
+
+  async #wait(timeout: number | null | undefined): Promise<void> {
+    if (this.#state >= FINISHED) return
+    const ms = timeoutToMs(timeout)
+    if (ms === 0) throw new TimeoutError()
+    let timer: NodeJS.Timeout | undefined
+    let release!: DoneCallback<never>
+    const done = new Promise<void>((resolve) => (this.#callbacks ??= []).push((release = () => resolve())))
+    try {
+      if (ms === undefined) return await done
+      await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+      if (this.#state < FINISHED) throw new TimeoutError()
+    } finally {
+      clearTimeout(timer)
+      const i = this.#callbacks?.indexOf(release) ?? -1
+      if (i >= 0) this.#callbacks?.splice(i, 1)
+    }
+  }
+
+  #settle(): void {
+    if (this.#settlePromise !== undefined) {
+      this.#settlePromise()
+      this.#settlePromise = undefined
+    }
+    const callbacks = this.#callbacks
+    this.#callbacks = undefined
+    if (callbacks !== undefined) for (const fn of callbacks) this.#invoke(fn as DoneCallback<T>)
+  }
+
+  #invoke(fn: DoneCallback<T>): void {
+    try {
+      fn(this)
+    } catch (error) {
+      console.error(`exception calling callback for ${this.toString()}`, error)
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/** One worker of a pool, as the engine tracks it. */
+import type { UnitHandle } from '../backend.js'
+import type { Task } from './task.js'
+
+export class Slot {
+  /** The initializer ran; the worker takes tasks. */
+  ready = false
+  /** Batches sent and not answered, oldest first (a worker answers in order). */
+  readonly batches: Task[][] = []
+  /** Function ids this worker has been told about. */
+  readonly known = new Set<number>()
+  /** A task that may be stopped by ending this worker runs here alone. */
+  exclusive = false
+  /** The pool ended this worker on purpose: its exit is not a crash. */
+  leaving = false
+  /** An error the worker reported before it ended. */
+  uncaught: unknown = undefined
+
+  constructor(
+    readonly handle: UnitHandle,
+    /** Tasks it may still take (`maxTasksPerChild`). */
+    public remaining: number,
+  ) {}
+
+  get id(): number {
+    return this.handle.id
+  }
+
+  /** Can take a batch now. */
+  get available(): boolean {
+    return !this.leaving && !this.exclusive && this.remaining > 0
+  }
+
+  /** Ends the worker: at once (`force`) or as a normal stop. Its exit is then expected. */
+  end(force: boolean): void {
+    if (this.leaving) return
+    this.leaving = true
+    // Whoever ends a worker waits for its exit: keep the program alive until then.
+    this.handle.ref()
+    if (force) this.handle.kill()
+    else this.handle.terminate()
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * A task as the pool engine sees it, and the queue it waits in. One object per task; what the
+ * task settles (a future, a slot of a map result) is reached through a shared `sink`, so the hot
+ * path allocates no closures.
+ */
+import type { TransferListItem } from 'node:worker_threads'
+import type { FnEntry } from './function-registry.js'
+import type { TaskMode } from './protocol.js'
+
+export const QUEUED = 0
+export const RUNNING = 1
+export const SETTLED = 2
+
+/** How a task reports back; one shared object per kind of target. */
+export interface TaskSink {
+  /** The task is about to be sent; return false to drop it (it was cancelled). */
+  start(task: Task): boolean
+  resolve(task: Task, value: unknown): void
+  reject(task: Task, error: unknown): void
+  /** The task was withdrawn before it started (abort signal, `cancelFutures`). */
+  cancel(task: Task, reason: unknown): void
+}
+
+/** What only some tasks have: kept out of {@link Task} so the common task stays small. */
+export interface TaskExtra {
+  signal: AbortSignal | undefined
+  timeoutMs: number | undefined
+  transfer: readonly TransferListItem[] | undefined
+  onAbort: (() => void) | undefined
+  timer: NodeJS.Timeout | undefined
+  /** The worker running this task, for tasks that run alone (abortable, timed). */
+  slot: unknown
+}
+
+export class Task {
+  state: typeof QUEUED | typeof RUNNING | typeof SETTLED = QUEUED
+  extra: TaskExtra | undefined = undefined
+
+  constructor(
+    readonly fn: FnEntry,
+    readonly mode: TaskMode,
+    readonly payload: unknown,
+    readonly sink: TaskSink,
+    readonly target: unknown,
+    readonly index: number,
+  ) {}
+
+  /** Sets the per-task options; a task with a signal or a timeout runs alone on its worker. */
+  configure(options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number | undefined; readonly transfer?: readonly TransferListItem[] | undefined }): this {
+    const { signal, timeoutMs, transfer } = options
+    if (signal === undefined && timeoutMs === undefined && transfer === undefined) return this
+    this.extra = { signal, timeoutMs, transfer, onAbort: undefined, timer: undefined, slot: undefined }
+    return this
+  }
+
+  /** Tasks that can be stopped by ending their worker run alone on it. */
+  get exclusive(): boolean {
+    return this.extra !== undefined && (this.extra.signal !== undefined || this.extra.timeoutMs !== undefined)
+  }
+}
+
+/** A FIFO of tasks; cheap push/shift for hundreds of thousands of entries. */
+export class TaskQueue {
+  #items: (Task | undefined)[] = []
+  #head = 0
+
+  get size(): number {
+    return this.#items.length - this.#head
+  }
+
+  push(task: Task): void {
+    this.#items.push(task)
+  }
+
+  peek(): Task | undefined {
+    return this.#items[this.#head]
+  }
+
+  shift(): Task | undefined {
+    if (this.#head >= this.#items.length) return undefined
+    const task = this.#items[this.#head]
+    this.#items[this.#head++] = undefined
+    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return task
+  }
+
+  /** Removes and returns every queued task. */
+  takeAll(): Task[] {
+    const all = this.#items.slice(this.#head) as Task[]
+    this.#items = []
+    this.#head = 0
+    return all
+  }
+}

@@ -1,0 +1,441 @@
+/**
+ * The engine under every executor and pool: a set of units (started through the backend seam,
+ * running the pool-worker service), a task queue, and the dispatch loop. Tasks go out in
+ * batches sized from how long tasks take (many tiny tasks share one message, slow ones go one by
+ * one), with at most two batches in flight per worker.
+ */
+import { RuntimeError } from '../errors.js'
+import { encodeShared } from '../internal/arg-codec.js'
+import { context } from '../internal/context.js'
+import { deserializeThrown } from '../internal/error-transport.js'
+import { loaderHooks } from '../internal/loader-hooks.js'
+import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
+import type { UnitInit, WireMessage } from '../internal/wire.js'
+import { isUncaught } from '../internal/wire.js'
+import { MaybeEncodingError, TimeoutError } from './errors.js'
+import { BROKEN_MESSAGES, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
+import { FunctionRegistry, type FnEntry } from './function-registry.js'
+import { type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
+import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
+import { Slot } from './slot.js'
+
+const POOL_WORKER = new URL('./executor/pool-worker.js', import.meta.url).href
+/** A batch should keep a worker busy about this long; longer batches hurt balance. */
+const TARGET_BATCH_MS = 2
+const MAX_BATCH = 1024
+
+export class WorkerPool {
+  readonly functions = new FunctionRegistry()
+  readonly #flavor: PoolFlavor
+  readonly #options: WorkerPoolOptions
+  readonly #queue = new TaskQueue()
+  readonly #slots = new Set<Slot>()
+  readonly #exits = new Set<Promise<void>>()
+  #spawned = 0
+  #inflight = 0
+  #pumpScheduled = false
+  #broken: Error | undefined
+  #closed = false
+  #busy = false
+  #idleWaiters: (() => void)[] = []
+  readonly #initializer: FnEntry | undefined
+
+  constructor(flavor: PoolFlavor, options: WorkerPoolOptions) {
+    if (context.bootstrapping) throw new RuntimeError(BOOTSTRAP_MESSAGE, { code: 'ERR_CONC_BOOTSTRAP' })
+    this.#flavor = flavor
+    this.#options = options
+    const init = options.initializer
+    this.#initializer = init === undefined || init === null ? undefined : this.functions.get(init, 'initializer')
+    if (options.eager) for (let i = 0; i < options.maxWorkers; i++) this.#spawn()
+  }
+
+  /** Why the pool cannot take tasks, once broken. */
+  get broken(): Error | undefined {
+    return this.#broken
+  }
+
+  /** Ids (thread ids / pids) of the live workers. */
+  get workerIds(): number[] {
+    return [...this.#slots].map((slot) => slot.id)
+  }
+
+  push(task: Task): void {
+    if (this.#broken !== undefined) throw this.#broken
+    const extra = task.extra
+    const signal = extra?.signal
+    if (extra !== undefined && signal !== undefined) {
+      if (signal.aborted) {
+        task.state = SETTLED
+        task.sink.cancel(task, signal.reason)
+        return
+      }
+      extra.onAbort = () => this.#abort(task)
+      signal.addEventListener('abort', extra.onAbort, { once: true })
+    }
+    this.#queue.push(task)
+    if (!this.#busy) this.#setBusy(true)
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true
+      queueMicrotask(() => {
+        this.#pumpScheduled = false
+        this.#pump()
+      })
+    }
+  }
+
+  /** Withdraws every queued task (`shutdown({ cancelFutures: true })`). */
+  cancelQueued(reason: unknown): void {
+    for (const task of this.#queue.takeAll()) this.#withdraw(task, reason)
+    this.#checkIdle()
+  }
+
+  /** Resolves when nothing is queued or running (or the pool broke). */
+  drain(): Promise<void> {
+    if (this.#idle()) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** Ends every worker once idle work is done; no new workers start. Resolves when all exited. */
+  async stop(): Promise<void> {
+    this.#closed = true
+    for (const slot of this.#slots) slot.end(false)
+    await Promise.all(this.#exits)
+  }
+
+  /** Fails everything queued or running with `reason` and ends the workers now. */
+  async terminate(reason: () => unknown): Promise<void> {
+    this.#closed = true
+    for (const task of this.#queue.takeAll()) this.#settleError(task, reason())
+    for (const slot of this.#slots) {
+      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, reason())
+      slot.batches.length = 0
+      slot.end(true)
+    }
+    this.#inflight = 0
+    this.#checkIdle()
+    await Promise.all(this.#exits)
+  }
+
+  #spawn(): void {
+    const index = ++this.#spawned
+    // Primitives in initargs reach each worker as handles to the same objects (issue 4).
+    const shared = encodeShared(this.#options.initargs, this.#flavor.backend.kind)
+    const data: PoolWorkerData = { initializer: this.#initializer?.spec, initargs: shared.value }
+    const init: UnitInit = {
+      $conc: 1,
+      kind: this.#flavor.backend.kind,
+      name: this.#options.workerName(index),
+      daemon: false,
+      identity: [index],
+      parent: { pid: process.pid, name: context.unit?.name ?? (this.#flavor.backend.kind === 'thread' ? 'MainThread' : 'MainProcess') },
+      target: undefined,
+      args: [],
+      subclass: undefined,
+      service: { module: POOL_WORKER, exportName: 'poolWorker', data },
+      loaderHooks: loaderHooks(),
+    }
+    const handle = this.#flavor.backend.spawn(init, { daemon: false })
+    shared.attach(handle)
+    const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
+    if (!this.#busy) handle.unref()
+    this.#slots.add(slot)
+    handle.onMessage((message) => this.#onMessage(slot, message))
+    const exited = new Promise<void>((resolve) =>
+      handle.onExit(() => {
+        this.#exits.delete(exited)
+        this.#onExit(slot)
+        resolve()
+      }),
+    )
+    this.#exits.add(exited)
+  }
+
+  #pump(): void {
+    if (this.#broken !== undefined) return
+    let idleReady = 0
+    let starting = 0
+    for (const slot of this.#slots) {
+      if (!slot.ready) starting++
+      else if (slot.batches.length === 0 && slot.available) idleReady++
+    }
+    if (!this.#closed) {
+      let need = this.#queue.size - idleReady - starting
+      try {
+        while (need-- > 0 && this.#slots.size < this.#options.maxWorkers) this.#spawn()
+      } catch (error) {
+        // The system refused a new unit: nothing may wait for a worker that will never come.
+        if (this.#slots.size === 0) return this.#break('crashed', error)
+      }
+    }
+    const avg = this.#queue.peek()?.fn.avgMs
+    const prefetch = avg !== undefined && avg < 1 ? 2 : 1
+    // Idle workers first, then a second batch for busy ones.
+    for (const depth of prefetch === 2 ? [0, 1] : [0]) {
+      for (const slot of this.#slots) {
+        if (this.#queue.size === 0) break
+        if (slot.ready && slot.available && slot.batches.length === depth) this.#dispatch(slot)
+      }
+    }
+    this.#checkIdle()
+  }
+
+  /**
+   * How many tasks the next batch for `slot` takes: enough to keep the worker busy about
+   * TARGET_BATCH_MS at the measured cost of the next task's function (1 while it is unknown),
+   * and never more than a quarter of each ready worker's share of the queue, so the tail stays
+   * balanced when costs vary.
+   */
+  #batchSize(slot: Slot): number {
+    const avg = this.#queue.peek()?.fn.avgMs
+    let n = avg === undefined ? 1 : Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_MS / Math.max(avg, 1e-4)))
+    let ready = 0
+    for (const s of this.#slots) if (s.ready) ready++
+    n = Math.min(n, Math.ceil(this.#queue.size / (4 * Math.max(1, ready))), slot.remaining)
+    return Math.max(1, n)
+  }
+
+  #dispatch(slot: Slot): void {
+    const n = this.#batchSize(slot)
+    const batch: Task[] = []
+    while (batch.length < n) {
+      const task = this.#queue.peek()
+      if (task === undefined) break
+      if (task.state !== QUEUED) {
+        this.#queue.shift()
+        continue
+      }
+      if (task.exclusive && (batch.length > 0 || slot.batches.length > 0)) break
+      this.#queue.shift()
+      if (!task.sink.start(task)) {
+        task.state = SETTLED
+        this.#detach(task)
+        continue
+      }
+      task.state = RUNNING
+      batch.push(task)
+      const extra = task.extra
+      if (extra !== undefined && task.exclusive) {
+        extra.slot = slot
+        slot.exclusive = true
+        if (extra.timeoutMs !== undefined) extra.timer = setTimeout(() => this.#expire(task), extra.timeoutMs)
+        break
+      }
+    }
+    if (batch.length > 0) this.#send(slot, batch)
+  }
+
+  #send(slot: Slot, batch: Task[]): void {
+    const first = batch[0] as Task
+    let sameFn = true
+    let sameMode = true
+    let transfer: unknown[] | undefined
+    for (const task of batch) {
+      if (task.fn !== first.fn) sameFn = false
+      if (task.mode !== first.mode) sameMode = false
+      const list = task.extra?.transfer
+      if (list !== undefined) (transfer ??= []).push(...list)
+    }
+    const defs = []
+    for (const task of sameFn ? [first] : batch) {
+      if (!slot.known.has(task.fn.id)) {
+        slot.known.add(task.fn.id)
+        defs.push([task.fn.id, task.fn.spec] as const)
+      }
+    }
+    const message: RunMessage = {
+      t: 'p.run',
+      f: sameFn ? first.fn.id : batch.map((task) => task.fn.id),
+      m: sameMode ? first.mode : batch.map((task) => task.mode),
+      a: batch.map((task) => task.payload),
+      ...(defs.length > 0 ? { d: defs } : {}),
+    }
+    try {
+      slot.handle.send(message, transfer as never)
+    } catch (error) {
+      for (const [id] of defs) slot.known.delete(id)
+      this.#unsendable(slot, batch, error)
+      return
+    }
+    slot.batches.push(batch)
+    slot.remaining -= batch.length
+    this.#inflight += batch.length
+  }
+
+  /** A batch could not be sent: fail the tasks whose arguments cannot travel, resend the rest. */
+  #unsendable(slot: Slot, batch: Task[], error: unknown): void {
+    const good: Task[] = []
+    const backend = this.#flavor.backend
+    for (const task of batch) {
+      const why = backend.whyNotSendable(task.payload)
+      if (why === undefined) {
+        good.push(task)
+        continue
+      }
+      const failure = unsendableError(backend, task, why, error)
+      if (task.exclusive) slot.exclusive = false
+      this.#settleError(task, failure)
+    }
+    if (good.length === batch.length) {
+      // Not the arguments' fault: the worker is gone or the channel closed; let exit handling decide.
+      for (const task of good) this.#settleError(task, error)
+      return
+    }
+    if (good.length > 0) this.#send(slot, good)
+  }
+
+  #onMessage(slot: Slot, message: WireMessage): void {
+    switch (message.t) {
+      case 'p.done':
+        this.#onDone(slot, message as DoneMessage)
+        return
+      case 'p.ready':
+        slot.ready = true
+        this.#pump()
+        return
+      case 'p.init-failed':
+        slot.uncaught = deserializeThrown((message as InitFailedMessage).e)
+        this.#break('initializer', slot.uncaught)
+        return
+      default:
+        if (isUncaught(message)) slot.uncaught = deserializeThrown(message.error)
+    }
+  }
+
+  #onDone(slot: Slot, message: DoneMessage): void {
+    const batch = slot.batches.shift()
+    if (batch === undefined) return
+    const n = batch.length
+    this.#inflight -= n
+    const perTask = message.ms / n
+    const fn = (batch[0] as Task).fn
+    fn.avgMs = fn.avgMs === undefined ? perTask : (fn.avgMs + perTask) / 2
+    let errors: (readonly [number, unknown, 0 | 1])[] | undefined
+    if (message.e !== undefined) errors = message.e.map(([i, e, enc]) => [i, deserializeThrown(e), enc] as const)
+    const values = message.v
+    for (let i = 0; i < n; i++) {
+      const task = batch[i] as Task
+      if (task.state !== RUNNING) continue
+      task.state = SETTLED
+      if (task.extra !== undefined) {
+        if (task.exclusive) slot.exclusive = false
+        this.#detach(task)
+      }
+      const failure = errors?.find(([index]) => index === i)
+      if (failure === undefined) task.sink.resolve(task, values[i])
+      else if (failure[2] === 1) {
+        const remote = failure[1] as Error
+        task.sink.reject(task, new MaybeEncodingError(remote.message))
+      } else task.sink.reject(task, failure[1])
+    }
+    if (slot.remaining <= 0 && slot.batches.length === 0) slot.end(false)
+    this.#pump()
+  }
+
+  #onExit(slot: Slot): void {
+    this.#slots.delete(slot)
+    const lost = slot.batches.flat()
+    slot.batches.length = 0
+    this.#inflight -= lost.length
+    for (const task of lost) this.#settleError(task, this.#brokenError('running', slot.uncaught))
+    // A worker that died before it was ready would die again if replaced: break instead of looping.
+    const breaks = this.#options.onCrash === 'break' || !slot.ready
+    if (!slot.leaving && !this.#closed && breaks) this.#break('crashed', slot.uncaught)
+    if (!this.#closed && this.#broken === undefined) {
+      if (this.#options.eager && this.#slots.size < this.#options.maxWorkers) this.#spawn()
+      this.#pump()
+    }
+    this.#checkIdle()
+  }
+
+  #brokenError(kind: 'running' | 'crashed' | 'initializer', cause: unknown): Error {
+    const message = BROKEN_MESSAGES[this.#flavor.backend.kind][kind]
+    return new this.#flavor.Broken(message, cause === undefined ? undefined : { cause })
+  }
+
+  #break(kind: 'crashed' | 'initializer', cause: unknown): void {
+    if (this.#broken !== undefined) return
+    this.#broken = this.#brokenError(kind, cause)
+    const running = (): Error => this.#brokenError(kind === 'initializer' ? 'initializer' : 'running', cause)
+    for (const task of this.#queue.takeAll()) this.#settleError(task, running())
+    for (const slot of this.#slots) {
+      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, running())
+      this.#inflight -= slot.batches.reduce((sum, batch) => sum + batch.length, 0)
+      slot.batches.length = 0
+      slot.end(true)
+    }
+    this.#checkIdle()
+  }
+
+  #abort(task: Task): void {
+    const reason = task.extra?.signal?.reason
+    if (task.state === QUEUED) {
+      this.#withdraw(task, reason)
+      this.#checkIdle()
+    } else if (task.state === RUNNING) this.#stopRunning(task, reason)
+  }
+
+  #expire(task: Task): void {
+    if (task.extra !== undefined) task.extra.timer = undefined
+    if (task.state !== RUNNING) return
+    const seconds = (task.extra?.timeoutMs ?? 0) / 1000
+    this.#stopRunning(task, new TimeoutError(`the task did not finish within ${seconds} seconds`))
+  }
+
+  /** Stops a running task by ending its worker (it runs alone there); a new worker replaces it. */
+  #stopRunning(task: Task, reason: unknown): void {
+    const slot = task.extra?.slot as Slot
+    slot.batches.length = 0
+    this.#inflight -= 1
+    slot.end(true)
+    this.#settleError(task, reason)
+  }
+
+  #withdraw(task: Task, reason: unknown): void {
+    if (task.state !== QUEUED) return
+    task.state = SETTLED
+    this.#detach(task)
+    task.sink.cancel(task, reason)
+  }
+
+  #settleError(task: Task, error: unknown): void {
+    if (task.state === SETTLED) return
+    task.state = SETTLED
+    this.#detach(task)
+    task.sink.reject(task, error)
+  }
+
+  #detach(task: Task): void {
+    const extra = task.extra
+    if (extra === undefined) return
+    if (extra.onAbort !== undefined) extra.signal?.removeEventListener('abort', extra.onAbort)
+    extra.onAbort = undefined
+    if (extra.timer !== undefined) clearTimeout(extra.timer)
+    extra.timer = undefined
+    extra.slot = undefined
+  }
+
+  #idle(): boolean {
+    if (this.#inflight > 0) return false
+    while (this.#queue.size > 0 && (this.#queue.peek() as Task).state !== QUEUED) this.#queue.shift()
+    return this.#queue.size === 0
+  }
+
+  #checkIdle(): void {
+    if (!this.#idle()) return
+    if (this.#busy) this.#setBusy(false)
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  /** Workers keep the program alive only while there is work. */
+  #setBusy(busy: boolean): void {
+    this.#busy = busy
+    for (const slot of this.#slots) {
+      if (busy) slot.handle.ref()
+      else slot.handle.unref()
+    }
+  }
+}
+
+export type { TaskMode }

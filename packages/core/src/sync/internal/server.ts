@@ -1,0 +1,142 @@
+/**
+ * The owner side: the process that created a primitive answers the requests of the child
+ * processes it was passed to. One server per isolate; each started unit is attached with the
+ * primitives it was given. When the unit exits, its waits are cancelled, items handed to it but
+ * not acknowledged go back to the front of their queue, and what it held is recovered.
+ */
+import type { UnitHandle } from '../../backend.js'
+import { serializeThrown } from '../../internal/error-transport.js'
+import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
+import { type Primitive, Undoable, kBackend } from './shared.js'
+import { UNIT_DIED } from './wait.js'
+
+/** The operations a unit may ask for; anything else is refused. */
+const OPS = new Set([
+  'acquire', 'release', 'locked', 'getValue', 'set', 'clear', 'isSet', 'wait', 'notify', 'trip', 'abort',
+  'reset', 'nWaiting', 'broken', 'put', 'get', 'qsize', 'taskDone', 'join', 'poll', 'send', 'recv',
+  'close', 'load', 'store', 'recover',
+])
+
+/** How long after a process exits its last acknowledgements may still arrive. */
+const GRACE_MS = 100
+
+const ids = new WeakMap<Primitive, number>()
+const objects = new Map<number, Primitive>()
+let nextId = 0
+let nextOwner = 0
+
+/** Makes `object` reachable by the units it is passed to; returns its id. */
+export function register(object: Primitive): number {
+  let id = ids.get(object)
+  if (id === undefined) {
+    id = ++nextId
+    ids.set(object, id)
+    objects.set(id, object)
+  }
+  return id
+}
+
+/** A started unit that was given primitives. */
+interface Attached {
+  readonly key: string
+  /** Owner ids of the unit (and of the units it forwards for), by key. */
+  readonly owners: Map<string, number>
+  readonly touched: Set<Primitive>
+  readonly pending: Map<number, AbortController>
+  readonly inflight: Map<number, () => void>
+  /** The unit exited: no new requests; acknowledgements may still arrive for a moment. */
+  exited: boolean
+  /** Cleaned up: nothing more is sent or accepted. */
+  dead: boolean
+}
+
+function ownerNum(unit: Attached, key: string): number {
+  let num = unit.owners.get(key)
+  if (num === undefined) {
+    num = -++nextOwner
+    unit.owners.set(key, num)
+  }
+  return num
+}
+
+async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): Promise<void> {
+  const reply = (m: ReplyBody): void => {
+    const full: ReplyMessage = { t: 'sync.reply', rid: message.rid, ...m }
+    if (!unit.exited) handle.send(full)
+  }
+  const object = objects.get(message.id)
+  if (object === undefined || !OPS.has(message.op)) {
+    reply({ ok: false, error: serializeThrown(new TypeError(`no shared object ${message.id} with operation '${message.op}'`)) })
+    return
+  }
+  unit.touched.add(object)
+  const key = message.owner === undefined ? unit.key : `${unit.key}/${message.owner}`
+  const controller = new AbortController()
+  unit.pending.set(message.rid, controller)
+  try {
+    const result = await object[kBackend].call(message.op, message.args, { signal: controller.signal, as: { key, num: ownerNum(unit, key) } })
+    if (result instanceof Undoable) {
+      if (unit.exited || controller.signal.aborted) {
+        result.undo()
+        reply({ ok: false, error: serializeThrown(controller.signal.reason ?? new Error('the unit exited')) })
+        return
+      }
+      unit.inflight.set(message.rid, result.undo)
+      reply({ ok: true, value: result.value, ack: true })
+    } else {
+      reply({ ok: true, value: result, ack: false })
+    }
+  } catch (error) {
+    reply({ ok: false, error: serializeThrown(error) })
+  } finally {
+    unit.pending.delete(message.rid)
+  }
+}
+
+function cleanUp(unit: Attached, handle: UnitHandle, passed: readonly Primitive[], threadOwner: number | undefined, died: boolean): void {
+  unit.exited = true
+  for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
+  setTimeout(() => {
+    unit.dead = true
+    for (const undo of unit.inflight.values()) undo()
+    unit.inflight.clear()
+    const all = new Set([...passed, ...unit.touched])
+    const owners = [...unit.owners]
+    if (threadOwner !== undefined) owners.push([String(handle.id), threadOwner])
+    for (const object of all) {
+      for (const [key, num] of owners) {
+        void object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {})
+      }
+    }
+  }, threadOwner === undefined ? GRACE_MS : 0).unref()
+}
+
+/**
+ * Serves `passed` (and anything else the unit asks for by id) to the unit behind `handle`.
+ * For a thread (`threadOwner` set: its owner id in shared memory) only the recovery on exit is
+ * needed: it uses the memory directly.
+ */
+export function attach(handle: UnitHandle, passed: readonly Primitive[], threadOwner?: number): void {
+  const unit: Attached = { key: String(handle.id), owners: new Map(), touched: new Set(), pending: new Map(), inflight: new Map(), exited: false, dead: false }
+  if (threadOwner === undefined) {
+    handle.onMessage((message) => {
+      if (unit.dead) return
+      switch (message.t) {
+        case 'sync.call':
+          if (!unit.exited) void serve(unit, handle, message as CallMessage)
+          break
+        case 'sync.cancel':
+          unit.pending.get((message as CallMessage).rid)?.abort(new DOMException('This operation was aborted', 'AbortError'))
+          break
+        case 'sync.ack':
+          unit.inflight.delete((message as CallMessage).rid)
+          break
+        case 'sync.nack':
+          unit.inflight.get((message as CallMessage).rid)?.()
+          unit.inflight.delete((message as CallMessage).rid)
+          break
+      }
+    })
+  }
+  handle.onExit((exit) => cleanUp(unit, handle, passed, threadOwner, exit.signal !== null || exit.code !== 0))
+}

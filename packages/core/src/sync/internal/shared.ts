@@ -1,0 +1,132 @@
+/**
+ * What every primitive is made of: a public object (the API, argument checks, Python's messages)
+ * over a {@link Backend} that performs operations on the state. The state lives in shared memory
+ * in the process that created the primitive; a thread of that process gets a `LocalBackend` over
+ * the same memory, a child process gets a `RemoteBackend` that asks the owner over IPC.
+ */
+import { RuntimeError } from '../../errors.js'
+import { localOwner } from './wait.js'
+
+/** Who performs an operation, and how it may be given up. */
+export interface OpContext {
+  /** The owner id: `threadId + 1` for a thread of this process, negative for a remote owner. */
+  readonly owner: number
+  readonly signal: AbortSignal | undefined
+  /** The request came from another process over IPC (see {@link Undoable}). */
+  readonly remote: boolean
+}
+
+/** The state of a primitive: plain methods `(ctx, ...args)` named by its operations. */
+export interface SharedState {
+  /** Plain data (with its `SharedArrayBuffer`s) from which another thread rebuilds this state. */
+  toShared(): unknown
+  /**
+   * A unit ended (`died`: killed or crashed): undo what `owner` holds so that others do not
+   * deadlock; see docs/primitives.md.
+   */
+  recover(ctx: OpContext, died?: boolean): void
+}
+
+/**
+ * A result that must reach a live receiver: the server keeps `undo` until the receiver
+ * acknowledges, and runs it if the receiver dies first (a queue item goes back to the front).
+ */
+export class Undoable {
+  constructor(
+    readonly value: unknown,
+    readonly undo: () => void,
+  ) {}
+}
+
+export interface CallContext {
+  readonly signal?: AbortSignal | undefined
+  /** Perform the operation on behalf of another owner (the server does this for its units). */
+  readonly as?: { readonly key: string; readonly num: number } | undefined
+}
+
+export interface Backend {
+  /** The shared-memory state when it is in this process, else `undefined`. */
+  readonly state: SharedState | undefined
+  call(op: string, args: readonly unknown[], ctx?: CallContext): Promise<unknown>
+  /** Calls that touch no shared state wait here (a child finishes only when its writes landed). */
+}
+
+/** The context of an operation by this thread on a state in its own memory. */
+export const LOCAL: OpContext = Object.freeze({ owner: localOwner, signal: undefined, remote: false })
+
+/** Operations on a state in this process's memory. */
+export class LocalBackend implements Backend {
+  constructor(readonly state: SharedState) {}
+  call(op: string, args: readonly unknown[], ctx?: CallContext): Promise<unknown> {
+    try {
+      const fn = (this.state as unknown as Record<string, unknown>)[op]
+      if (typeof fn !== 'function' || op === 'toShared') throw new TypeError(`no operation '${op}'`)
+      const opCtx: OpContext = { owner: ctx?.as?.num ?? localOwner, signal: ctx?.signal, remote: ctx?.as !== undefined }
+      return Promise.resolve((fn as (...a: unknown[]) => unknown).call(this.state, opCtx, ...args))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+}
+
+export const kBackend = Symbol('@conc/sync-backend')
+export const kDescribe = Symbol('@conc/sync-describe')
+
+/** How a primitive travels: its type and the data the other side rebuilds it from. */
+export interface Description {
+  readonly type: string
+  /** Passed through the argument codec, so it may contain other primitives (a condition's lock). */
+  readonly meta: unknown
+}
+
+let adopted: Backend | undefined
+
+/** Builds a public object over an existing backend (a rebuilt or remote primitive). */
+export function adopt<T>(backend: Backend, make: () => T): T {
+  adopted = backend
+  try {
+    return make()
+  } finally {
+    adopted = undefined
+  }
+}
+
+/** The base of every primitive. Not constructed directly. */
+export abstract class Primitive {
+  /** @internal */
+  declare readonly [kBackend]: Backend
+
+  protected constructor(create: () => SharedState) {
+    const backend = adopted ?? new LocalBackend(create())
+    adopted = undefined
+    Object.defineProperty(this, kBackend, { value: backend })
+  }
+
+  /** @internal */
+  abstract [kDescribe](dest: string): Description
+
+  /** Runs operation `op` where the state lives. */
+  protected op<T>(op: string, args: readonly unknown[] = [], signal?: AbortSignal): Promise<T> {
+    return this[kBackend].call(op, args, signal === undefined ? undefined : { signal }) as Promise<T>
+  }
+
+  /** The state, when it is in this process's memory. */
+  protected get local(): SharedState | undefined {
+    return this[kBackend].state
+  }
+}
+
+export function isPrimitive(value: unknown): value is Primitive {
+  return typeof value === 'object' && value !== null && kBackend in value
+}
+
+/**
+ * Python's rule: primitives reach a unit "through inheritance" (runner args, pool initargs), not
+ * inside messages. A primitive sent on a queue or pipe would arrive as an empty object.
+ */
+export function refuseInMessage(item: unknown): void {
+  const found = isPrimitive(item) ? item : Array.isArray(item) ? item.find(isPrimitive) : undefined
+  if (found !== undefined) {
+    throw new RuntimeError(`${found[kDescribe]('process').type} objects should only be shared between units through inheritance (pass them in args)`)
+  }
+}

@@ -1,0 +1,158 @@
+/** Future, wait() and asCompleted() (python-api.md §5 G55, G58), backend-free. */
+import { describe, expect, it, vi } from 'vitest'
+import {
+  ALL_COMPLETED,
+  CancelledError,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  InvalidStateError,
+  TimeoutError,
+  asCompleted,
+  wait,
+} from '../src/index.js'
+
+const later = (ms: number, fn: () => void): void => void setTimeout(fn, ms)
+
+describe('Future (G55)', () => {
+  it('runs done-callbacks on result, exception and cancel, at once if already done', async () => {
+    const calls: string[] = []
+    const a = new Future<number>()
+    a.addDoneCallback(() => calls.push('result'))
+    a.setResult(1)
+    const b = new Future()
+    b.addDoneCallback(() => calls.push('exception'))
+    b.setException(new Error('x'))
+    const c = new Future()
+    c.addDoneCallback((f) => calls.push(`cancel ${f.cancelled()}`))
+    c.cancel()
+    a.addDoneCallback(() => calls.push('immediate'))
+    expect(calls).toEqual(['result', 'exception', 'cancel true', 'immediate'])
+    await expect(b).rejects.toThrow('x')
+  })
+
+  it('logs a throwing callback and still runs the later ones', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const f = new Future<number>()
+    const calls: number[] = []
+    f.addDoneCallback(() => {
+      throw new Error('callback failed')
+    })
+    f.addDoneCallback(() => calls.push(2))
+    f.setResult(1)
+    expect(calls).toEqual([2])
+    expect(String(error.mock.calls[0]?.[0])).toMatch(/^exception calling callback for <Future/)
+    error.mockRestore()
+  })
+
+  it('cancel() is true when pending or cancelled, false when running or finished', () => {
+    const pending = new Future()
+    expect(pending.cancel()).toBe(true)
+    expect(pending.cancel()).toBe(true)
+    expect(pending.cancelled() && pending.done()).toBe(true)
+    const running = new Future()
+    expect(running.setRunningOrNotifyCancel()).toBe(true)
+    expect(running.running()).toBe(true)
+    expect(running.cancel()).toBe(false)
+    const finished = new Future()
+    finished.setResult(1)
+    expect(finished.cancel()).toBe(false)
+    expect(pending.setRunningOrNotifyCancel()).toBe(false)
+  })
+
+  it('result(0) on pending → TimeoutError; on cancelled → CancelledError; on failed → the error', async () => {
+    const pending = new Future()
+    await expect(pending.result(0)).rejects.toBeInstanceOf(TimeoutError)
+    await expect(pending.result(-1)).rejects.toBeInstanceOf(TimeoutError)
+    await expect(pending.exception(0.05)).rejects.toBeInstanceOf(TimeoutError)
+    const cancelled = new Future()
+    cancelled.cancel()
+    await expect(cancelled.result(0)).rejects.toBeInstanceOf(CancelledError)
+    await expect(cancelled.exception()).rejects.toBeInstanceOf(CancelledError)
+    await expect(cancelled).rejects.toBeInstanceOf(CancelledError)
+    const failed = new Future()
+    const error = new RangeError('no')
+    failed.setException(error)
+    await expect(failed.result(0)).rejects.toBe(error)
+    expect(await failed.exception()).toBe(error)
+    const ok = new Future<number>()
+    later(20, () => ok.setResult(7))
+    expect(await ok.result(5)).toBe(7)
+    expect(await ok.exception()).toBeNull()
+    expect(await ok).toBe(7)
+  })
+
+  it('a second setResult throws InvalidStateError', () => {
+    const f = new Future<number>()
+    f.setResult(1)
+    expect(() => f.setResult(2)).toThrow(InvalidStateError)
+    expect(() => f.setResult(2)).toThrow(/^FINISHED: <Future/)
+    expect(() => f.setException(new Error())).toThrow(InvalidStateError)
+  })
+})
+
+describe('wait() and asCompleted() (G58)', () => {
+  const done = <T>(value: T): Future<T> => {
+    const f = new Future<T>()
+    f.setResult(value)
+    return f
+  }
+  const failed = (): Future<never> => {
+    const f = new Future<never>()
+    f.setException(new Error('failed'))
+    return f
+  }
+
+  it('FIRST_COMPLETED returns when one finishes', async () => {
+    const slow = new Future()
+    const fast = new Future()
+    later(10, () => fast.setResult(1))
+    const r = await wait([slow, fast], { returnWhen: FIRST_COMPLETED })
+    expect([...r.done]).toEqual([fast])
+    expect([...r.notDone]).toEqual([slow])
+    slow.cancel()
+  })
+
+  it('FIRST_EXCEPTION returns on a failure, including an already-failed input; cancel is not one', async () => {
+    const pending = new Future()
+    const bad = failed()
+    let r = await wait([pending, bad], { returnWhen: FIRST_EXCEPTION })
+    expect(r.done.has(bad)).toBe(true)
+    const c = new Future()
+    c.cancel()
+    const p2 = new Future()
+    later(10, () => p2.setException(new Error('later')))
+    r = await wait([c, p2, pending], { returnWhen: FIRST_EXCEPTION })
+    expect(r.done).toEqual(new Set([c, p2]))
+    const okOnly = [done(1), done(2)]
+    r = await wait(okOnly, { returnWhen: FIRST_EXCEPTION })
+    expect(r.notDone.size).toBe(0)
+    pending.cancel()
+  })
+
+  it('ALL_COMPLETED and a timeout split the set without throwing; duplicates collapse', async () => {
+    const a = done(1)
+    const b = new Future()
+    let r = await wait([a, a, b], { timeout: 0.05, returnWhen: ALL_COMPLETED })
+    expect(r.done).toEqual(new Set([a]))
+    expect(r.notDone).toEqual(new Set([b]))
+    later(10, () => b.setResult(2))
+    r = await wait([a, b])
+    expect(r.done.size).toBe(2)
+  })
+
+  it('asCompleted yields finished futures first, each once, then times out with the count', async () => {
+    const a = done('a')
+    const b = new Future<string>()
+    const c = new Future<string>()
+    const d = new Future<string>()
+    later(10, () => b.setResult('b'))
+    const seen: unknown[] = []
+    const error = await (async () => {
+      for await (const f of asCompleted([a, a, b, c, d], 0.2)) seen.push(f)
+    })().catch((e: unknown) => e)
+    expect(seen).toEqual([a, b])
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as Error).message).toBe('2 (of 4) futures unfinished')
+  })
+})

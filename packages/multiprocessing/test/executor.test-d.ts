@@ -1,0 +1,39 @@
+import { expectTypeOf, test } from 'vitest'
+import { ProcessPoolExecutor, Pool, type Future, type AsyncResult } from '@conc/multiprocessing'
+
+function work(label: string, times: number): number {
+  return label.length * times
+}
+async function later(x: number): Promise<string> {
+  return String(x)
+}
+
+test('submit infers args and result from fn', () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 })
+  expectTypeOf(executor.submit(work, 'a', 2)).toEqualTypeOf<Future<number>>()
+  expectTypeOf(executor.submit(later, 1)).toEqualTypeOf<Future<string>>()
+  // @ts-expect-error: a wrong argument type is a compile error
+  executor.submit(work, 1, 2)
+  // @ts-expect-error: a missing argument is a compile error
+  executor.submit(work, 'a')
+  executor.submitWith({ timeout: 1, signal: AbortSignal.timeout(1000) }, work, 'a', 2)
+  // @ts-expect-error: submitWith checks the arguments too
+  executor.submitWith({}, work, 'a', 'b')
+  expectTypeOf(executor.map(later, [1, 2])).toEqualTypeOf<AsyncIterableIterator<string>>()
+  // @ts-expect-error: map items must fit fn's parameter
+  executor.map(later, ['x'])
+  void executor.shutdown()
+})
+
+test('the pool API infers from fn as well', () => {
+  const pool = new Pool({ processes: 1 })
+  expectTypeOf(pool.apply(work, ['a', 2])).toEqualTypeOf<Promise<number>>()
+  expectTypeOf(pool.applyAsync(later, [1])).toEqualTypeOf<AsyncResult<string>>()
+  // @ts-expect-error: apply checks args against fn
+  void pool.apply(work, [1, 2])
+  expectTypeOf(pool.map(later, [1, 2])).toEqualTypeOf<Promise<string[]>>()
+  expectTypeOf(pool.starmap(work, [['a', 1]])).toEqualTypeOf<Promise<number[]>>()
+  // @ts-expect-error: starmap items are argument lists of fn
+  void pool.starmap(work, [[1, 'a']])
+  pool.terminate()
+})

@@ -1,0 +1,8 @@
+import { defineSyncContract } from '@conc/testkit'
+import * as multiprocessing from '@conc/multiprocessing'
+
+defineSyncContract({
+  kind: 'process',
+  lib: multiprocessing,
+  backendUrl: new URL('../dist/index.js', import.meta.url).href,
+})

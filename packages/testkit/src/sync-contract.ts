@@ -1,0 +1,621 @@
+/**
+ * The primitives contract (python-api.md §5 E), written once and run against every backend. Each
+ * primitive is used from the test (the main thread) and from units it was passed to, so the
+ * process backend exercises the owner/proxy path and the thread backend the shared memory.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fixtureUrl } from './harness.ts'
+
+type Fn = (...args: never[]) => unknown
+// Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Lib = Record<string, any>
+
+export interface SyncBackendUnderTest {
+  readonly kind: 'thread' | 'process'
+  /** The backend package's module (`@conc/threading` / `@conc/multiprocessing`). */
+  readonly lib: Lib
+  /** File URL of the backend package's entry, which fixture units import. */
+  readonly backendUrl: string
+}
+
+interface Unit {
+  start(): void
+  join(timeout?: number): Promise<void>
+  isAlive(): boolean
+  kill(): void
+  terminate(): void
+  readonly exitCode: number | null
+}
+
+const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+
+/** Resolves to the name of the error `promise` rejects with. */
+const errorName = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'no error',
+    (error: Error) => error.name,
+  )
+
+export function defineSyncContract(backend: SyncBackendUnderTest): void {
+  const { lib, kind } = backend
+  let targets: Record<string, Fn>
+  const units: Unit[] = []
+
+  /** Starts a unit running the fixture target `name`, cleaned up after the test. */
+  const spawn = (name: string, ...args: unknown[]): Unit => {
+    const target = targets[name]
+    if (target === undefined) throw new Error(`no fixture target ${name}`)
+    const Runner = lib.Thread ?? lib.Process
+    const unit = new Runner({ target: lib.fromModule(target, fixtureUrl('sync-targets.mjs'), name), args }) as Unit
+    units.push(unit)
+    unit.start()
+    return unit
+  }
+  const joinAll = async (...list: Unit[]) => {
+    await Promise.all(list.map((unit) => unit.join()))
+    for (const unit of list) expect(unit.exitCode).toBe(0)
+  }
+  /** Drains `n` items from `queue`. */
+  const take = async (queue: Lib, n: number, timeout = 20) => {
+    const items: unknown[] = []
+    for (let i = 0; i < n; i++) items.push(await queue.get({ timeout }))
+    return items
+  }
+
+  beforeAll(async () => {
+    process.env.CONC_BACKEND = backend.backendUrl
+    targets = (await import(fixtureUrl('sync-targets.mjs'))) as Record<string, Fn>
+  })
+  afterEach(async () => {
+    for (const unit of units.splice(0)) {
+      if (unit.isAlive()) {
+        unit.kill()
+        await unit.join()
+      }
+    }
+  })
+
+  describe(`${kind} locks (§5 E33–E36)`, () => {
+    it('Lock: acquire, locked, non-blocking acquire while held, release, release when unlocked raises (E33)', async () => {
+      const lock = new lib.Lock()
+      expect(await lock.acquire()).toBe(true)
+      expect(await lock.locked()).toBe(true)
+      expect(await lock.acquire(false)).toBe(false)
+      expect(await lock.release()).toBeUndefined()
+      expect(await lock.locked()).toBe(false)
+      await expect(lock.release()).rejects.toBeInstanceOf(lib.RuntimeError)
+      const out = new lib.Queue()
+      await joinAll(spawn('lockProbe', lock, out))
+      expect(await out.get({ timeout: 5 })).toEqual([true, true, false, undefined, false, 'RuntimeError'])
+    })
+
+    it('hold() and await using release the lock, also on throw', async () => {
+      const lock = new lib.Lock()
+      {
+        await using _ = await lock.hold()
+        expect(await lock.locked()).toBe(true)
+      }
+      expect(await lock.locked()).toBe(false)
+      await expect(
+        (async () => {
+          await using _ = await lock.hold()
+          throw new Error('inside')
+        })(),
+      ).rejects.toThrow('inside')
+      expect(await lock.locked()).toBe(false)
+    })
+
+    it('a Lock may be released by a unit other than the one that acquired it (E34)', async () => {
+      const lock = new lib.Lock()
+      await lock.acquire()
+      await joinAll(spawn('releaseIt', lock))
+      expect(await lock.locked()).toBe(false)
+    })
+
+    it('acquire({ timeout }) on a lock held elsewhere is false after about t; bad arguments raise ValueError (E35)', async () => {
+      const lock = new lib.Lock()
+      const [ready, go] = [new lib.Event(), new lib.Event()]
+      const holder = spawn('holdLock', lock, ready, go)
+      expect(await ready.wait(20)).toBe(true)
+      const t0 = performance.now()
+      expect(await lock.acquire({ timeout: 0.5 })).toBe(false)
+      const waited = performance.now() - t0
+      expect(waited).toBeGreaterThanOrEqual(450)
+      expect(waited).toBeLessThan(5000)
+      await go.set()
+      await joinAll(holder)
+      // The holder ended without releasing: the lock is still held (a plain Lock has no owner
+      // that must release it), and a unit's timed acquire times out the same way.
+      const out = new lib.Queue()
+      await joinAll(spawn('timedAcquire', lock, 0.3, out))
+      const report = (await out.get({ timeout: 5 })) as { got: boolean; ms: number }
+      expect(report.got).toBe(false)
+      expect(report.ms).toBeGreaterThanOrEqual(250)
+      await lock.release()
+      await expect(lock.acquire(false, 1)).rejects.toBeInstanceOf(lib.ValueError)
+      await expect(lock.acquire({ blocking: false, timeout: 1 })).rejects.toThrow("can't specify a timeout for a non-blocking call")
+      await expect(lock.acquire({ timeout: -100 })).rejects.toThrow('timeout value must be a non-negative number')
+      expect(await lock.acquire({ timeout: -1 })).toBe(true)
+    })
+
+    it('RLock: reentrant, locked until the last release, visible and not releasable from another unit (E36)', async () => {
+      const rlock = new lib.RLock()
+      for (let i = 0; i < 3; i++) expect(await rlock.acquire()).toBe(true)
+      const out = new lib.Queue()
+      await joinAll(spawn('rlockProbe', rlock, out))
+      expect(await out.get({ timeout: 5 })).toEqual({ locked: true, acquired: false, release: 'RuntimeError' })
+      await rlock.release()
+      await rlock.release()
+      expect(await rlock.locked()).toBe(true)
+      await rlock.release()
+      expect(await rlock.locked()).toBe(false)
+      await expect(rlock.release()).rejects.toThrow('cannot release un-acquired lock')
+    })
+
+    it('an AbortSignal gives up a wait, and the lock keeps working', async () => {
+      const lock = new lib.Lock()
+      const [ready, go] = [new lib.Event(), new lib.Event()]
+      const holder = spawn('holdLock', lock, ready, go)
+      await ready.wait(20)
+      const controller = new AbortController()
+      const pending = lock.acquire({ signal: controller.signal })
+      setTimeout(() => controller.abort(), 100)
+      expect(await errorName(pending)).toBe('AbortError')
+      expect(await errorName(new lib.Queue().get({ signal: AbortSignal.timeout(50) }))).toBe('TimeoutError')
+      await go.set()
+      await joinAll(holder)
+      await lock.release()
+      expect(await lock.acquire(false)).toBe(true)
+    })
+
+    it('a unit that dies holding a Lock or RLock: the lock is released and a CONC_ABANDONED_LOCK warning is emitted', async () => {
+      const warnings: { code?: string }[] = []
+      const onWarning = (warning: Error & { code?: string }) => warnings.push(warning)
+      process.on('warning', onWarning)
+      try {
+        for (const lock of [new lib.Lock(), new lib.RLock()]) {
+          const ready = new lib.Event()
+          const unit = spawn('takeAndHang', lock, ready)
+          expect(await ready.wait(20)).toBe(true)
+          expect(await lock.acquire(false)).toBe(false)
+          unit.kill()
+          await unit.join()
+          expect(await lock.acquire({ timeout: 10 })).toBe(true)
+          await lock.release()
+        }
+        await sleep(0.05)
+        expect(warnings.filter((w) => w.code === 'CONC_ABANDONED_LOCK')).toHaveLength(2)
+      } finally {
+        process.off('warning', onWarning)
+      }
+    })
+  })
+
+  describe(`${kind} semaphores (§5 E37)`, () => {
+    it('Semaphore(2): two acquires, a third fails, timed acquire is false after about t, releases may exceed the start', async () => {
+      const out = new lib.Queue()
+      const sem = new lib.Semaphore(2)
+      await joinAll(spawn('semaphoreProbe', sem, out))
+      expect(await out.get({ timeout: 5 })).toEqual([true, true, false, false, true, 'no error', 3])
+      expect(await sem.getValue()).toBe(3)
+      await expect(sem.acquire(false, 1)).rejects.toThrow("can't specify timeout for non-blocking acquire")
+      expect(() => new lib.Semaphore(-1)).toThrow('semaphore initial value must be >= 0')
+      await expect(sem.release(0)).rejects.toThrow('n must be one or more')
+    })
+
+    it('BoundedSemaphore raises ValueError when released above its initial value, also from a unit', async () => {
+      const sem = new lib.BoundedSemaphore(1)
+      await expect(sem.release()).rejects.toThrow('Semaphore released too many times')
+      await sem.acquire()
+      await sem.release()
+      const out = new lib.Queue()
+      await joinAll(spawn('semaphoreProbe', new lib.BoundedSemaphore(2), out))
+      expect(await out.get({ timeout: 5 })).toEqual([true, true, false, false, true, 'ValueError', 2])
+    })
+
+    it('a waiter is woken by a release from another unit', async () => {
+      const sem = new lib.Semaphore(0)
+      const t0 = performance.now()
+      const unit = spawn('releaseIt', sem)
+      expect(await sem.acquire({ timeout: 20 })).toBe(true)
+      expect(performance.now() - t0).toBeLessThan(20_000)
+      await joinAll(unit)
+    })
+  })
+
+  describe(`${kind} conditions (§5 E38)`, () => {
+    it('wait/notify without the lock raise; wait(t) is false after about t', async () => {
+      const cond = new lib.Condition()
+      await expect(cond.wait(0)).rejects.toThrow('cannot wait on un-acquired lock')
+      await expect(cond.notify()).rejects.toThrow('cannot notify on un-acquired lock')
+      const out = new lib.Queue()
+      await joinAll(spawn('conditionMisuse', cond, out))
+      expect(await out.get({ timeout: 5 })).toEqual(['RuntimeError', 'RuntimeError'])
+      await cond.acquire()
+      const t0 = performance.now()
+      expect(await cond.wait(0.2)).toBe(false)
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(150)
+      await cond.release()
+    })
+
+    it('notify() wakes one, notify(2) two, notifyAll() the rest: 3 unit and 3 local waiters', async () => {
+      const cond = new lib.Condition(new lib.Lock())
+      const sleeping = new lib.Semaphore(0)
+      const woken = new lib.Queue()
+      const waiters = [0, 1, 2].map(() => spawn('conditionWaiter', cond, sleeping, woken))
+      const local = [0, 1, 2].map(() => targets.conditionWaiter!(...([cond, sleeping, woken] as never[])) as Promise<void>)
+      for (let i = 0; i < 6; i++) expect(await sleeping.acquire({ timeout: 20 })).toBe(true)
+      const count = async (expected: number) => {
+        for (let i = 0; i < 200 && (await woken.qsize()) < expected; i++) await sleep(0.05)
+        await sleep(0.1)
+        return woken.qsize()
+      }
+      await cond.acquire()
+      await cond.notify()
+      await cond.release()
+      expect(await count(1)).toBe(1)
+      await cond.acquire()
+      await cond.notify(2)
+      await cond.release()
+      expect(await count(3)).toBe(3)
+      await cond.acquire()
+      await cond.notifyAll()
+      await cond.release()
+      expect(await count(6)).toBe(6)
+      await Promise.all(local)
+      await joinAll(...waiters)
+    })
+
+    it('waitFor(pred) returns true once another unit makes pred true; waitFor(pred, 0.1) false after about 0.1 s', async () => {
+      const cond = new lib.Condition()
+      const state = new lib.Value('i', 0)
+      const out = new lib.Queue()
+      const waiter = spawn('conditionWaitFor', cond, state, out)
+      const notifier = spawn('conditionNotifier', cond, state)
+      expect(await out.get({ timeout: 20 })).toEqual([true, false])
+      await joinAll(waiter, notifier)
+    })
+  })
+
+  describe(`${kind} events (§5 E39)`, () => {
+    it('unset at first; wait(0) false at once; wait(t) false after about t; true at once after set()', async () => {
+      const event = new lib.Event()
+      expect(await event.isSet()).toBe(false)
+      expect(await event.wait(0)).toBe(false)
+      const t0 = performance.now()
+      expect(await event.wait(0.2)).toBe(false)
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(150)
+      await event.set()
+      expect(await event.isSet()).toBe(true)
+      expect(await event.wait()).toBe(true)
+      expect(await event.wait(0.2)).toBe(true)
+      await event.clear()
+      expect(await event.isSet()).toBe(false)
+    })
+
+    it('a set() from another unit wakes a waiter; waiters woken by set() return true even if clear() follows at once', async () => {
+      const event = new lib.Event()
+      const setter = spawn('eventSetter', event, 0.1)
+      expect(await event.wait(20)).toBe(true)
+      await joinAll(setter)
+      await event.clear()
+      const out = new lib.Queue()
+      const ready = new lib.Semaphore(0)
+      const waiters = [0, 1, 2].map(() => spawn('eventWaiter', event, 30, out, ready))
+      for (let i = 0; i < 3; i++) expect(await ready.acquire({ timeout: 30 })).toBe(true)
+      await sleep(0.2)
+      await event.set()
+      await event.clear()
+      expect(await take(out, 3)).toEqual([true, true, true])
+      await joinAll(...waiters)
+    })
+  })
+
+  describe(`${kind} barriers (§5 E40)`, () => {
+    const party = (barrier: Lib, out: Lib, timeout?: number) => targets.barrierParty!(...([barrier, out, timeout] as never[])) as Promise<void>
+
+    it('the five wait() results are 0…4, one each, across units and local parties; Barrier(0) raises', async () => {
+      const barrier = new lib.Barrier(5)
+      const out = new lib.Queue()
+      const remote = [spawn('barrierParty', barrier, out), spawn('barrierParty', barrier, out)]
+      await Promise.all([party(barrier, out), party(barrier, out), party(barrier, out)])
+      expect(((await take(out, 5)) as number[]).sort()).toEqual([0, 1, 2, 3, 4])
+      await joinAll(...remote)
+      expect(() => new lib.Barrier(0)).toThrow('parties must be >= 1')
+    })
+
+    it('the action runs exactly once per trip, in whichever unit arrives last', async () => {
+      const action = lib.fromModule(targets.countTrip, fixtureUrl('sync-targets.mjs'), 'countTrip')
+      const barrier = new lib.Barrier(3, action)
+      const out = new lib.Queue()
+      const remote = [spawn('barrierWithAction', barrier, 10, out), spawn('barrierWithAction', barrier, 10, out)]
+      const before = (globalThis as { __concTrips?: number }).__concTrips ?? 0
+      for (let trip = 0; trip < 10; trip++) await barrier.wait()
+      const local = ((globalThis as { __concTrips?: number }).__concTrips ?? 0) - before
+      const counts = (await take(out, 2)) as number[]
+      expect(local + counts[0]! + counts[1]!).toBe(10)
+      await joinAll(...remote)
+    })
+
+    it('abort() breaks it for every waiter; reset() frees waiters with BrokenBarrierError and makes it usable again', async () => {
+      const barrier = new lib.Barrier(5)
+      const out = new lib.Queue()
+      const remote = [spawn('barrierParty', barrier, out), spawn('barrierParty', barrier, out)]
+      const local = [party(barrier, out), party(barrier, out)]
+      for (let i = 0; i < 200 && (await barrier.nWaiting) < 4; i++) await sleep(0.05)
+      expect(await barrier.nWaiting).toBe(4)
+      await barrier.abort()
+      await Promise.all(local)
+      expect(await take(out, 4)).toEqual(Array(4).fill('BrokenBarrierError'))
+      expect(await barrier.broken).toBe(true)
+      await expect(barrier.wait()).rejects.toBeInstanceOf(lib.BrokenBarrierError)
+      await barrier.reset()
+      expect(await barrier.broken).toBe(false)
+      const waiting = [party(barrier, out), party(barrier, out)]
+      for (let i = 0; i < 100 && (await barrier.nWaiting) < 2; i++) await sleep(0.02)
+      await barrier.reset()
+      await Promise.all(waiting)
+      expect(await take(out, 2)).toEqual(['BrokenBarrierError', 'BrokenBarrierError'])
+      await Promise.all([0, 1, 2, 3, 4].map(() => party(barrier, out)))
+      expect(((await take(out, 5)) as number[]).sort()).toEqual([0, 1, 2, 3, 4])
+      await joinAll(...remote)
+      expect(new lib.BrokenBarrierError()).toBeInstanceOf(lib.RuntimeError)
+    })
+
+    it('a party whose wait(0.5) times out breaks the barrier for everyone', async () => {
+      const barrier = new lib.Barrier(5)
+      const out = new lib.Queue()
+      const remote = spawn('barrierParty', barrier, out)
+      const t0 = performance.now()
+      await party(barrier, out, 0.5)
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(400)
+      expect(await take(out, 2)).toEqual(['BrokenBarrierError', 'BrokenBarrierError'])
+      expect(await barrier.broken).toBe(true)
+      await joinAll(remote)
+    })
+
+    it('a party killed while it waits breaks the barrier for the others', async () => {
+      const barrier = new lib.Barrier(3)
+      const out = new lib.Queue()
+      const doomed = spawn('barrierParty', barrier, out)
+      for (let i = 0; i < 400 && (await barrier.nWaiting) < 1; i++) await sleep(0.05)
+      const waiting = party(barrier, out)
+      for (let i = 0; i < 100 && (await barrier.nWaiting) < 2; i++) await sleep(0.02)
+      doomed.kill()
+      await doomed.join()
+      await waiting
+      expect(await out.get({ timeout: 10 })).toBe('BrokenBarrierError')
+      expect(await barrier.broken).toBe(true)
+    })
+
+    it('1000 trips across 5 units stay in lockstep', async () => {
+      const trips = 1000
+      const barrier = new lib.Barrier(5)
+      const progress = new lib.Queue()
+      const remote = [0, 1, 2, 3, 4].map((p) => spawn('barrierLockstep', barrier, progress, p, trips))
+      const done = [0, 0, 0, 0, 0]
+      for (let i = 0; i < trips * 5; i++) {
+        const [p, trip] = (await progress.get({ timeout: 60 })) as [number, number]
+        expect(trip).toBe(done[p])
+        // No party reports trip k before every party reported trip k - 1.
+        expect(Math.min(...done)).toBeGreaterThanOrEqual(trip - 1)
+        done[p] = trip + 1
+      }
+      expect(done).toEqual([trips, trips, trips, trips, trips])
+      await joinAll(...remote)
+    }, 120_000)
+  })
+
+  describe(`${kind} queues (§5 E41–E43)`, () => {
+    it('Queue(6): Empty/Full at once or after the timeout, put and get variants, qsize, full, empty (E41)', async () => {
+      const queue = new lib.Queue(6)
+      const out = new lib.Queue()
+      await joinAll(spawn('queueProbe', queue, out))
+      expect(await out.get({ timeout: 5 })).toEqual(['Empty', 'Empty', true, 6, true, 'Full', 'Full', true])
+      await expect(queue.getNowait()).rejects.toBeInstanceOf(lib.Empty)
+      await queue.put(1)
+      await queue.put(2, true)
+      await queue.put(3, { block: true, timeout: 1 })
+      await queue.putNowait(4)
+      expect(await queue.qsize()).toBe(4)
+      await expect(queue.get({ timeout: -1 })).rejects.toThrow("'timeout' must be a non-negative number")
+      expect(await queue.get(false)).toBe(1)
+      expect(await queue.qsize()).toBe(3)
+    })
+
+    it('values 1…5 arrive in FIFO order from another unit, any serializable value crosses', async () => {
+      const queue = new lib.Queue()
+      const values = [1, 2, 3, 4, 5, { nested: [1, 'two'] }, new Map([[1, 2]]), null, 'end']
+      await joinAll(spawn('producer', queue, values))
+      expect(await take(queue, values.length)).toEqual(values)
+      expect(await queue.empty()).toBe(true)
+    })
+
+    it('JoinableQueue: join() returns once 4 consumer units called taskDone() for all 10 items (E42)', async () => {
+      const queue = new lib.JoinableQueue()
+      const done = new lib.Queue()
+      const workers = [0, 1, 2, 3].map(() => spawn('joinableWorker', queue, done))
+      for (let i = 0; i < 10; i++) await queue.put(i)
+      expect(await queue.join(30)).toBe(true)
+      expect(((await take(done, 10)) as number[]).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+      for (let i = 0; i < 4; i++) await queue.put(null)
+      expect(await queue.join(30)).toBe(true)
+      await joinAll(...workers)
+      await expect(queue.taskDone()).rejects.toThrow('task_done() called too many times')
+    })
+
+    it('a closed Queue rejects put/get with "is closed"; an unserializable item fails its put and the queue keeps working (E43)', async () => {
+      const queue = new lib.Queue()
+      await expect(queue.put(() => 1)).rejects.toThrow()
+      await expect(queue.put(new lib.Lock())).rejects.toThrow('Lock objects should only be shared between units through inheritance')
+      await queue.put(true)
+      expect(await queue.get()).toBe(true)
+      queue.close()
+      await expect(queue.put(1)).rejects.toThrow(/is closed/)
+      await expect(queue.get()).rejects.toBeInstanceOf(lib.ValueError)
+    })
+
+    it('4 units, 2 producers and 2 consumers, 10 000 items: every item exactly once, FIFO per producer', async () => {
+      const queue = new lib.Queue(100)
+      const out = new lib.Queue()
+      const consumers = [spawn('consumeAll', queue, out), spawn('consumeAll', queue, out)]
+      const producers = [spawn('produceRange', queue, 0, 5000), spawn('produceRange', queue, 5000, 5000)]
+      await joinAll(...producers)
+      await queue.put(null)
+      await queue.put(null)
+      const taken = (await take(out, 2, 120)) as number[][]
+      await joinAll(...consumers)
+      const all = taken.flat().sort((a, b) => a - b)
+      expect(all).toHaveLength(10_000)
+      expect(all).toEqual(Array.from({ length: 10_000 }, (_, i) => i))
+      for (const stream of taken) {
+        const low = stream.filter((n) => n < 5000)
+        const high = stream.filter((n) => n >= 5000)
+        expect(low).toEqual([...low].sort((a, b) => a - b))
+        expect(high).toEqual([...high].sort((a, b) => a - b))
+      }
+    }, 120_000)
+
+    it('nothing is lost when a consumer is terminated while it waits in get()', async () => {
+      for (const when of ['before', 'racing'] as const) {
+        const queue = new lib.Queue()
+        const started = new lib.Event()
+        const out = new lib.Queue()
+        const getter = spawn('blockedGetter', queue, started, out)
+        expect(await started.wait(20)).toBe(true)
+        await sleep(0.2)
+        if (when === 'before') {
+          getter.terminate()
+          await getter.join()
+          await queue.put('precious')
+        } else {
+          // The item may be handed to the waiter before its death is known: it must come back.
+          getter.terminate()
+          await queue.put('precious')
+          await getter.join()
+        }
+        expect(await queue.get({ timeout: 10 })).toBe('precious')
+        expect(await queue.qsize()).toBe(0)
+        expect(await out.qsize()).toBe(0)
+      }
+    })
+
+    it('a wait nobody awaits does not keep a unit alive after its target returned', async () => {
+      const queue = new lib.Queue()
+      const unit = spawn('danglingGet', queue)
+      await unit.join(20)
+      expect(unit.isAlive()).toBe(false)
+      expect(unit.exitCode).toBe(0)
+      await queue.put('still here')
+      expect(await queue.get({ timeout: 5 })).toBe('still here')
+    })
+
+    it('SimpleQueue: put, get, empty, close is idempotent, empty() after close raises OSError', async () => {
+      const queue = new lib.SimpleQueue()
+      expect(await queue.empty()).toBe(true)
+      await joinAll(spawn('producer', queue, ['a', 'b']))
+      expect(await queue.get()).toBe('a')
+      expect(await queue.empty()).toBe(false)
+      expect(await queue.get()).toBe('b')
+      queue.close()
+      queue.close()
+      await expect(queue.empty()).rejects.toBeInstanceOf(lib.OSError)
+    })
+  })
+
+  describe(`${kind} pipes (§5 E44)`, () => {
+    it('objects and bytes round-trip; poll() is false when empty, after about t with a timeout, true with data; 16 MiB round-trips; recv after the peer closed raises EOFError', async () => {
+      const [mine, theirs] = lib.Pipe()
+      const unit = spawn('echo', theirs)
+      expect(await mine.poll()).toBe(false)
+      const t0 = performance.now()
+      expect(await mine.poll(0.2)).toBe(false)
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(150)
+      await mine.send({ a: [1, 2, 3] })
+      expect(await mine.poll(20)).toBe(true)
+      expect(await mine.recv()).toEqual({ a: [1, 2, 3] })
+      await mine.sendBytes(new TextEncoder().encode('hello world'), 6)
+      expect(new TextDecoder().decode(await mine.recvBytes())).toBe('world')
+      const big = new Uint8Array(16 * 1024 * 1024).map((_, i) => i & 0xff)
+      await mine.sendBytes(big)
+      const back = await mine.recvBytes()
+      expect(back.length).toBe(big.length)
+      expect(Buffer.compare(Buffer.from(back), Buffer.from(big))).toBe(0)
+      await mine.send(null)
+      await joinAll(unit)
+      await expect(mine.recv()).rejects.toBeInstanceOf(lib.EOFError)
+      await mine.close()
+      await expect(mine.send(1)).rejects.toBeInstanceOf(lib.OSError)
+    }, 60_000)
+
+    it('Pipe(false): a receive-only and a send-only end; the wrong direction raises OSError', async () => {
+      const [reader, writer] = lib.Pipe(false)
+      expect([reader.readable, reader.writable, writer.readable, writer.writable]).toEqual([true, false, false, true])
+      await expect(reader.send(1)).rejects.toBeInstanceOf(lib.OSError)
+      await expect(writer.recv()).rejects.toBeInstanceOf(lib.OSError)
+      await joinAll(spawn('sendAndClose', writer, [1, 'two', [3]]))
+      expect([await reader.recv(), await reader.recv(), await reader.recv()]).toEqual([1, 'two', [3]])
+      await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
+    })
+  })
+
+  describe(`${kind} shared values (§5 E45)`, () => {
+    it('Value writes made in a unit (int, double, short, int64, char) are visible after join', async () => {
+      const values = [new lib.Value('i', 0), new lib.Value('d', 0), new lib.Value('h', 0), new lib.Value('q', 0n), new lib.Value('c', 'a')]
+      await joinAll(spawn('writeValues', values))
+      expect(values.map((v) => v.value)).toEqual([7, 3.25, -12, 2n ** 40n, 'x'])
+      expect(await values[0].load()).toBe(7)
+    })
+
+    it('Array: zero-filled from a size, prefix sums written in a unit are visible, indexing and length', async () => {
+      expect([...new lib.Array('i', 10)]).toEqual(Array(10).fill(0))
+      const arr = new lib.Array('i', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(arr.length).toBe(10)
+      await joinAll(spawn('prefixSums', arr))
+      expect(arr.toArray()).toEqual([1, 3, 6, 10, 15, 21, 28, 36, 45, 55])
+      expect(arr[9]).toBe(55)
+      arr[0] = 100
+      expect(arr.get(-10)).toBe(100)
+      expect(arr.slice(0, 2)).toEqual([100, 3])
+    })
+
+    it('getLock() exists unless lock: false; a lock may be given; anything else raises', () => {
+      expect(new lib.Value('i', 1).getLock()).toBeInstanceOf(lib.RLock)
+      const lock = new lib.Lock()
+      expect(new lib.Value('d', 1, { lock }).getLock()).toBe(lock)
+      expect(() => new lib.Value('i', 1, { lock: false }).getLock()).toThrow(TypeError)
+      expect(() => new lib.Value('i', 1, { lock: 'lock' })).toThrow(TypeError)
+      expect(() => new lib.Value('z', 1)).toThrow(/bad typecode/)
+    })
+
+    it('increments under getLock() from 3 units and this one are never lost', async () => {
+      const counter = new lib.Value('i', 0)
+      const remote = [0, 1, 2].map(() => spawn('increment', counter, 200))
+      await targets.increment!(...([counter, 200] as never[]))
+      await joinAll(...remote)
+      expect(counter.value).toBe(800)
+    }, 60_000)
+
+    it("a pool's initializer receives primitives in initargs, as Python's Pool(initializer, initargs) does", async () => {
+      const Executor = lib.ThreadPoolExecutor ?? lib.ProcessPoolExecutor
+      const ref = (name: string) => lib.fromModule(targets[name], fixtureUrl('sync-targets.mjs'), name)
+      const queue = new lib.Queue()
+      const executor = new Executor({ maxWorkers: 2, initializer: ref('poolInit'), initargs: [queue] })
+      try {
+        const futures = [1, 2, 3, 4].map((x) => executor.submit(ref('poolTask'), x))
+        expect(await Promise.all(futures.map((f: Lib) => f.result(30)))).toEqual([2, 4, 6, 8])
+        expect(((await take(queue, 4)) as number[]).sort()).toEqual([1, 2, 3, 4])
+      } finally {
+        await executor.shutdown()
+      }
+    }, 60_000)
+
+    it('a primitive arrives as the same class, nested in arrays and objects too', async () => {
+      const out = new lib.Queue()
+      const lock = new lib.Lock()
+      await joinAll(spawn('describeArgs', out, lock, [new lib.Event()], { q: new lib.JoinableQueue() }, new lib.Array('d', 2)))
+      expect(await out.get({ timeout: 5 })).toEqual(['Lock', ['Event'], { q: 'JoinableQueue' }, 'SharedArray'])
+    })
+  })
+}

@@ -1,0 +1,27 @@
+import { expectTypeOf, test } from 'vitest'
+import { Array as SharedArray, Barrier, Lock, Pipe, Queue, Thread, Value, type Connection } from '@conc/threading'
+
+test('shared values are typed by their typecode', () => {
+  expectTypeOf(new Value('q', 1n).value).toEqualTypeOf<bigint>()
+  expectTypeOf(new Value('d', 0.5).value).toEqualTypeOf<number>()
+  expectTypeOf(new Value('c', 'a').value).toEqualTypeOf<string>()
+  expectTypeOf(new SharedArray('i', 3).get(0)).toEqualTypeOf<number>()
+  // @ts-expect-error a 'q' value is a bigint
+  new Value('q', 'x')
+})
+
+test('waits return promises of the Python results', () => {
+  expectTypeOf(new Lock().acquire({ timeout: 1 })).toEqualTypeOf<Promise<boolean>>()
+  expectTypeOf(new Queue<string>().get()).toEqualTypeOf<Promise<string>>()
+  expectTypeOf(new Barrier(2).wait()).toEqualTypeOf<Promise<number>>()
+  expectTypeOf(Pipe<number>()).toEqualTypeOf<[Connection<number>, Connection<number>]>()
+  // @ts-expect-error a Queue<string> takes strings
+  void new Queue<string>().put(1)
+})
+
+test('primitives in args are checked against the target', () => {
+  const target = (_lock: Lock, _queue: Queue<number>) => {}
+  new Thread({ target, args: [new Lock(), new Queue<number>()] })
+  // @ts-expect-error the arguments are swapped
+  new Thread({ target, args: [new Queue<number>(), new Lock()] })
+})
