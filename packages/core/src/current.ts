@@ -7,7 +7,7 @@
 import { threadId } from 'node:worker_threads'
 import type { UnitKind } from './backend.js'
 import { context } from './internal/context.js'
-import { adoptAsCurrent } from './runner.js'
+import { adoptAsCurrent } from './internal/runner-state.js'
 
 const mains = new Map<UnitKind, object>()
 
@@ -29,6 +29,7 @@ export function mainUnit<T extends object>(kind: UnitKind, RunnerClass: abstract
 /** The runner object of the unit this code runs in, or the main one outside any unit of `kind`. */
 export function currentUnit<T extends object>(kind: UnitKind, RunnerClass: abstract new (...args: never[]) => T): T {
   const unit = context.unit
+  if (unit?.kind === kind && unit.runner === undefined) unit.runner = unit.makeRunner?.(RunnerClass)
   if (unit?.kind === kind && unit.runner !== undefined) return unit.runner as T
   if (kind === 'thread' && threadId !== 0 && unit === undefined) {
     // A worker thread that @conc did not start: Python calls these dummy threads.

@@ -15,6 +15,7 @@ import { deserializeThrown } from './internal/error-transport.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { raceTimeout, timeoutToMs } from './internal/timeout.js'
 import { loaderHooks } from './internal/loader-hooks.js'
+import { kState, setState, state, type RunnerState } from './internal/runner-state.js'
 import { callerModule, targetSpec } from './internal/target-ref.js'
 import { isUncaught, type SubclassSpec, type UnitInit } from './internal/wire.js'
 
@@ -36,42 +37,9 @@ export type RunnerOptions<F extends AnyFunction = AnyFunction> = {
   ? { readonly args?: Readonly<Parameters<F>> | undefined }
   : { readonly args: Readonly<Parameters<F>> })
 
-type Status = 'initial' | 'started' | 'stopped'
-
-interface RunnerState {
-  readonly backend: UnitBackend | undefined
-  readonly kind: UnitKind
-  name: string
-  daemon: boolean
-  readonly target: AnyFunction | undefined
-  readonly args: readonly unknown[]
-  readonly caller: string | undefined
-  readonly identity: readonly number[]
-  status: Status
-  /** This object stands for the unit the code is running in (`currentThread()`). */
-  readonly current: boolean
-  ident: number | null
-  exitCode: number | null
-  handle: UnitHandle | undefined
-  exited: Promise<void> | undefined
-  uncaught: { readonly value: unknown } | undefined
-  joiners: number
-}
-
-const kState = Symbol.for('@conc/runner-state')
 const active = new Set<BaseRunner>()
 const counters: Record<UnitKind, number> = { thread: 0, process: 0 }
 let exitHookInstalled = false
-
-function state(runner: BaseRunner): RunnerState {
-  const s = (runner as unknown as Record<symbol, RunnerState | undefined>)[kState]
-  if (s === undefined) throw new RuntimeError(`${runner.constructor.name}.__init__() not called`)
-  return s
-}
-
-function setState(runner: object, s: RunnerState): void {
-  Object.defineProperty(runner, kState, { value: s, configurable: true, writable: true })
-}
 
 function exitCodeOf({ code, signal }: UnitExit): number {
   if (signal !== null) return -(osConstants.signals[signal] ?? 0)
@@ -351,36 +319,6 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
       { cause: error, code: 'ERR_CONC_DATA_CLONE' },
     )
   }
-}
-
-/**
- * Gives a runner object the state of the unit it runs in: what `currentThread()` returns inside
- * a thread. Used by the unit runtime; not public API.
- */
-export function adoptAsCurrent(
-  runner: object,
-  init: Pick<UnitInit, 'kind' | 'name' | 'daemon' | 'identity' | 'args'>,
-  target: AnyFunction | undefined,
-  ident: number,
-): void {
-  setState(runner, {
-    backend: undefined,
-    kind: init.kind,
-    name: init.name,
-    daemon: init.daemon,
-    target,
-    args: init.args,
-    caller: undefined,
-    identity: init.identity,
-    status: 'started',
-    current: true,
-    ident,
-    exitCode: null,
-    handle: undefined,
-    exited: undefined,
-    uncaught: undefined,
-    joiners: 0,
-  })
 }
 
 /** The runners of `kind` started from this isolate that have not finished, in start order. */

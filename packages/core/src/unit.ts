@@ -8,12 +8,12 @@
  * @module
  */
 import type { TransferListItem } from 'node:worker_threads'
-import { decodeInit, settleShared } from './internal/arg-codec.js'
 import { context } from './internal/context.js'
 import { serializeThrown } from './internal/error-transport.js'
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
 import type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
-import { adoptAsCurrent, type AnyFunction } from './runner.js'
+import { adoptAsCurrent } from './internal/runner-state.js'
+import type { AnyFunction } from './runner.js'
 
 export type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
 export { isUnitMessage, isWireMessage } from './internal/wire.js'
@@ -50,6 +50,26 @@ async function runService(spec: ServiceSpec, init: UnitInit, channel: UnitChanne
   await (service as UnitService)({ channel, data: spec.data, init })
 }
 
+/** Whether `value` carries a shared primitive's descriptor (see internal/arg-codec.ts). */
+function carriesShared(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if ((value as { $concShared?: unknown }).$concShared === 1) return true
+  if (Array.isArray(value)) return value.some(carriesShared)
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return false
+  return Object.values(value).some(carriesShared)
+}
+
+/**
+ * Primitives in args become handles to the same objects. The codec (and every primitive with it)
+ * is loaded only when the args carry one: a unit's start-up cost is what it uses.
+ */
+async function decodeShared(init: UnitInit, channel: UnitChannel): Promise<UnitInit> {
+  if (!carriesShared(init.args) && !carriesShared(init.subclass?.fields)) return init
+  const codec = await import('./internal/arg-codec.js')
+  return codec.decodeInit(init, channel)
+}
+
 function isInit(value: unknown): value is UnitInit {
   return typeof value === 'object' && value !== null && (value as { $conc?: unknown }).$conc === 1
 }
@@ -60,9 +80,8 @@ function isInit(value: unknown): value is UnitInit {
  *
  * @param init - the init message the parent sent
  * @param channel - the backend's transport
- * @param RunnerClass - the backend's runner class (`Thread`, `Process`), for `currentThread()`
  */
-export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: abstract new (...args: never[]) => object): Promise<void> {
+export async function runUnit(init: unknown, channel: UnitChannel): Promise<void> {
   if (!isInit(init)) throw new TypeError('@conc unit started without an init message')
   const report = (error: unknown): UnitMessage => ({ t: 'uncaught', error: serializeThrown(error) })
   process.on('uncaughtException', (error) => channel.sendAndExit(report(error), 1))
@@ -76,11 +95,18 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
     parent: init.parent,
     runner: undefined,
   }
-  if (init.service !== undefined) {
-    // A service unit (a pool worker) is still a unit: currentThread() names it.
+  // currentThread()/currentProcess() make the runner object on first use, from their own class.
+  const unit = context.unit
+  let target: AnyFunction | undefined
+  unit.makeRunner = (RunnerClass) => {
     const self = Object.create(RunnerClass.prototype as object) as object
-    adoptAsCurrent(self, init, undefined, channel.ident)
-    context.unit.runner = self
+    adoptAsCurrent(self, init, target, channel.ident)
+    return self
+  }
+  const settle = async (): Promise<void> => {
+    await context.settle?.()
+  }
+  if (init.service !== undefined) {
     try {
       await runService(init.service, init, channel)
     } catch (error) {
@@ -90,19 +116,31 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
     channel.release()
     return
   }
-  let target: AnyFunction | undefined
-  let self: { run(): unknown }
+  let run: () => unknown
   try {
     context.bootstrapping = true
-    // Primitives in args become handles to the same objects (internal/arg-codec.ts).
-    const decoded = await decodeInit(init, channel)
+    const decoded = await decodeShared(init, channel)
     const resolved = decoded.target === undefined ? undefined : await resolveTarget(decoded.target, decoded.loaderHooks)
     target = resolved?.fn
-    const Class = decoded.subclass === undefined ? RunnerClass : await resolveSubclass(decoded.subclass, decoded.loaderHooks)
-    self = Object.create(Class.prototype as object) as { run(): unknown }
-    Object.assign(self, decoded.subclass?.fields)
-    adoptAsCurrent(self, decoded, target, channel.ident)
-    context.unit.runner = self
+    if (decoded.subclass !== undefined) {
+      // A subclass's own run() is the activity: the object is made now, with its fields.
+      const Class = await resolveSubclass(decoded.subclass, decoded.loaderHooks)
+      const self = Object.create(Class.prototype as object) as { run(): unknown }
+      Object.assign(self, decoded.subclass.fields)
+      adoptAsCurrent(self, decoded, target, channel.ident)
+      unit.runner = self
+      run = () => self.run()
+    } else {
+      // The default run(): target(...args), without loading a runner class.
+      const fn = target as ((...args: unknown[]) => unknown) | undefined
+      const args = decoded.args
+      unit.makeRunner = (RunnerClass) => {
+        const self = Object.create(RunnerClass.prototype as object) as object
+        adoptAsCurrent(self, decoded, target, channel.ident)
+        return self
+      }
+      run = () => fn?.(...args)
+    }
   } catch (error) {
     channel.send(report(error))
     process.exitCode = 1
@@ -112,12 +150,12 @@ export async function runUnit(init: unknown, channel: UnitChannel, RunnerClass: 
     context.bootstrapping = false
   }
   try {
-    await self.run()
+    await run()
   } catch (error) {
     if (target !== undefined) explainRebuiltFailure(error, target)
     channel.send(report(error))
     process.exitCode = 1
   }
-  await settleShared()
+  await settle()
   channel.release()
 }

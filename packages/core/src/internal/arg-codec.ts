@@ -28,6 +28,7 @@ import { RLock, RLockState } from '../sync/rlock.js'
 import { BoundedSemaphore, Semaphore, SemaphoreState } from '../sync/semaphore.js'
 import { ArrayState, SharedArray, Value } from '../sync/value.js'
 import type { UnitChannel } from '../unit.js'
+import { context } from './context.js'
 import { resolveTarget } from './resolve-target.js'
 import type { UnitInit } from './wire.js'
 
@@ -200,3 +201,6 @@ export async function settleShared(): Promise<void> {
   await currentClient()?.settle()
   releaseWaits()
 }
+
+// Primitives are loaded in this isolate: the unit runtime must settle them before the unit ends.
+context.settle = settleShared

@@ -13,12 +13,22 @@ export interface UnitContext {
   readonly parent: { readonly pid: number; readonly name: string }
   /** The runner object that represents this unit (what `currentThread()` returns). */
   runner: object | undefined
+  /**
+   * Makes `runner` on first use, from the caller's runner class: the unit runtime does not load a
+   * runner class itself, so a unit whose target never asks pays nothing for it.
+   */
+  makeRunner?: ((RunnerClass: abstract new (...args: never[]) => object) => object) | undefined
 }
 
 interface ContextHolder {
   unit: UnitContext | undefined
   /** True while the unit imports its target's module: starting a unit then is a fork bomb. */
   bootstrapping: boolean
+  /**
+   * Set once shared primitives are loaded in this isolate: waits until the operations a unit did
+   * not wait for were applied. The unit runtime calls it before the unit ends.
+   */
+  settle?: (() => Promise<void>) | undefined
 }
 
 const kContext = Symbol.for('@conc/context')

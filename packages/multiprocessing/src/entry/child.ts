@@ -2,7 +2,6 @@
  * Entry of every child process @conc starts: a channel over the IPC pipe, then the core runtime.
  */
 import { isWireMessage, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
-import { Process } from '../process.js'
 
 const send = process.send?.bind(process)
 if (send === undefined) throw new Error('@conc/multiprocessing: the child entry must be started by fork()')
@@ -26,7 +25,7 @@ let initialised = false
 process.on('message', (message: unknown) => {
   if (!initialised) {
     initialised = true
-    void runUnit(message, channel, Process)
+    void runUnit(message, channel)
   } else if (isWireMessage(message)) {
     for (const listener of listeners) listener(message)
   }

@@ -3,7 +3,6 @@
  */
 import { parentPort, threadId, workerData, type TransferListItem } from 'node:worker_threads'
 import { runUnit, type UnitChannel } from '@conc/core/unit'
-import { Thread } from '../thread.js'
 
 const port = parentPort
 if (port === null) throw new Error('@conc/threading: the worker entry must run in a worker thread')
@@ -19,4 +18,4 @@ const channel: UnitChannel = {
   release: () => port.unref(),
 }
 
-await runUnit(workerData, channel, Thread)
+await runUnit(workerData, channel)
