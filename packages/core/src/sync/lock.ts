@@ -6,7 +6,7 @@
 import { RuntimeError } from '../errors.js'
 import { type AcquireOptions, parseLockAcquire } from './internal/options.js'
 import { type Description, LOCAL, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
-import { deadlineOf, waitChange, wakeAll } from './internal/wait.js'
+import { deadlineOf, spinToTake, waitChange, wakeAll } from './internal/wait.js'
 
 /** Tells the program that a unit died holding a lock, which was then released. */
 export function warnAbandoned(what: string, owner: number): void {
@@ -133,7 +133,11 @@ export class Lock extends Acquirable {
       const o = parseLockAcquire(blocking, timeout)
       // Fast path: a free lock in this process's memory is taken without an await.
       const state = this.local as LockState | undefined
-      if (state !== undefined && Atomics.compareExchange(state.i32, 0, 0, LOCAL.owner) === 0) return Promise.resolve(true)
+      if (state !== undefined) {
+        const i32 = state.i32
+        const take = (): boolean => Atomics.load(i32, 0) === 0 && Atomics.compareExchange(i32, 0, 0, LOCAL.owner) === 0
+        if (take() || (o.blocking && o.signal?.aborted !== true && spinToTake(take))) return Promise.resolve(true)
+      }
       return this.op<boolean>('acquire', [o.blocking, o.ms], o.signal)
     } catch (error) {
       return Promise.reject(error)

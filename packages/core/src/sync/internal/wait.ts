@@ -49,12 +49,38 @@ const WORKER_SLICE_MS = 1
 /** A wait slice is capped so that a wake-up lost to a cancelled waiter heals on its own. */
 const SLICE_MS = 250
 /**
- * How long a wait spins before it sleeps, in ms. A handoff between two running threads lands
- * within the spin; a futex wake-up costs microseconds, a `waitAsync` one a task on the waiter's
- * event loop. Kept short: with more units than cores, a long spin takes the CPU from the unit
- * that would release (measured with bench/sync.mjs on 2 cores).
+ * How long a wait spins before it sleeps, in ms: adaptive, as glibc's adaptive mutexes are. A
+ * handoff between two running threads lands within the spin and costs no sleep and no event-loop
+ * task; but with more units than cores a long spin takes the CPU from the unit that would
+ * release. So each thread spins longer after spins that succeeded (up to {@link SPIN_MAX_MS}) and
+ * shorter after spins that did not (down to {@link SPIN_MIN_MS}). The main thread, whose event
+ * loop serves the whole program, spins only briefly.
  */
-const SPIN_MS = isMainThread ? 0.005 : 0.01
+const SPIN_MIN_MS = isMainThread ? 0.005 : 0.01
+const SPIN_MAX_MS = isMainThread ? 0.005 : 0.5
+let spinMs = SPIN_MIN_MS
+
+function spinOutcome(succeeded: boolean): void {
+  spinMs = succeeded ? Math.min(SPIN_MAX_MS, spinMs * 2) : Math.max(SPIN_MIN_MS, spinMs / 2)
+}
+
+/**
+ * Spins synchronously, for at most the current spin time, until `take()` succeeds: a lock handed
+ * over between two running threads is taken without a single `await` or sleep.
+ */
+export function spinToTake(take: () => boolean): boolean {
+  const spinUntil = performance.now() + spinMs
+  for (let i = 1; ; i++) {
+    if (take()) {
+      spinOutcome(true)
+      return true
+    }
+    if ((i & 63) === 0 && performance.now() > spinUntil) {
+      spinOutcome(false)
+      return false
+    }
+  }
+}
 
 export type WaitResult = 'changed' | 'timed-out'
 
@@ -100,11 +126,7 @@ export async function waitChange(
   signal: AbortSignal | undefined,
 ): Promise<WaitResult> {
   signal?.throwIfAborted()
-  const spinUntil = performance.now() + SPIN_MS
-  for (let i = 1; ; i++) {
-    if (Atomics.load(i32, index) !== value) return 'changed'
-    if ((i & 63) === 0 && performance.now() > spinUntil) break
-  }
+  if (spinToTake(() => Atomics.load(i32, index) !== value)) return 'changed'
   if (!isMainThread && !released) return sleepInWorker(i32, index, value, deadline, signal)
   const left = deadline === undefined ? SLICE_MS : Math.min(SLICE_MS, deadline - performance.now())
   if (left <= 0) return 'timed-out'
