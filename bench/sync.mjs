@@ -2,7 +2,9 @@
 // postMessage (worker_threads) and an IPC (child_process.fork) round trip measured in the same
 // run. Not a test: it prints numbers and ratios. `pnpm bench:sync` from the repository root.
 //
-//   node bench/sync.mjs [--n 5000] [--json]
+//   node bench/sync.mjs [--n 20000] [--json]
+// Threads run n operations per measurement (enough for the JIT to warm up: with 5 000, the
+// figures were dominated by unoptimised code); processes, bound by IPC, run n / 4.
 //
 // The targets below are exported: every unit imports this module again and finds them there,
 // which is why the entry code is guarded with isMain(import.meta).
@@ -153,7 +155,7 @@ async function measure(lib, Unit, n) {
     return Math.max(await out.get(), await out.get())
   })
 
-  const handoffUs = await median(3, async () => {
+  const handoffUs = await median(5, async () => {
     const [first, second] = [new lib.Lock(), new lib.Lock()]
     await first.acquire()
     await second.acquire()
@@ -182,12 +184,12 @@ async function measure(lib, Unit, n) {
 
 if (th.isMain(import.meta)) {
   const { values } = parseArgs({ options: { n: { type: 'string' }, json: { type: 'boolean' } } })
-  const n = Number(values.n ?? 5000)
-  const postMessageUs = await median(3, () => rawPostMessage(n))
-  const ipcUs = await median(3, () => rawIpc(n))
+  const n = Number(values.n ?? 20000)
+  const postMessageUs = await median(5, () => rawPostMessage(n))
+  const ipcUs = await median(3, () => rawIpc(Math.ceil(n / 4)))
   const atomicsUs = await median(3, () => rawAtomicsHandoff(n * 5))
   const threads = await measure(th, th.Thread, n)
-  const processes = await measure(mp, mp.Process, n)
+  const processes = await measure(mp, mp.Process, Math.ceil(n / 4))
   const result = { n, node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, postMessageUs, ipcUs, atomicsUs, threads, processes }
   if (values.json) {
     console.log(JSON.stringify(result, null, 2))
@@ -205,7 +207,7 @@ if (th.isMain(import.meta)) {
       ['Queue, one producer -> one consumer', rate(threads.queueItemsPerSecond), rate(processes.queueItemsPerSecond)],
     ]
     const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
-    console.log(`@conc primitives, Node ${process.version}, ${availableParallelism()} CPUs, n = ${n}, median of 3 runs\n`)
+    console.log(`@conc primitives, Node ${process.version}, ${availableParallelism()} CPUs, n = ${n}, median of 3 runs (5 for the handoff and the postMessage round trip)\n`)
     for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col])).join('   ').trimEnd())
     console.log(
       `\nTarget: a thread lock handoff at least 10x faster than a postMessage round trip: ` +
