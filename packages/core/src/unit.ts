@@ -16,7 +16,7 @@ import { adoptAsCurrent } from './internal/runner-state.js'
 import type { AnyFunction } from './runner.js'
 
 export type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
-export { isUnitMessage, isWireMessage } from './internal/wire.js'
+export { isWireMessage } from './internal/wire.js'
 export { serializeThrown } from './internal/error-transport.js'
 
 /** How the unit runtime talks to its parent, supplied by the backend's entry file. */
@@ -98,9 +98,10 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
   // currentThread()/currentProcess() make the runner object on first use, from their own class.
   const unit = context.unit
   let target: AnyFunction | undefined
+  let adopted: UnitInit = init // the init with its primitives decoded, once they are
   unit.makeRunner = (RunnerClass) => {
     const self = Object.create(RunnerClass.prototype as object) as object
-    adoptAsCurrent(self, init, target, channel.ident)
+    adoptAsCurrent(self, adopted, target, channel.ident)
     return self
   }
   const settle = async (): Promise<void> => {
@@ -120,6 +121,7 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
   try {
     context.bootstrapping = true
     const decoded = await decodeShared(init, channel)
+    adopted = decoded
     const resolved = decoded.target === undefined ? undefined : await resolveTarget(decoded.target, decoded.loaderHooks)
     target = resolved?.fn
     if (decoded.subclass !== undefined) {
@@ -134,11 +136,6 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
       // The default run(): target(...args), without loading a runner class.
       const fn = target as ((...args: unknown[]) => unknown) | undefined
       const args = decoded.args
-      unit.makeRunner = (RunnerClass) => {
-        const self = Object.create(RunnerClass.prototype as object) as object
-        adoptAsCurrent(self, decoded, target, channel.ident)
-        return self
-      }
       run = () => fn?.(...args)
     }
   } catch (error) {

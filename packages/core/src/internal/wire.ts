@@ -63,6 +63,3 @@ export function isWireMessage(value: unknown): value is WireMessage {
 export function isUncaught(message: WireMessage): message is UncaughtMessage {
   return message.t === 'uncaught'
 }
-
-/** @deprecated use {@link isWireMessage} */
-export const isUnitMessage = isWireMessage
