@@ -37,3 +37,24 @@ test('the pool API infers from fn as well', () => {
   void pool.starmap(work, [[1, 'a']])
   pool.terminate()
 })
+
+test('map zips several iterables, each checked against its parameter of fn; options come last', () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 })
+  expectTypeOf(executor.map(work, ['a', 'b'], [2, 3])).toEqualTypeOf<AsyncIterableIterator<number>>()
+  expectTypeOf(executor.map(work, ['a'], new Set([2]), { chunksize: 2, timeout: 1 })).toEqualTypeOf<AsyncIterableIterator<number>>()
+  expectTypeOf(executor.map(later, [1], { timeout: null })).toEqualTypeOf<AsyncIterableIterator<string>>()
+  const optional = (a: number, b?: string): string => `${a}${b ?? ''}`
+  expectTypeOf(executor.map(optional, [1])).toEqualTypeOf<AsyncIterableIterator<string>>()
+  expectTypeOf(executor.map(optional, [1], ['x'])).toEqualTypeOf<AsyncIterableIterator<string>>()
+  // @ts-expect-error: the second iterable must hold numbers
+  executor.map(work, ['a'], ['b'])
+  // @ts-expect-error: work takes two arguments, so map needs two iterables
+  executor.map(work, ['a'])
+  // @ts-expect-error: the first iterable must hold strings
+  executor.map(work, [1], [2], { chunksize: 2 })
+  // @ts-expect-error: an unknown option
+  executor.map(later, [1], { chunk: 2 })
+  // @ts-expect-error: more iterables than fn has parameters
+  executor.map(later, [1], [2])
+  void executor.shutdown()
+})

@@ -10,6 +10,19 @@ test('shared values are typed by their typecode', () => {
   new Value('q', 'x')
 })
 
+test('slices of an Array are typed by its typecode', () => {
+  const arr = new SharedArray('i', 3)
+  expectTypeOf(arr.slice(0, 2)).toEqualTypeOf<number[]>()
+  expectTypeOf(arr.slice(null, null, -1)).toEqualTypeOf<number[]>()
+  expectTypeOf(arr[-1]).toEqualTypeOf<number>()
+  arr.setSlice(0, 2, [1, 2])
+  arr.setSlice(null, null, new Set([1]), 2)
+  // @ts-expect-error an 'i' array holds numbers
+  arr.setSlice(0, 1, ['x'])
+  // @ts-expect-error a 'q' array holds bigints
+  new SharedArray('q', 2).setSlice(0, 1, [1])
+})
+
 test('waits return promises of the Python results', () => {
   expectTypeOf(new Lock().acquire({ timeout: 1 })).toEqualTypeOf<Promise<boolean>>()
   expectTypeOf(new Queue<string>().get()).toEqualTypeOf<Promise<string>>()

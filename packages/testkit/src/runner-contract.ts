@@ -217,6 +217,28 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(unit.isAlive()).toBe(false)
     })
 
+    it('join(timeout) longer than a Node timer allows (30 days) waits while the unit is alive', async () => {
+      const unit = make('sleep', { args: [30] })
+      unit.start()
+      const joined = unit.join(2592000).then(() => 'joined')
+      const outcome = await Promise.race([joined, new Promise((resolve) => setTimeout(resolve, 400, 'pending'))])
+      expect(outcome).toBe('pending')
+      expect(unit.isAlive()).toBe(true)
+      unit.terminate()
+      expect(await joined).toBe('joined')
+      expect(unit.isAlive()).toBe(false)
+    })
+
+    it('join(timeout) rejects a timeout that is not a number with a TypeError showing it', async () => {
+      const unit = make('sleep', { args: [0.1] })
+      unit.start()
+      const error = (await unit.join('1' as never).catch((e: unknown) => e)) as Error & { code?: string }
+      expect(error).toBeInstanceOf(TypeError)
+      expect(error.code).toBe('ERR_CONC_INVALID_ARG_TYPE')
+      expect(error.message).toContain("'1' (string)")
+      await unit.join()
+    })
+
     it('can be joined many times, also concurrently', async () => {
       const unit = make('sleep', { args: [0.1] })
       unit.start()

@@ -560,6 +560,110 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
     })
   })
 
+  describe(`${kind} Value and Array: types, negative indices, slices (issue 7 §4)`, () => {
+    it('an integer Value refuses a fraction or a string with a TypeError, as Python does', () => {
+      const v = new lib.Value('i', 3)
+      expect(() => (v.value = 1.5)).toThrow(TypeError)
+      expect(() => (v.value = 1.5)).toThrow('int expected instead of float')
+      expect(() => (v.value = '1')).toThrow("'1' (string)")
+      expect(v.value).toBe(3)
+      expect(() => new lib.Value('i', 2.5)).toThrow(TypeError)
+      expect(() => new lib.Value('q', 2.5)).toThrow(TypeError)
+      expect(() => new lib.Array('h', [1, 2.5])).toThrow(TypeError)
+      const d = new lib.Value('d', 0)
+      d.value = 1.5
+      expect(d.value).toBe(1.5)
+    })
+
+    it('get/set and brackets index from the end with negative indices; out of range is IndexError', () => {
+      const arr = new lib.Array('i', [1, 2, 3, 4, 5])
+      expect(arr.get(-1)).toBe(5)
+      expect(arr[-1]).toBe(5)
+      expect(arr[-5]).toBe(1)
+      arr[-1] = 50
+      arr.set(-2, 40)
+      expect(arr.toArray()).toEqual([1, 2, 3, 40, 50])
+      for (const read of [() => arr.get(5), () => arr.get(-6), () => arr[5], () => arr[-6], () => arr.set(5, 1), () => (arr[-6] = 1)]) {
+        expect(read).toThrow(RangeError)
+        expect(read).toThrow('invalid index')
+        try {
+          read()
+        } catch (error) {
+          expect((error as Error).name).toBe('IndexError')
+          expect(lib.isConcError(error)).toBe(true)
+        }
+      }
+      expect(() => arr.get(1.5)).toThrow(TypeError)
+      expect(() => arr[1.5]).toThrow(TypeError)
+    })
+
+    it('slices read and assign as Python slices do, with a step and from the end', () => {
+      const arr = new lib.Array('i', [0, 1, 2, 3, 4, 5])
+      expect(arr.slice(1, 3)).toEqual([1, 2])
+      expect(arr.slice(-2)).toEqual([4, 5])
+      expect(arr.slice(null, null, 2)).toEqual([0, 2, 4])
+      expect(arr.slice(null, null, -1)).toEqual([5, 4, 3, 2, 1, 0])
+      expect(arr.slice(4, 1, -2)).toEqual([4, 2])
+      expect(arr.slice(10, 20)).toEqual([])
+      arr.setSlice(1, 3, [10, 20])
+      expect(arr.toArray()).toEqual([0, 10, 20, 3, 4, 5])
+      arr.setSlice(-2, null, [40, 50])
+      arr.setSlice(null, null, [7, 7, 7], 2)
+      expect(arr.toArray()).toEqual([7, 10, 7, 3, 7, 50])
+      expect(() => arr.setSlice(0, 2, [1])).toThrow(lib.ValueError)
+      expect(() => arr.setSlice(0, 2, [1])).toThrow('Can only assign sequence of same size')
+      expect(() => arr.setSlice(0, 2, [1, 2.5])).toThrow(TypeError)
+      expect(() => arr.slice(0, 2, 0)).toThrow('slice step cannot be zero')
+      expect(arr.toArray()).toEqual([7, 10, 7, 3, 7, 50])
+    })
+
+    it('a unit uses negative indices and slices on the same array, and gets the same errors', async () => {
+      const arr = new lib.Array('i', [1, 2, 3, 4])
+      const value = new lib.Value('i', 0)
+      const out = new lib.Queue()
+      await joinAll(spawn('arrayIndexing', arr, value, out))
+      expect(await out.get({ timeout: 10 })).toEqual([9, [10, 9], [9, 10, 8, 7], ['IndexError', 'ValueError', 'TypeError']])
+      expect(arr.toArray()).toEqual([7, 8, 10, 9])
+      expect(await arr.load()).toEqual([7, 8, 10, 9])
+      expect(value.value).toBe(0)
+    })
+
+    it('sizes, counts and timeouts of primitives: TypeError showing a non-number, ValueError out of range', async () => {
+      const typeError = (fn: () => unknown, shown: string) => {
+        expect(fn).toThrow(TypeError)
+        expect(fn).toThrow(shown)
+      }
+      typeError(() => new lib.Barrier('2'), "'2' (string)")
+      typeError(() => new lib.Barrier(2, null, '1'), "'1' (string)")
+      typeError(() => new lib.Semaphore('1'), "'1' (string)")
+      typeError(() => new lib.BoundedSemaphore(1.5), '1.5')
+      typeError(() => new lib.Queue('2'), "'2' (string)")
+      typeError(() => new lib.Array('i', 2.5), '2.5')
+      expect(() => new lib.Barrier(0)).toThrow('parties must be >= 1')
+      expect(() => new lib.Array('i', -1)).toThrow(lib.ValueError)
+      const event = new lib.Event()
+      await expect(event.wait('1')).rejects.toThrow("'1' (string)")
+      await expect(event.wait('1')).rejects.toBeInstanceOf(TypeError)
+      await expect(new lib.Queue().get({ timeout: '1' })).rejects.toBeInstanceOf(TypeError)
+      await expect(new lib.Lock().acquire(true, '1')).rejects.toBeInstanceOf(TypeError)
+      await expect(new lib.Semaphore(1).release('2')).rejects.toBeInstanceOf(TypeError)
+      await expect(event.wait(Number.NaN)).rejects.toBeInstanceOf(lib.ValueError)
+    })
+
+    it('waits of 30 days (more than a Node timer allows) wait', async () => {
+      const event = new lib.Event()
+      const queue = new lib.Queue()
+      const waiting = event.wait(2592000)
+      const getting = queue.get({ timeout: 2592000 })
+      const outcome = await Promise.race([waiting.then(() => 'settled'), getting.then(() => 'settled'), sleep(0.3).then(() => 'pending')])
+      expect(outcome).toBe('pending')
+      await event.set()
+      await queue.put('x')
+      expect(await waiting).toBe(true)
+      expect(await getting).toBe('x')
+    })
+  })
+
   describe(`${kind} shared values (§5 E45)`, () => {
     it('Value writes made in a unit (int, double, short, int64, char) are visible after join', async () => {
       const values = [new lib.Value('i', 0), new lib.Value('d', 0), new lib.Value('h', 0), new lib.Value('q', 0n), new lib.Value('c', 'a')]
