@@ -28,6 +28,8 @@ export type ConcErrorCode =
   | 'ERR_CONC_BROKEN_BARRIER'
   | 'ERR_CONC_EOF'
   | 'ERR_CONC_OS'
+  // Bad input (issue 7)
+  | 'ERR_CONC_INDEX'
 
 function brand(error: Error, code: ConcErrorCode): void {
   Object.defineProperty(error, kConcError, { value: true })
@@ -92,7 +94,25 @@ export class ConcTypeError extends TypeError {
   }
 }
 
+/**
+ * Python's `IndexError`: an index out of range, such as `arr.get(10)` on an `Array` of 10. It is
+ * a real `RangeError` (JavaScript's class for it), named `IndexError`, with code `ERR_CONC_INDEX`.
+ *
+ * @example
+ * ```ts
+ * try { arr.get(10) } catch (e) { if (e instanceof IndexError) console.log(e.message) } // invalid index
+ * ```
+ */
+export class IndexError extends RangeError {
+  declare readonly code: ConcErrorCode
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'IndexError'
+    brand(this, 'ERR_CONC_INDEX')
+  }
+}
+
 /** True for any error thrown by @conc, from any copy of the package. */
-export function isConcError(value: unknown): value is (ConcError | ConcTypeError) & { code: ConcErrorCode } {
+export function isConcError(value: unknown): value is (ConcError | ConcTypeError | IndexError) & { code: ConcErrorCode } {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kConcError] === true
 }

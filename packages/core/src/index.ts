@@ -18,7 +18,7 @@ export { defaultExcepthook, getExcepthook, setExcepthook } from './excepthook.js
 export type { ExceptHook, ExceptHookArgs } from './excepthook.js'
 
 // Errors
-export { ConcError, ConcTypeError, RuntimeError, TargetNotFoundError, ValueError, isConcError } from './errors.js'
+export { ConcError, ConcTypeError, IndexError, RuntimeError, TargetNotFoundError, ValueError, isConcError } from './errors.js'
 export type { ConcErrorCode } from './errors.js'
 
 // The backend seam

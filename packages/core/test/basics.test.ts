@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ConcError, ConcTypeError, RuntimeError, ValueError, fromModule, isConcError } from '../src/index.js'
-import { timeoutToMs } from '../src/internal/timeout.js'
+import { MAX_TIMER_MS, setLongTimeout, timeoutToMs } from '../src/internal/timeout.js'
 import { normalizeModule, targetSpec } from '../src/internal/target-ref.js'
 
 describe('timeouts are seconds, as in Python', () => {
@@ -11,6 +11,30 @@ describe('timeouts are seconds, as in Python', () => {
     expect(timeoutToMs(null)).toBeUndefined()
     expect(timeoutToMs(Infinity)).toBeUndefined()
     expect(() => timeoutToMs(Number.NaN)).toThrow(ValueError)
+    expect(() => timeoutToMs('1')).toThrow(ConcTypeError)
+    expect(() => timeoutToMs('1')).toThrow("timeout must be a number of seconds, got '1' (string)")
+  })
+
+  it('a timer longer than Node allows (2^31 - 1 ms) fires at its time, not after 1 ms', () => {
+    vi.useFakeTimers()
+    try {
+      let fired = 0
+      const month = 30 * 24 * 3600 * 1000
+      setLongTimeout(() => fired++, month)
+      vi.advanceTimersByTime(month - 1000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(1)
+      vi.advanceTimersByTime(month)
+      expect(fired).toBe(1)
+      const cleared = setLongTimeout(() => fired++, month)
+      vi.advanceTimersByTime(MAX_TIMER_MS + 10)
+      clearTimeout(cleared)
+      vi.advanceTimersByTime(month)
+      expect(fired).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -34,6 +34,7 @@ export function cpuCount(): number {
 export {
   ConcError,
   ConcTypeError,
+  IndexError,
   RuntimeError,
   TargetNotFoundError,
   ValueError,

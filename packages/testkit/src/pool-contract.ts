@@ -414,6 +414,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       await expectTypeError(() => ex.map(t.square, [1], { timeout: '5' }), "'5' (string)")
       const nan = await thrown(() => f.result(Number.NaN))
       expect(nan).toBeInstanceOf(lib.ValueError)
+      await f
       expect(await f.result(-1)).toBe(9) // negative counts as 0, as Python's
     })
   })

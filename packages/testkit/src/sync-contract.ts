@@ -648,6 +648,13 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       await expect(new lib.Lock().acquire(true, '1')).rejects.toBeInstanceOf(TypeError)
       await expect(new lib.Semaphore(1).release('2')).rejects.toBeInstanceOf(TypeError)
       await expect(event.wait(Number.NaN)).rejects.toBeInstanceOf(lib.ValueError)
+      const [end] = lib.Pipe()
+      const bytes = new Uint8Array(4)
+      await expect(end.sendBytes(bytes, '1')).rejects.toBeInstanceOf(TypeError)
+      await expect(end.sendBytes(bytes, -1)).rejects.toThrow('offset is negative')
+      await expect(end.sendBytes(bytes, 5)).rejects.toThrow('buffer length < offset')
+      await expect(end.sendBytes(bytes, 1, 4)).rejects.toThrow('buffer length < offset + size')
+      await expect(end.recvBytes(-1)).rejects.toThrow(lib.ValueError)
     })
 
     it('waits of 30 days (more than a Node timer allows) wait', async () => {

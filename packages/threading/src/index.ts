@@ -36,6 +36,7 @@ export function activeCount(): number {
 export {
   ConcError,
   ConcTypeError,
+  IndexError,
   RuntimeError,
   TargetNotFoundError,
   ValueError,

@@ -14,7 +14,7 @@ test('slices of an Array are typed by its typecode', () => {
   const arr = new SharedArray('i', 3)
   expectTypeOf(arr.slice(0, 2)).toEqualTypeOf<number[]>()
   expectTypeOf(arr.slice(null, null, -1)).toEqualTypeOf<number[]>()
-  expectTypeOf(arr[-1]).toEqualTypeOf<number>()
+  expectTypeOf(arr.get(-1)).toEqualTypeOf<number>()
   arr.setSlice(0, 2, [1, 2])
   arr.setSlice(null, null, new Set([1]), 2)
   // @ts-expect-error an 'i' array holds numbers

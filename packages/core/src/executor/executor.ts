@@ -5,18 +5,19 @@
  * @module
  */
 import type { TransferListItem } from 'node:worker_threads'
-import { ConcTypeError, RuntimeError, ValueError } from '../errors.js'
+import { ConcTypeError, RuntimeError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
 import { encodeShared } from '../internal/arg-codec.js'
 import { timeoutToMs } from '../internal/timeout.js'
+import { type IterablesFor, type MapOptions, splitMapArgs, zipArgs } from './map-args.js'
 import { CancelledError } from './errors.js'
 import { Future } from './future.js'
 import { mapInOrder } from './map-iterator.js'
-import { MODE_CALL, MODE_CHUNK, MODE_ONE, packChunk } from './protocol.js'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, packChunk } from './protocol.js'
 import { Task, type TaskSink } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { WorkerPool } from './worker-pool.js'
-import { checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 /** Options of `new ThreadPoolExecutor(...)` / `new ProcessPoolExecutor(...)`. */
 export interface ExecutorOptions<I extends AnyFunction = AnyFunction> {
@@ -41,13 +42,7 @@ export interface TaskOptions {
   readonly transfer?: readonly TransferListItem[] | undefined
 }
 
-/** Options of {@link Executor.map}. */
-export interface MapOptions {
-  /** Seconds from the `map()` call after which iteration throws `TimeoutError`. */
-  readonly timeout?: number | null | undefined
-  /** Items sent to a worker together (default 1). */
-  readonly chunksize?: number | undefined
-}
+export type { IterablesFor, MapOptions } from './map-args.js'
 
 /** The sink of tasks whose target is a {@link Future}. */
 export const FUTURE_SINK: TaskSink = {
@@ -86,7 +81,7 @@ export class Executor {
 
   constructor(flavor: PoolFlavor, options: ExecutorOptions = {}) {
     const kind = flavor.backend.kind
-    const maxWorkers = checkWorkers(options.maxWorkers, flavor, 'max_workers must be greater than 0')
+    const maxWorkers = checkWorkers(options.maxWorkers, flavor, 'maxWorkers', 'max_workers must be greater than 0')
     this.maxWorkers = maxWorkers
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'max_tasks_per_child must be >= 1')
     checkInitializer(options.initializer)
@@ -143,38 +138,48 @@ export class Executor {
   }
 
   /**
-   * Python's `Executor.map`: calls `fn` on every item now (before iteration) and yields the
-   * results in order. A call's error is thrown when its result is reached. With `chunksize`,
-   * items travel to workers in chunks (much faster for small tasks).
+   * Python's `Executor.map(fn, *iterables, timeout, chunksize)`: calls `fn` on every item now
+   * (before iteration) and yields the results in order. Several iterables are zipped, stopping at
+   * the shortest: `map(add, xs, ys)` calls `add(x, y)`. The options come last, as a plain object
+   * (`{ timeout, chunksize }`). A call's error is thrown when its result is reached. With
+   * `chunksize`, items travel to workers in chunks (much faster for small tasks).
    *
    * @example
    * ```ts
    * for await (const y of executor.map(square, range, { chunksize: 1000 })) total += y
+   * for await (const s of executor.map(add, [1, 2, 3], [10, 20])) console.log(s) // 11, 22
    * ```
+   * @throws {TypeError} for an argument that is neither an iterable nor (last) the options
+   * @throws {ValueError} when `chunksize < 1`
    */
-  map<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options: MapOptions = {}): AsyncIterableIterator<Awaited<ReturnType<F>>> {
-    const chunksize = options.chunksize ?? 1
-    if (!(chunksize >= 1)) throw new ValueError('chunksize must be >= 1.')
+  map<F extends AnyFunction>(fn: F, ...iterables: IterablesFor<Parameters<F>>): AsyncIterableIterator<Awaited<ReturnType<F>>>
+  map<F extends AnyFunction>(fn: F, ...iterablesThenOptions: [...IterablesFor<Parameters<F>>, MapOptions]): AsyncIterableIterator<Awaited<ReturnType<F>>>
+  map(fn: AnyFunction, ...args: unknown[]): AsyncIterableIterator<unknown> {
+    const { iterables, options } = splitMapArgs(args)
+    const chunksize = checkChunksize(options.chunksize, 'chunksize must be >= 1.') ?? 1
     const deadline = timeoutToMs(options.timeout)
     const started = performance.now()
     this.#checkOpen()
     const entry = this.#pool.functions.get(fn)
-    const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
+    const single = iterables.length === 1
+    const first = iterables[0]
+    // One iterable: each item is the argument; several: each zipped row is the argument list.
+    const items = single && Array.isArray(first) ? (first as readonly unknown[]) : single ? Array.from(first as Iterable<unknown>) : zipArgs(iterables)
     const futures: Future<unknown>[] = []
     if (chunksize === 1) {
       for (const item of items) {
         const future = new Future()
-        this.#pool.push(new Task(entry, MODE_ONE, item, FUTURE_SINK, future, 0))
+        this.#pool.push(new Task(entry, single ? MODE_ONE : MODE_CALL, item, FUTURE_SINK, future, 0))
         futures.push(future)
       }
     } else {
       for (let i = 0; i < items.length; i += chunksize) {
         const future = new Future()
-        this.#pool.push(new Task(entry, MODE_CHUNK, packChunk(items.slice(i, i + chunksize)), FUTURE_SINK, future, 0))
+        this.#pool.push(new Task(entry, single ? MODE_CHUNK : MODE_STAR_CHUNK, packChunk(items.slice(i, i + chunksize)), FUTURE_SINK, future, 0))
         futures.push(future)
       }
     }
-    return mapInOrder(futures, chunksize > 1, deadline === undefined ? undefined : started + deadline) as AsyncIterableIterator<Awaited<ReturnType<F>>>
+    return mapInOrder(futures, chunksize > 1, deadline === undefined ? undefined : started + deadline)
   }
 
   /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { timeoutToMs } from '../internal/timeout.js'
+import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js'
 
 const PENDING = 0
@@ -186,18 +186,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   async #wait(timeout: number | null | undefined): Promise<void> {
-    if (this.#state >= FINISHED) return
+    // Checked even when done, so that a bad timeout fails the same way whatever the timing.
     const ms = timeoutToMs(timeout)
+    if (this.#state >= FINISHED) return
     if (ms === 0) throw new TimeoutError()
-    let timer: NodeJS.Timeout | undefined
     let release!: DoneCallback<never>
     const done = new Promise<void>((resolve) => (this.#callbacks ??= []).push((release = () => resolve())))
     try {
-      if (ms === undefined) return await done
-      await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+      await raceTimeout(done, ms)
       if (this.#state < FINISHED) throw new TimeoutError()
     } finally {
-      clearTimeout(timer)
       const i = this.#callbacks?.indexOf(release) ?? -1
       if (i >= 0) this.#callbacks?.splice(i, 1)
     }

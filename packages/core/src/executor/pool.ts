@@ -19,7 +19,7 @@ import { Task } from './task.js'
 import { asCompleted } from './wait.js'
 import type { PoolFlavor } from './flavor.js'
 import { WorkerPool } from './worker-pool.js'
-import { checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 export { AsyncResult }
 
@@ -51,6 +51,7 @@ export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
 }
 
 type State = 'RUN' | 'CLOSE' | 'TERMINATE'
+const chunksizeTooSmall = (n: number): string => `Chunksize must be 1+, not ${n}`
 type Item<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : never
 
 /**
@@ -75,7 +76,7 @@ export class BasePool {
   #stopped: Promise<void> | undefined
 
   constructor(flavor: PoolFlavor, options: PoolOptions = {}) {
-    const size = checkWorkers(options.processes, { ...flavor, defaultMaxWorkers: () => availableParallelism() || 1 }, 'Number of processes must be at least 1')
+    const size = checkWorkers(options.processes, { ...flavor, defaultMaxWorkers: () => availableParallelism() || 1 }, 'processes', 'Number of processes must be at least 1')
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'maxtasksperchild must be a positive int or None')
     checkInitializer(options.initializer)
     const prefix = flavor.backend.kind === 'thread' ? 'Thread' : 'SpawnPoolWorker'
@@ -183,10 +184,10 @@ export class BasePool {
 
   #mapAsync(fn: unknown, iterable: Iterable<unknown>, mode: TaskMode, options: PoolMapOptions): AsyncResult<unknown[]> {
     this.#checkRunning()
+    const given = checkChunksize(options.chunksize, chunksizeTooSmall)
     const entry = this.#pool.functions.get(fn, 'func')
     const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
-    const chunksize = options.chunksize ?? Math.max(1, Math.ceil(items.length / (4 * this.#size)))
-    if (!(chunksize >= 1)) throw new ValueError('Chunksize must be 1+, not ' + String(chunksize))
+    const chunksize = given ?? Math.max(1, Math.ceil(items.length / (4 * this.#size)))
     const chunks = Math.ceil(items.length / chunksize)
     const result = new MapResult<unknown>(items.length, chunks, options as ResultCallbacks<unknown[]>)
     for (let i = 0; i < items.length; i += chunksize) {
@@ -198,7 +199,7 @@ export class BasePool {
   /** Submits chunks of a lazy `imap`; an error from the input ends the results where it happened. */
   #submitChunks(fn: unknown, iterable: Iterable<unknown>, chunksize: number): Future<unknown>[] {
     this.#checkRunning()
-    if (!(chunksize >= 1)) throw new ValueError('Chunksize must be 1+, not ' + String(chunksize))
+    checkChunksize(chunksize, chunksizeTooSmall)
     const entry = this.#pool.functions.get(fn, 'func')
     const futures: Future<unknown>[] = []
     let chunk: unknown[] = []

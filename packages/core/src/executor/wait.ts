@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { timeoutToMs } from '../internal/timeout.js'
+import { setLongTimeout, timeoutToMs } from '../internal/timeout.js'
 import { TimeoutError } from './errors.js'
 import { futureFailed, type Future } from './future.js'
 
@@ -60,7 +60,7 @@ export async function wait<T>(
       clearTimeout(timer)
       resolve()
     }
-    if (ms !== undefined) timer = setTimeout(finish, ms)
+    if (ms !== undefined) timer = setLongTimeout(finish, ms)
     for (const f of all) {
       if (f.done()) continue
       f.addDoneCallback(() => {
@@ -132,7 +132,7 @@ class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
       let timer: NodeJS.Timeout | undefined
       await new Promise<void>((resolve) => {
         this.#wake = resolve
-        if (left !== undefined) timer = setTimeout(resolve, left)
+        if (left !== undefined) timer = setLongTimeout(resolve, left)
       })
       this.#wake = undefined
       clearTimeout(timer)

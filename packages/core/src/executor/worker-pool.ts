@@ -10,6 +10,7 @@ import { context } from '../internal/context.js'
 import { deserializeThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
+import { setLongTimeout } from '../internal/timeout.js'
 import type { UnitInit, WireMessage } from '../internal/wire.js'
 import { isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
@@ -217,7 +218,7 @@ export class WorkerPool {
       if (extra !== undefined && task.exclusive) {
         extra.slot = slot
         slot.exclusive = true
-        if (extra.timeoutMs !== undefined) extra.timer = setTimeout(() => this.#expire(task), extra.timeoutMs)
+        if (extra.timeoutMs !== undefined) extra.timer = setLongTimeout(() => this.#expire(task), extra.timeoutMs)
         break
       }
     }

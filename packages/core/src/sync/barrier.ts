@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { ValueError } from '../errors.js'
 import { type TargetSpec, callerModule, targetSpec } from '../internal/target-ref.js'
+import { checkInteger, checkSeconds } from '../internal/validate.js'
 import { BrokenBarrierError } from './errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { type Description, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
@@ -184,10 +184,12 @@ export class Barrier extends Primitive {
    *   barrier is shared with other units it must be exported from its module (it travels by
    *   reference, like a target)
    * @param timeout - the default timeout of `wait()`, in seconds
-   * @throws {ValueError} when `parties < 1`
+   * @throws {ValueError} when `parties < 1`; {TypeError} when `parties` is not an integer or
+   *   `timeout` not a number
    */
   constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null) {
-    if (!Number.isInteger(parties) || parties < 1) throw new ValueError('parties must be >= 1')
+    checkInteger(parties, 'parties', 1, 'parties must be >= 1')
+    checkSeconds(timeout)
     super(() => BarrierState.create(parties))
     this.parties = parties
     this.timeout = timeout ?? null

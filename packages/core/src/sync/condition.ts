@@ -4,6 +4,7 @@
  * @module
  */
 import { RuntimeError } from '../errors.js'
+import { checkInteger } from '../internal/validate.js'
 import { Acquirable, Lock, LockState } from './lock.js'
 import { RLock, RLockState } from './rlock.js'
 import { type AcquireOptions, type WaitOptions, parseWait } from './internal/options.js'
@@ -162,6 +163,11 @@ export class Condition extends Acquirable {
 
   /** Wakes up to `n` waiters. @throws {RuntimeError} when the lock is not held */
   notify(n = 1): Promise<void> {
+    try {
+      checkInteger(n, 'n')
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return this.op('notify', [n])
   }
 

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { ValueError } from '../errors.js'
+import { checkInteger } from '../internal/validate.js'
 import { OSError } from './errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { QueueState } from './internal/queue-state.js'
@@ -108,14 +110,17 @@ export class Connection<T = unknown> extends Primitive {
   async sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
     this.check('write')
     const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer)
-    if (offset < 0 || offset > bytes.length) throw new RangeError('offset is out of range')
+    checkInteger(offset, 'offset', 0, 'offset is negative')
+    if (offset > bytes.length) throw new ValueError('buffer length < offset')
+    if (size !== undefined) checkInteger(size, 'size', 0, 'size is negative')
     const end = size === undefined ? bytes.length : offset + size
-    if (size !== undefined && (size < 0 || end > bytes.length)) throw new RangeError('size is out of range')
+    if (end > bytes.length) throw new ValueError('buffer length < offset + size')
     await this.op('send', [bytes.slice(offset, end)])
   }
 
   /** Receives one message sent with `sendBytes()` (Python's `recv_bytes`). */
   async recvBytes(maxlength?: number): Promise<Uint8Array> {
+    if (maxlength !== undefined) checkInteger(maxlength, 'maxlength', 0, 'negative maxlength')
     const value = await this.recv()
     if (!(value instanceof Uint8Array)) throw new OSError('received a message that is not bytes')
     if (maxlength !== undefined && value.length > maxlength) throw new OSError('bad message length')

@@ -4,15 +4,11 @@
  * @module
  */
 import { ValueError } from '../errors.js'
+import { checkInteger } from '../internal/validate.js'
 import { OSError } from './errors.js'
 import { type QueueOptions, type WaitOptions, parseQueue, parseWait } from './internal/options.js'
 import { QueueState } from './internal/queue-state.js'
 import { type Description, Primitive, kDescribe, refuseInMessage } from './internal/shared.js'
-
-function checkMaxsize(maxsize: number): number {
-  if (!Number.isInteger(maxsize)) throw new ValueError(`maxsize must be an integer, got ${String(maxsize)}`)
-  return maxsize
-}
 
 /**
  * Python's `Queue(maxsize=0)`: a FIFO queue shared by every unit it is passed to, for any value
@@ -32,7 +28,7 @@ export class Queue<T = unknown> extends Primitive {
   #closed = false
 
   constructor(maxsize = 0) {
-    checkMaxsize(maxsize)
+    checkInteger(maxsize, 'maxsize')
     super(() => QueueState.create(maxsize))
     this.maxsize = maxsize
   }

@@ -4,6 +4,7 @@
  * @module
  */
 import { ValueError } from '../errors.js'
+import { checkInteger } from '../internal/validate.js'
 import { Acquirable } from './lock.js'
 import { type AcquireOptions, parseSemaphoreAcquire } from './internal/options.js'
 import { type Description, type OpContext, type SharedState, kDescribe } from './internal/shared.js'
@@ -74,10 +75,9 @@ export class SemaphoreState implements SharedState {
  * ```
  */
 export class Semaphore extends Acquirable {
-  /** @throws {ValueError} when `value` is negative */
+  /** @throws {ValueError} when `value` is negative; {TypeError} when it is not an integer */
   constructor(value = 1) {
-    if (!Number.isInteger(value)) throw new ValueError(`semaphore initial value must be an integer, got ${String(value)}`)
-    if (value < 0) throw new ValueError('semaphore initial value must be >= 0')
+    checkInteger(value, 'semaphore initial value', 0, 'semaphore initial value must be >= 0')
     super(() => SemaphoreState.create(value, new.target === BoundedSemaphore))
   }
 
@@ -94,7 +94,11 @@ export class Semaphore extends Acquirable {
 
   /** Adds `n` to the counter, waking up to `n` waiters. @throws {ValueError} when `n < 1` */
   release(n = 1): Promise<void> {
-    if (!Number.isInteger(n) || n < 1) return Promise.reject(new ValueError('n must be one or more'))
+    try {
+      checkInteger(n, 'n', 1, 'n must be one or more')
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return this.op('release', [n])
   }
 

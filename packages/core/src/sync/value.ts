@@ -3,11 +3,13 @@
  *
  * @module
  */
-import { ConcTypeError } from '../errors.js'
+import { ConcTypeError, ValueError } from '../errors.js'
+import { checkInteger, show } from '../internal/validate.js'
 import { Lock } from './lock.js'
 import { RLock } from './rlock.js'
 import { type Description, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
 import { type Element, type Elements, type Typecode, allocate, checkTypecode, fromElement, toElement, view } from './internal/typecodes.js'
+import { type SliceBound, resolveIndex, sliceIndices } from './internal/slices.js'
 import { keepFresh } from './internal/client.js'
 import { track } from './internal/pending.js'
 
@@ -39,6 +41,11 @@ export class ArrayState implements SharedState {
   set(i: number, value: unknown): void {
     this.elements[i] = toElement(this.typecode, value)
   }
+  /** Writes `values` at `indices`, all or nothing: every value is checked before any is stored. */
+  setMany(indices: readonly number[], values: readonly unknown[]): void {
+    const elements = values.map((value) => toElement(this.typecode, value))
+    indices.forEach((at, i) => (this.elements[at] = elements[i]!))
+  }
   snapshot(): unknown[] {
     return Array.from({ length: this.length }, (_, i) => this.get(i))
   }
@@ -47,6 +54,9 @@ export class ArrayState implements SharedState {
   }
   store(_ctx: OpContext, i: number, value: unknown): void {
     this.set(i, value)
+  }
+  storeMany(_ctx: OpContext, indices: readonly number[], values: readonly unknown[]): void {
+    this.setMany(indices, values)
   }
   recover(_ctx: OpContext): void {}
 }
@@ -103,6 +113,15 @@ abstract class Shared extends Primitive {
     toElement(this.typecode, value)
     this.copy[i] = value
     track(this.op('store', [i, value]))
+  }
+
+  /** A slice assignment: one operation, so it lands at once where the values live. */
+  protected writeMany(indices: readonly number[], values: readonly unknown[]): void {
+    const state = this.local as ArrayState | undefined
+    if (state !== undefined) return state.setMany(indices, values)
+    for (const value of values) toElement(this.typecode, value)
+    indices.forEach((at, i) => (this.copy[at] = values[i]))
+    track(this.op('storeMany', [indices, values]))
   }
 
   /** The current values, read where they live (in a child process: from the parent). */
@@ -165,58 +184,117 @@ export class Value<C extends Typecode = Typecode> extends Shared {
   }
 }
 
+/** A property key that is an array index as JavaScript writes one: `'0'`, `'-1'`, `'1.5'`, `'NaN'`. */
+function numericKey(key: string | symbol): number | undefined {
+  if (typeof key !== 'string' || key === '') return undefined
+  const n = Number(key)
+  return String(n) === key ? n : undefined
+}
+
 /**
  * Python's `Array(typecode, size_or_initializer, lock=True)`: a fixed-length typed array in
- * shared memory, indexed like an array (`arr[0] = 5`). Same sharing rules as {@link Value}.
+ * shared memory, indexed as in Python, with brackets or with `get`/`set`: `arr[-1]` is the last
+ * element, an index out of range throws `IndexError` (`invalid index`) instead of reading
+ * `undefined`, and a fraction is a `TypeError`. Python's slices are `slice(start, stop, step)`
+ * and `setSlice(start, stop, values, step)`. Same sharing rules as {@link Value}.
  *
  * @example
  * ```ts
- * const arr = new SharedArray('i', 10)       // exported as `Array` by the backends
- * arr[3] = 7
- * console.log(arr.length, [...arr])
+ * const arr = new SharedArray('i', [1, 2, 3, 4])  // exported as `Array` by the backends
+ * arr[-1] = 40                                     // arr[-1] = 40
+ * arr.setSlice(0, 2, [10, 20])                     // arr[0:2] = [10, 20]
+ * console.log(arr.slice(null, null, -1))           // arr[::-1] → [40, 3, 20, 10]
  * ```
  */
 export class SharedArray<C extends Typecode = Typecode> extends Shared {
   [index: number]: Element<C>
   readonly length: number
 
+  /**
+   * @throws {ValueError} for a negative size; {TypeError} for a size that is not an integer or
+   *   an element the typecode cannot hold
+   */
   constructor(typecode: C, sizeOrInitializer: number | Iterable<NoInfer<Element<C>>>, options?: SharedOptions) {
     const code = checkTypecode(typecode)
     const zero = code === 'c' ? '\0' : code === 'q' || code === 'Q' || code === 'l' || code === 'L' ? 0n : 0
-    const initial: unknown[] = typeof sizeOrInitializer === 'number' ? new Array<unknown>(sizeOrInitializer).fill(zero) : [...sizeOrInitializer]
+    let initial: unknown[]
+    if (typeof sizeOrInitializer === 'number') {
+      const size = checkInteger(sizeOrInitializer, 'Array size', 0, (n) => `Array length must be >= 0, not ${n}`)
+      initial = new Array<unknown>(size).fill(zero)
+    } else if (typeof (sizeOrInitializer as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] === 'function') {
+      initial = [...sizeOrInitializer]
+    } else {
+      throw new ConcTypeError(`Array() takes a size or an iterable of initial values, got ${show(sizeOrInitializer)}`)
+    }
     super(code, initial, options)
     this.length = initial.length
+    // Brackets mean what get/set mean, so `arr[-1]` is never a silent `undefined`.
     return new Proxy(this, {
-      get: (target, key, receiver) => (typeof key === 'string' && /^\d+$/.test(key) ? target.get(Number(key)) : Reflect.get(target, key, receiver)),
+      get: (target, key, receiver) => {
+        const n = numericKey(key)
+        return n === undefined ? Reflect.get(target, key, receiver) : target.get(n)
+      },
       set: (target, key, value, receiver) => {
-        if (typeof key === 'string' && /^\d+$/.test(key)) {
-          target.set(Number(key), value as Element<C>)
-          return true
-        }
-        return Reflect.set(target, key, value, receiver)
+        const n = numericKey(key)
+        if (n === undefined) return Reflect.set(target, key, value, receiver)
+        target.set(n, value as Element<C>)
+        return true
       },
     })
   }
 
-  private index(i: number): number {
-    const at = i < 0 ? this.length + i : i
-    if (!Number.isInteger(at) || at < 0 || at >= this.length) throw new RangeError('array index out of range')
-    return at
-  }
-
-  /** Element `i` (negative counts from the end). */
+  /**
+   * Element `i`; a negative `i` counts from the end, as in Python.
+   *
+   * @throws {IndexError} when out of range; {TypeError} when `i` is not an integer
+   */
   get(i: number): Element<C> {
-    return this.read(this.index(i)) as Element<C>
+    return this.read(resolveIndex(i, this.length)) as Element<C>
   }
 
-  /** Sets element `i` (negative counts from the end). */
+  /**
+   * Sets element `i`; a negative `i` counts from the end, as in Python.
+   *
+   * @throws {IndexError} when out of range; {TypeError} when `i` is not an integer or `value`
+   *   does not fit the typecode
+   */
   set(i: number, value: Element<C>): void {
-    this.write(this.index(i), value)
+    this.write(resolveIndex(i, this.length), value)
   }
 
-  /** A copy of elements `start` to `end`, as Python's slicing. */
-  slice(start?: number, end?: number): Element<C>[] {
-    return this.toArray().slice(start, end)
+  /**
+   * A copy of `arr[start:stop:step]`, with Python's slice rules: bounds may be negative or out of
+   * range, `null`/`undefined` is Python's `None`, `step` may be negative (not 0).
+   *
+   * @example
+   * ```ts
+   * arr.slice(1, 3)            // arr[1:3]
+   * arr.slice(-2)              // arr[-2:]
+   * arr.slice(null, null, 2)   // arr[::2]
+   * ```
+   */
+  slice(start?: SliceBound, stop?: SliceBound, step?: SliceBound): Element<C>[] {
+    return sliceIndices(this.length, start, stop, step).map((at) => this.read(at) as Element<C>)
+  }
+
+  /**
+   * Python's slice assignment `arr[start:stop:step] = values`. The length cannot change, so
+   * `values` must have as many items as the slice; every value is checked before any is written.
+   * In a child process the whole slice is one operation on the owner.
+   *
+   * @example
+   * ```ts
+   * arr.setSlice(0, 2, [7, 8])          // arr[0:2] = [7, 8]
+   * arr.setSlice(null, null, [0, 0], 2) // arr[::2] = [0, 0] (on a 4-element array)
+   * ```
+   * @throws {ValueError} `Can only assign sequence of same size`; {TypeError} for a value that
+   *   does not fit the typecode
+   */
+  setSlice(start: SliceBound, stop: SliceBound, values: Iterable<Element<C>>, step?: SliceBound): void {
+    const indices = sliceIndices(this.length, start, stop, step)
+    const list = [...values] as unknown[]
+    if (list.length !== indices.length) throw new ValueError('Can only assign sequence of same size')
+    this.writeMany(indices, list)
   }
 
   toArray(): Element<C>[] {

@@ -65,7 +65,7 @@ export function keepFresh(copy: { load(): Promise<unknown> }): void {
 }
 
 /** Operations that do not wait: a unit finishes only once they have been applied. */
-const FIRE_AND_FORGET = new Set(['store', 'release', 'set', 'clear', 'notify', 'abort', 'reset', 'taskDone', 'close', 'trip', 'put', 'send'])
+const FIRE_AND_FORGET = new Set(['store', 'storeMany', 'release', 'set', 'clear', 'notify', 'abort', 'reset', 'taskDone', 'close', 'trip', 'put', 'send'])
 
 interface Pending {
   resolve(value: unknown): void

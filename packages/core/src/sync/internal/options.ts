@@ -1,8 +1,10 @@
 /**
  * The argument rules of Python's waits, once: timeouts in seconds, `undefined`/`null` for "wait
- * forever", Python's ValueError messages, and an `AbortSignal` on every wait.
+ * forever", a TypeError for a timeout that is not a number, Python's ValueError messages, and an
+ * `AbortSignal` on every wait.
  */
 import { ValueError } from '../../errors.js'
+import { checkSeconds } from '../../internal/validate.js'
 
 /** Options every wait takes. */
 export interface WaitOptions {
@@ -31,11 +33,7 @@ export interface Parsed {
   readonly signal: AbortSignal | undefined
 }
 
-function seconds(timeout: unknown): number | undefined {
-  if (timeout === undefined || timeout === null || timeout === Infinity) return undefined
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new ValueError(`timeout must be a number of seconds, got ${String(timeout)}`)
-  return timeout
-}
+// Any number of seconds works: the waits keep their deadline themselves, in short slices (wait.ts).
 
 function split<T extends WaitOptions>(first: boolean | number | null | T | undefined, timeout: number | null | undefined): { blocking: boolean; timeout: unknown; signal: AbortSignal | undefined } {
   if (typeof first === 'object' && first !== null) {
@@ -48,7 +46,7 @@ function split<T extends WaitOptions>(first: boolean | number | null | T | undef
 /** `Lock`/`RLock`: `timeout` -1 means forever; other negatives and a timeout without blocking are errors. */
 export function parseLockAcquire(first?: boolean | AcquireOptions, timeout?: number | null): Parsed {
   const o = split(first, timeout)
-  const t = seconds(o.timeout)
+  const t = checkSeconds(o.timeout)
   if (!o.blocking && t !== undefined && t !== -1) throw new ValueError("can't specify a timeout for a non-blocking call")
   if (t !== undefined && t < 0 && t !== -1) throw new ValueError('timeout value must be a non-negative number')
   return { blocking: o.blocking, ms: t === undefined || t === -1 ? undefined : t * 1000, signal: o.signal }
@@ -57,22 +55,23 @@ export function parseLockAcquire(first?: boolean | AcquireOptions, timeout?: num
 /** `Semaphore`: a timeout without blocking is an error; a negative timeout counts as 0. */
 export function parseSemaphoreAcquire(first?: boolean | AcquireOptions, timeout?: number | null): Parsed {
   const o = split(first, timeout)
-  const t = seconds(o.timeout)
+  const t = checkSeconds(o.timeout)
   if (!o.blocking && t !== undefined) throw new ValueError("can't specify timeout for non-blocking acquire")
   return { blocking: o.blocking, ms: t === undefined ? undefined : Math.max(0, t * 1000), signal: o.signal }
 }
 
 /** `Event.wait`, `Condition.wait`, `Barrier.wait`, `Connection.poll`: a negative timeout counts as 0. */
 export function parseWait(first?: number | null | WaitOptions): Parsed {
-  const o = split(first, typeof first === 'number' || first === null ? first : undefined)
-  const t = seconds(o.timeout)
+  // Anything but an options object is the timeout, so a string is refused instead of ignored.
+  const o = split(first, first as number | null | undefined)
+  const t = checkSeconds(o.timeout)
   return { blocking: true, ms: t === undefined ? undefined : Math.max(0, t * 1000), signal: o.signal }
 }
 
 /** `Queue.put`/`get`: a negative timeout is an error, as in Python's `queue` module. */
 export function parseQueue(first?: boolean | QueueOptions, timeout?: number | null): Parsed {
   const o = split(first, timeout)
-  const t = seconds(o.timeout)
+  const t = checkSeconds(o.timeout)
   if (o.blocking && t !== undefined && t < 0) throw new ValueError("'timeout' must be a non-negative number")
   return { blocking: o.blocking, ms: o.blocking ? (t === undefined ? undefined : t * 1000) : 0, signal: o.signal }
 }

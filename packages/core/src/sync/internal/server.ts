@@ -14,7 +14,7 @@ import { UNIT_DIED } from './wait.js'
 const OPS = new Set([
   'acquire', 'release', 'locked', 'getValue', 'set', 'clear', 'isSet', 'wait', 'notify', 'trip', 'abort',
   'reset', 'nWaiting', 'broken', 'put', 'get', 'qsize', 'taskDone', 'join', 'poll', 'send', 'recv',
-  'close', 'load', 'store', 'recover',
+  'close', 'load', 'store', 'storeMany', 'recover',
 ])
 
 /** How long after a process exits its last acknowledgements may still arrive. */

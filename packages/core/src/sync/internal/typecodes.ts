@@ -1,5 +1,6 @@
 /** Python's `array` type codes, as typed arrays over shared memory. */
 import { ConcTypeError } from '../../errors.js'
+import { show } from '../../internal/validate.js'
 
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c'
 
@@ -51,20 +52,32 @@ export function allocate(typecode: Typecode, length: number): SharedArrayBuffer 
   return new SharedArrayBuffer(Math.max(1, length) * CTORS[typecode].BYTES_PER_ELEMENT)
 }
 
-/** JavaScript value -> stored element. */
+/** Python's `TypeError` for a value an integer typecode cannot hold. */
+function intExpected(value: unknown): ConcTypeError {
+  // ctypes: `int expected instead of float` (it never rounds, nor should we).
+  if (typeof value === 'number') return new ConcTypeError(`int expected instead of float, got ${value}`)
+  return new ConcTypeError(`int expected, got ${show(value)}`)
+}
+
+/**
+ * JavaScript value -> stored element, with Python's type checks: an integer typecode takes an
+ * integer (a `number` or a `bigint`) and refuses a fraction; `'f'`/`'d'` take a number; `'c'` a
+ * one-character string or its code. Integers out of the type's range wrap, as ctypes does.
+ */
 export function toElement(typecode: Typecode, value: unknown): number | bigint {
   if (typecode === 'c') {
     if (typeof value === 'string' && value.length === 1) return value.charCodeAt(0) & 0xff
+    if (typeof value === 'number' && Number.isInteger(value)) return value
+    throw new ConcTypeError(`one character string or integer expected, got ${show(value)}`)
+  }
+  if (typecode === 'f' || typecode === 'd') {
     if (typeof value === 'number') return value
-    throw new ConcTypeError(`a 'c' element is a one-character string, got ${String(value)}`)
+    throw new ConcTypeError(`must be real number, got ${show(value)}`)
   }
-  if (typecode === 'l' || typecode === 'L' || typecode === 'q' || typecode === 'Q') {
-    if (typeof value === 'bigint') return value
-    if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value)
-    throw new ConcTypeError(`a '${typecode}' element is an integer (number or bigint), got ${String(value)}`)
-  }
-  if (typeof value !== 'number') throw new ConcTypeError(`a '${typecode}' element is a number, got ${String(value)}`)
-  return value
+  const big = typecode === 'l' || typecode === 'L' || typecode === 'q' || typecode === 'Q'
+  if (typeof value === 'bigint') return big ? value : Number(value)
+  if (typeof value === 'number' && Number.isInteger(value)) return big ? BigInt(value) : value
+  throw intExpected(value)
 }
 
 /** Stored element -> JavaScript value. */
