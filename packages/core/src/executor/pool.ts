@@ -51,8 +51,8 @@ export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
 }
 
 type State = 'RUN' | 'CLOSE' | 'TERMINATE'
-const chunksizeTooSmall = (n: number): string => `Chunksize must be 1+, not ${n}`
 type Item<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : never
+const chunksizeTooSmall = (n: number): string => `Chunksize must be 1+, not ${n}`
 
 /**
  * A pool of workers with Python's `multiprocessing.Pool` API, made async. Use it through `Pool`

@@ -161,7 +161,11 @@ export class Value<C extends Typecode = Typecode> extends Shared {
     super(code, [value ?? (code === 'c' ? '\0' : code === 'q' || code === 'Q' || code === 'l' || code === 'L' ? 0n : 0)], options)
   }
 
-  /** The value (see the class notes for child processes). */
+  /**
+   * The value (see the class notes for child processes). Setting it checks the type as Python's
+   * ctypes does: an integer typecode refuses a fraction (`TypeError: int expected instead of
+   * float`) instead of truncating it.
+   */
   get value(): Element<C> {
     return this.read(0) as Element<C>
   }
