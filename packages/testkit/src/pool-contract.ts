@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fixture, runNode } from './harness.ts'
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the suite drives both backends' classes at run time */
 type Fn = (...args: any[]) => any
@@ -315,6 +316,37 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       await ex.shutdown({ cancelFutures: true })
       expect(elapsed(start)).toBeLessThan(5)
       expect(futures.every((f: any) => f.done())).toBe(true)
+    })
+  })
+
+  describe(`${kind} ending workers with work in flight: the program goes on after the await`, () => {
+    // Each program awaits the end of its workers, then prints `after`. A program whose event loop
+    // empties while that await is pending stops there (exit code 13 under top-level await).
+    it.each([
+      ['pool-terminate', 'terminate() while a task runs, then join()', 'task -> CancelledError\n'],
+      ['pool-close-terminate', 'close() then terminate() with tasks queued, then join()', 'settled 20\n'],
+      ['executor-crash-shutdown', 'shutdown() after a worker died', `dying -> ${Broken.name}\nslow -> ${Broken.name}\n`],
+      ['executor-init-shutdown', 'shutdown() after the initializer failed', `task -> ${Broken.name}\n`],
+      ['pool-imap-break', 'break out of imapUnordered, then dispose', 'got '],
+    ])('%s: %s', async (scenario, _what, before) => {
+      const result = await runNode([fixture('pool-lifecycle.mjs'), scenario], { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toContain(before)
+      expect(result.stdout.endsWith('after\n')).toBe(true)
+      expect(result.code).toBe(0)
+    })
+
+    it.each([
+      ['imap', 'got 1\n'],
+      ['imapUnordered', 'got '],
+      ['map', 'caught leaving early\n'],
+      ['executorMap', 'got 1\n'],
+    ])('await using, leaving the block early from %s', async (scenario, before) => {
+      const result = await runNode(['--import', 'tsx', fixture('pool-dispose.ts'), scenario], { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toContain(before)
+      expect(result.stdout.endsWith('after\n')).toBe(true)
+      expect(result.code).toBe(0)
     })
   })
 
