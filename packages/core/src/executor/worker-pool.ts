@@ -137,7 +137,7 @@ export class WorkerPool {
     const handle = this.#flavor.backend.spawn(init, { daemon: false })
     shared.attach(handle)
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
-    if (!this.#busy) handle.unref()
+    if (!this.#busy) slot.keepAlive(false)
     this.#slots.add(slot)
     handle.onMessage((message) => this.#onMessage(slot, message))
     const exited = new Promise<void>((resolve) =>
@@ -428,13 +428,10 @@ export class WorkerPool {
     for (const wake of waiters) wake()
   }
 
-  /** Workers keep the program alive only while there is work. */
+  /** Workers keep the program alive only while there is work (and while they are being ended). */
   #setBusy(busy: boolean): void {
     this.#busy = busy
-    for (const slot of this.#slots) {
-      if (busy) slot.handle.ref()
-      else slot.handle.unref()
-    }
+    for (const slot of this.#slots) slot.keepAlive(busy)
   }
 }
 
