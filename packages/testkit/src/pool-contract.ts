@@ -3,9 +3,10 @@
  * python-api.md §5 F (Pool) and G (futures and executors); the rest is what Node pool users
  * expect (abort signals, per-task timeouts, transfer lists, crashes that never hang).
  */
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixture, runNode } from './harness.ts'
+import { fixture, runNode, tempDir } from './harness.ts'
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the suite drives both backends' classes at run time */
 type Fn = (...args: any[]) => any
@@ -347,6 +348,157 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(result.stdout).toContain(before)
       expect(result.stdout.endsWith('after\n')).toBe(true)
       expect(result.code).toBe(0)
+    })
+  })
+
+  describe(`${kind} pool: worker deaths, failing initializers, imap after a failure`, () => {
+    it('survives workers killed at random under load, also right after they start: only their tasks fail', async () => {
+      // Deaths come from tasks that end their worker, from an initializer that ends its worker
+      // now and then (before it is ready), and, for processes, from SIGKILLs sent from outside to
+      // random workers and to workers that have just started.
+      const p = pool({ processes: 3, initializer: t.maybeExitInit, initargs: [0.1] })
+      const n = 600
+      const crashOn = Array.from({ length: n }, (_, i) => i).filter((i) => i % 53 === 7)
+      const results = Array.from({ length: n }, (_, i) => p.applyAsync(t.workOrCrash, [i, crashOn, 0.003]))
+      const all = Promise.allSettled(results)
+      let finished = false
+      void all.then(() => (finished = true))
+      const killed = new Set<number>()
+      if (kind === 'process') {
+        const seen = new Set<number>()
+        while (!finished && killed.size < 40) {
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25))
+          const ids = (p.workerIds as number[]).filter((id) => !killed.has(id))
+          const fresh = ids.filter((id) => !seen.has(id))
+          for (const id of ids) seen.add(id)
+          // A worker that has just appeared is killed before it can be ready, half the time.
+          const victim = fresh.length > 0 && Math.random() < 0.5 ? fresh[0] : Math.random() < 0.3 ? ids[Math.floor(Math.random() * ids.length)] : undefined
+          if (victim === undefined) continue
+          killed.add(victim)
+          try {
+            process.kill(victim, 'SIGKILL')
+          } catch {
+            // it has just ended on its own
+          }
+        }
+      }
+      const settled = await all
+      let failedOthers = 0
+      for (const [i, r] of settled.entries()) {
+        if (r.status === 'fulfilled') expect((r.value as [number, number])[0]).toBe(i)
+        else {
+          expect(r.reason).toBeInstanceOf(Broken)
+          if (!crashOn.includes(i)) failedOthers++
+        }
+      }
+      for (const i of crashOn) expect(settled[i]?.status).toBe('rejected')
+      // A death fails only the tasks on that worker: these 3 ms tasks travel one at a time, and at
+      // most two batches are ever in flight on a worker.
+      expect(failedOthers).toBeLessThanOrEqual(crashOn.length + 2 * killed.size)
+      expect(failedOthers).toBeLessThan(n / 4)
+      // The pool goes on: a full map afterwards, with a worker in every slot.
+      const xs = Array.from({ length: 200 }, (_, i) => i)
+      expect(await p.map(t.square, xs)).toEqual(xs.map((x) => x * x))
+      expect(p.workerIds.length).toBe(3)
+    })
+
+    it('an initializer that keeps failing breaks the pool after 5 workers in a row, with its error as cause', async () => {
+      const tmp = tempDir()
+      try {
+        const file = tmp.file('calls')
+        const p = pool({ processes: 1, initializer: t.countedInit, initargs: [file, Infinity] })
+        const error = (await settle(p.apply(t.square, [2]))).value as Error
+        expect(error).toBeInstanceOf(Broken)
+        expect(error.message).toMatch(/initializer failed/)
+        expect(error.cause).toBeInstanceOf(Error)
+        expect((error.cause as Error).message).toBe('init failure 5')
+        expect(() => p.applyAsync(t.square, [2])).toThrow(Broken)
+        p.close()
+        await p.join()
+        expect(readFileSync(file, 'utf8')).toBe('x\n'.repeat(5))
+        // Failures that stop before the bound are retried, as Python's Pool retries them.
+        const flaky = pool({ processes: 1, initializer: t.countedInit, initargs: [tmp.file('flaky'), 4] })
+        expect(await flaky.apply(t.square, [3])).toBe(9)
+        expect(await flaky.map(t.square, [1, 2, 3])).toEqual([1, 4, 9])
+      } finally {
+        tmp.cleanup()
+      }
+    })
+
+    it('imap raises for a failed item and goes on with the next ones; so does imapUnordered', async () => {
+      const p = pool()
+      const it = p.imap(t.failAt, [1, 2, -3, 4, 5])
+      const seen: unknown[] = []
+      const error = await (async () => {
+        for await (const y of it) seen.push(y)
+      })().catch((e: unknown) => e)
+      expect(seen).toEqual([1, 4])
+      expect((error as Error).message).toBe('bad item -3')
+      for await (const y of it) seen.push(y)
+      expect(seen).toEqual([1, 4, 16, 25])
+      expect(await it.next()).toEqual({ value: undefined, done: true })
+      // A chunk that fails raises once, for the whole chunk; the next chunks follow.
+      const chunked = p.imap(t.failAt, [1, 2, 3, -4, 5, 6, 7], { chunksize: 2 })
+      const outcomes: unknown[] = []
+      for (;;) {
+        const step = await settle(chunked.next())
+        if (!step.ok) outcomes.push((step.value as Error).message)
+        else if ((step.value as IteratorResult<unknown>).done === true) break
+        else outcomes.push((step.value as IteratorResult<unknown>).value)
+      }
+      expect(outcomes).toEqual([1, 4, 'bad item -4', 25, 36, 49])
+      const unordered = p.imapUnordered(t.failAt, [1, -2, 3, -4, 5])
+      const values: number[] = []
+      const errors: string[] = []
+      for (;;) {
+        const step = await settle(unordered.next())
+        if (!step.ok) errors.push((step.value as Error).message)
+        else if ((step.value as IteratorResult<number>).done === true) break
+        else values.push((step.value as IteratorResult<number>).value)
+      }
+      expect(values.sort((a, b) => a - b)).toEqual([1, 9, 25])
+      expect(errors.sort()).toEqual(['bad item -2', 'bad item -4'])
+    })
+
+    it('a worker death in imap fails that item; the later items still run', async () => {
+      const p = pool()
+      const items = [1, 2, -1, 3, 4, 5, 6, 7]
+      for (const ordered of [true, false]) {
+        const it = ordered ? p.imap(t.squareOrExit, items) : p.imapUnordered(t.squareOrExit, items)
+        const values: number[] = []
+        const errors: unknown[] = []
+        for (;;) {
+          const step = await settle(it.next())
+          if (!step.ok) errors.push(step.value)
+          else if ((step.value as IteratorResult<number>).done === true) break
+          else values.push((step.value as IteratorResult<number>).value)
+        }
+        for (const e of errors) expect(e).toBeInstanceOf(Broken)
+        // The dying item, and at most one other that was on the same worker.
+        expect(errors.length).toBeGreaterThanOrEqual(1)
+        expect(errors.length).toBeLessThanOrEqual(2)
+        expect(values.length + errors.length).toBe(items.length)
+        for (const v of values) expect(items.map((x) => x * x)).toContain(v)
+        if (ordered) expect(values.slice(-3)).toEqual([25, 36, 49])
+      }
+    })
+
+    it('imap(...).next(timeout) throws TimeoutError after timeout seconds and keeps the item for the next call', async () => {
+      const p = pool()
+      const it = p.imap(t.sleep, [0.6, 0])
+      let start = performance.now()
+      await expect(it.next(0.15)).rejects.toBeInstanceOf(lib.TimeoutError)
+      expect(elapsed(start)).toBeGreaterThanOrEqual(0.1)
+      expect(elapsed(start)).toBeLessThan(0.55)
+      expect(await it.next()).toEqual({ value: 0.6, done: false })
+      expect(await it.next(0)).toEqual({ value: 0, done: false })
+      expect(await it.next(0)).toEqual({ value: undefined, done: true })
+      const unordered = p.imapUnordered(t.sleep, [0.6])
+      start = performance.now()
+      await expect(unordered.next(0.15)).rejects.toBeInstanceOf(lib.TimeoutError)
+      expect(elapsed(start)).toBeGreaterThanOrEqual(0.1)
+      expect(await unordered.next(10)).toEqual({ value: 0.6, done: false })
+      expect(await unordered.next(0)).toEqual({ value: undefined, done: true })
     })
   })
 

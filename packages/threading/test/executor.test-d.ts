@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest'
-import { ThreadPoolExecutor, ThreadPool, type Future, type AsyncResult } from '@conc/threading'
+import { ThreadPoolExecutor, ThreadPool, type Future, type AsyncResult, type IMapIterator } from '@conc/threading'
 
 function work(label: string, times: number): number {
   return label.length * times
@@ -35,5 +35,18 @@ test('the pool API infers from fn as well', () => {
   expectTypeOf(pool.starmap(work, [['a', 1]])).toEqualTypeOf<Promise<number[]>>()
   // @ts-expect-error: starmap items are argument lists of fn
   void pool.starmap(work, [[1, 'a']])
+  pool.terminate()
+})
+
+test('imap and imapUnordered give iterators whose next() takes a timeout in seconds', async () => {
+  const pool = new ThreadPool({ processes: 1 })
+  const it = pool.imap(later, [1, 2])
+  expectTypeOf(it).toEqualTypeOf<IMapIterator<string>>()
+  expectTypeOf(pool.imapUnordered(later, [1, 2])).toEqualTypeOf<IMapIterator<string>>()
+  expectTypeOf(it.next(0.5)).toEqualTypeOf<Promise<IteratorResult<string, undefined>>>()
+  expectTypeOf(it.next).parameters.toEqualTypeOf<[timeout?: number | null | undefined]>()
+  // @ts-expect-error: the timeout is a number of seconds
+  void it.next('1')
+  for await (const value of it) expectTypeOf(value).toEqualTypeOf<string>()
   pool.terminate()
 })
