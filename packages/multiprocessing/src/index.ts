@@ -68,6 +68,7 @@ export type {
   DoneAndNotDoneFutures,
   DoneCallback,
   ExecutorOptions,
+  IMapIterator,
   MapOptions,
   PoolMapOptions,
   PoolOptions,

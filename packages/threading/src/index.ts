@@ -70,6 +70,7 @@ export type {
   DoneAndNotDoneFutures,
   DoneCallback,
   ExecutorOptions,
+  IMapIterator,
   MapOptions,
   PoolMapOptions,
   PoolOptions,

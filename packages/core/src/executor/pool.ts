@@ -13,15 +13,15 @@ import { AsyncResult, MAP_SINK, MapResult, RESULT_SINK, type ResultCallbacks } f
 import { CancelledError } from './errors.js'
 import { FUTURE_SINK } from './executor.js'
 import { Future } from './future.js'
-import { mapInOrder } from './map-iterator.js'
+import { imapIterator, type IMapIterator } from './imap-iterator.js'
 import { MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
-import { asCompleted } from './wait.js'
 import type { PoolFlavor } from './flavor.js'
 import { WorkerPool } from './worker-pool.js'
 import { checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 export { AsyncResult }
+export type { IMapIterator }
 
 /** Options of `new Pool(...)` / `new ThreadPool(...)`. */
 export interface PoolOptions<I extends AnyFunction = AnyFunction> {
@@ -130,18 +130,25 @@ export class BasePool {
     return this.#mapAsync(fn, iterable, MODE_STAR_CHUNK, options as PoolMapOptions) as AsyncResult<Awaited<ReturnType<F>>[]>
   }
 
-  /** Results in order, as they become available (default `chunksize` 1). */
-  imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): AsyncIterableIterator<Awaited<ReturnType<F>>> {
-    const futures = this.#submitChunks(fn, iterable, options.chunksize ?? 1)
-    return mapInOrder(futures, true, undefined) as AsyncIterableIterator<Awaited<ReturnType<F>>>
+  /**
+   * Results in order, as they become available (default `chunksize` 1). As in Python, a failed
+   * item throws from the `next()` that reaches it and the following `next()` goes on with the
+   * next items; `next(timeout)` waits at most `timeout` seconds (see {@link IMapIterator}).
+   *
+   * @example
+   * ```ts
+   * const it = pool.imap(square, [1, 2, 3])
+   * console.log(await it.next(5)) // { value: 1, done: false }, or TimeoutError after 5 s
+   * for await (const y of it) console.log(y) // 4, 9
+   * ```
+   */
+  imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
+    return imapIterator(this.#submitChunks(fn, iterable, options.chunksize ?? 1), true)
   }
 
-  /** Results in the order they finish. */
-  async *imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): AsyncGenerator<Awaited<ReturnType<F>>, void, undefined> {
-    const futures = this.#submitChunks(fn, iterable, options.chunksize ?? 1)
-    for await (const future of asCompleted(futures)) {
-      for (const value of (await future.result()) as Awaited<ReturnType<F>>[]) yield value
-    }
+  /** Results in the order they finish; failures and timeouts as in {@link BasePool.imap}. */
+  imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
+    return imapIterator(this.#submitChunks(fn, iterable, options.chunksize ?? 1), false)
   }
 
   /** No more tasks; the workers end once the queued ones are done. */
