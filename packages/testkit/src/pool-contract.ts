@@ -47,6 +47,24 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x)
   return out
 }
+/** Calls `next()` until done, going on after a throw: the values, and what each failed call threw, in order. */
+async function steps(it: AsyncIterator<unknown>): Promise<{ values: unknown[]; errors: unknown[]; all: unknown[] }> {
+  const values: unknown[] = []
+  const errors: unknown[] = []
+  const all: unknown[] = []
+  for (;;) {
+    const step = await settle(it.next())
+    if (!step.ok) {
+      errors.push(step.value)
+      all.push(step.value)
+    } else if ((step.value as IteratorResult<unknown>).done === true) return { values, errors, all }
+    else {
+      values.push((step.value as IteratorResult<unknown>).value)
+      all.push((step.value as IteratorResult<unknown>).value)
+    }
+  }
+}
+const messages = (errors: unknown[]): string[] => errors.map((e) => (e as Error).message)
 
 export function definePoolContract(backend: PoolBackendUnderTest): void {
   const { Executor, Pool, Broken, lib, kind } = backend
@@ -437,26 +455,11 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(seen).toEqual([1, 4, 16, 25])
       expect(await it.next()).toEqual({ value: undefined, done: true })
       // A chunk that fails raises once, for the whole chunk; the next chunks follow.
-      const chunked = p.imap(t.failAt, [1, 2, 3, -4, 5, 6, 7], { chunksize: 2 })
-      const outcomes: unknown[] = []
-      for (;;) {
-        const step = await settle(chunked.next())
-        if (!step.ok) outcomes.push((step.value as Error).message)
-        else if ((step.value as IteratorResult<unknown>).done === true) break
-        else outcomes.push((step.value as IteratorResult<unknown>).value)
-      }
-      expect(outcomes).toEqual([1, 4, 'bad item -4', 25, 36, 49])
-      const unordered = p.imapUnordered(t.failAt, [1, -2, 3, -4, 5])
-      const values: number[] = []
-      const errors: string[] = []
-      for (;;) {
-        const step = await settle(unordered.next())
-        if (!step.ok) errors.push((step.value as Error).message)
-        else if ((step.value as IteratorResult<number>).done === true) break
-        else values.push((step.value as IteratorResult<number>).value)
-      }
-      expect(values.sort((a, b) => a - b)).toEqual([1, 9, 25])
-      expect(errors.sort()).toEqual(['bad item -2', 'bad item -4'])
+      const chunked = await steps(p.imap(t.failAt, [1, 2, 3, -4, 5, 6, 7], { chunksize: 2 }))
+      expect(chunked.all.map((x) => (x instanceof Error ? x.message : x))).toEqual([1, 4, 'bad item -4', 25, 36, 49])
+      const unordered = await steps(p.imapUnordered(t.failAt, [1, -2, 3, -4, 5]))
+      expect((unordered.values as number[]).sort((a, b) => a - b)).toEqual([1, 9, 25])
+      expect(messages(unordered.errors).sort()).toEqual(['bad item -2', 'bad item -4'])
       // Calls made before the previous one settled each get their own result.
       for (const iterator of [p.imap(t.square, [1, 2, 3], { chunksize: 2 }), p.imapUnordered(t.square, [1, 2, 3])]) {
         const steps = await Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next()])
@@ -469,15 +472,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       const p = pool()
       const items = [1, 2, -1, 3, 4, 5, 6, 7]
       for (const ordered of [true, false]) {
-        const it = ordered ? p.imap(t.squareOrExit, items) : p.imapUnordered(t.squareOrExit, items)
-        const values: number[] = []
-        const errors: unknown[] = []
-        for (;;) {
-          const step = await settle(it.next())
-          if (!step.ok) errors.push(step.value)
-          else if ((step.value as IteratorResult<number>).done === true) break
-          else values.push((step.value as IteratorResult<number>).value)
-        }
+        const { values, errors } = await steps(ordered ? p.imap(t.squareOrExit, items) : p.imapUnordered(t.squareOrExit, items))
         for (const e of errors) expect(e).toBeInstanceOf(Broken)
         // The dying item, and at most one other that was on the same worker.
         expect(errors.length).toBeGreaterThanOrEqual(1)
