@@ -27,7 +27,10 @@ export type { IMapIterator }
 export interface PoolOptions<I extends AnyFunction = AnyFunction> {
   /** Worker count; default: the number of CPUs. */
   readonly processes?: number | null | undefined
-  /** Runs in each worker before its first task, with `initargs`. */
+  /**
+   * Runs in each worker before its first task, with `initargs`. A worker whose initializer throws
+   * is replaced; after 5 such workers in a row the pool is broken (the error is the `cause`).
+   */
   readonly initializer?: I | null | undefined
   readonly initargs?: Readonly<Parameters<I>> | undefined
   /** A worker is replaced after this many tasks. */
@@ -56,7 +59,9 @@ type Item<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : never
 /**
  * A pool of workers with Python's `multiprocessing.Pool` API, made async. Use it through `Pool`
  * (`@conc/multiprocessing`) or `ThreadPool` (`@conc/threading`). Unlike Python's, a worker that
- * dies fails only its own tasks (with `BrokenProcessPool`) and is replaced: nothing hangs.
+ * dies, at any time, fails only the tasks that were on it (with `BrokenProcessPool` /
+ * `BrokenThreadPool`) and is replaced: nothing hangs. Workers that keep failing to start (5 in a
+ * row: the initializer threw, or the worker exited before it was ready) break the pool.
  *
  * @example
  * ```ts
@@ -158,7 +163,10 @@ export class BasePool {
     this.#stopped = this.#pool.drain().then(() => this.#pool.stop())
   }
 
-  /** Ends the workers now; unfinished results fail with `CancelledError`. */
+  /**
+   * Ends the workers now; results not yet in fail with `CancelledError`. The workers keep the
+   * program alive until they have exited, so `await pool.join()` after it always returns.
+   */
   terminate(): void {
     if (this.#state === 'TERMINATE') return
     this.#state = 'TERMINATE'
