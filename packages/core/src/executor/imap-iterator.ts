@@ -95,17 +95,19 @@ abstract class ChunkIterator<T> implements IMapIterator<T> {
 }
 
 class InOrder<T> extends ChunkIterator<T> {
+  readonly #futures: readonly Future<unknown>[]
   #next = 0
 
-  constructor(readonly futures: readonly Future<unknown>[]) {
+  constructor(futures: readonly Future<unknown>[]) {
     super()
+    this.#futures = futures
   }
 
   protected async advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
     for (;;) {
       const value = this.fromChunk()
       if (value !== undefined) return value
-      const future = this.futures[this.#next]
+      const future = this.#futures[this.#next]
       if (future === undefined) return DONE
       let values: ArrayLike<unknown>
       try {
@@ -124,8 +126,8 @@ class InOrder<T> extends ChunkIterator<T> {
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
-    for (let i = this.#next; i < this.futures.length; i++) this.futures[i]?.cancel()
-    this.#next = this.futures.length
+    for (let i = this.#next; i < this.#futures.length; i++) this.#futures[i]?.cancel()
+    this.#next = this.#futures.length
     this.chunk = undefined
     return DONE
   }
@@ -133,8 +135,9 @@ class InOrder<T> extends ChunkIterator<T> {
 
 class Unordered<T> extends ChunkIterator<T> {
   readonly #futures: readonly Future<unknown>[]
-  /** Finished and not handed out yet, in the order they finished. */
-  readonly #finished: Future<unknown>[] = []
+  /** Finished futures in the order they finished; those before `#head` were handed out. */
+  readonly #finished: (Future<unknown> | undefined)[] = []
+  #head = 0
   /** Futures not handed out yet. */
   #left: number
   #wake: (() => void) | undefined
@@ -158,8 +161,13 @@ class Unordered<T> extends ChunkIterator<T> {
     for (;;) {
       const value = this.fromChunk()
       if (value !== undefined) return value
-      const future = this.#finished.shift()
+      const future = this.#finished[this.#head]
       if (future !== undefined) {
+        this.#finished[this.#head++] = undefined
+        if (this.#head === this.#finished.length) {
+          this.#finished.length = 0
+          this.#head = 0
+        }
         this.#left--
         this.chunk = undefined
         // Done already: this settles at once, with the chunk or the task's error.
@@ -179,6 +187,7 @@ class Unordered<T> extends ChunkIterator<T> {
     for (const future of this.#futures) if (!future.done()) future.cancel()
     this.#left = 0
     this.#finished.length = 0
+    this.#head = 0
     this.chunk = undefined
     return DONE
   }
