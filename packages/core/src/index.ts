@@ -33,7 +33,7 @@ export type { DoneAndNotDoneFutures, ReturnWhen, YieldedFuture } from './executo
 export { Executor } from './executor/executor.js'
 export type { ExecutorOptions, MapOptions, TaskOptions } from './executor/executor.js'
 export { AsyncResult, BasePool } from './executor/pool.js'
-export type { PoolOptions, PoolTaskOptions, PoolMapOptions } from './executor/pool.js'
+export type { IMapIterator, PoolOptions, PoolTaskOptions, PoolMapOptions } from './executor/pool.js'
 export type { PoolFlavor } from './executor/flavor.js'
 export {
   BrokenExecutor,

@@ -69,6 +69,7 @@ export type {
   DoneAndNotDoneFutures,
   DoneCallback,
   ExecutorOptions,
+  IMapIterator,
   MapOptions,
   PoolMapOptions,
   PoolOptions,

@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest'
-import { ProcessPoolExecutor, Pool, type Future, type AsyncResult } from '@conc/multiprocessing'
+import { ProcessPoolExecutor, Pool, type Future, type AsyncResult, type IMapIterator } from '@conc/multiprocessing'
 
 function work(label: string, times: number): number {
   return label.length * times
@@ -57,4 +57,17 @@ test('map zips several iterables, each checked against its parameter of fn; opti
   // @ts-expect-error: more iterables than fn has parameters
   executor.map(later, [1], [2])
   void executor.shutdown()
+})
+
+test('imap and imapUnordered give iterators whose next() takes a timeout in seconds', async () => {
+  const pool = new Pool({ processes: 1 })
+  const it = pool.imap(later, [1, 2])
+  expectTypeOf(it).toEqualTypeOf<IMapIterator<string>>()
+  expectTypeOf(pool.imapUnordered(later, [1, 2])).toEqualTypeOf<IMapIterator<string>>()
+  expectTypeOf(it.next(0.5)).toEqualTypeOf<Promise<IteratorResult<string, undefined>>>()
+  expectTypeOf(it.next).parameters.toEqualTypeOf<[timeout?: number | null | undefined]>()
+  // @ts-expect-error: the timeout is a number of seconds
+  void it.next('1')
+  for await (const value of it) expectTypeOf(value).toEqualTypeOf<string>()
+  pool.terminate()
 })

@@ -3,8 +3,10 @@
  * python-api.md §5 F (Pool) and G (futures and executors); the rest is what Node pool users
  * expect (abort signals, per-task timeouts, transfer lists, crashes that never hang).
  */
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fixture, runNode, tempDir } from './harness.ts'
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the suite drives both backends' classes at run time */
 type Fn = (...args: any[]) => any
@@ -45,6 +47,24 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x)
   return out
 }
+/** Calls `next()` until done, going on after a throw: the values, and what each failed call threw, in order. */
+async function steps(it: AsyncIterator<unknown>): Promise<{ values: unknown[]; errors: unknown[]; all: unknown[] }> {
+  const values: unknown[] = []
+  const errors: unknown[] = []
+  const all: unknown[] = []
+  for (;;) {
+    const step = await settle(it.next())
+    if (!step.ok) {
+      errors.push(step.value)
+      all.push(step.value)
+    } else if ((step.value as IteratorResult<unknown>).done === true) return { values, errors, all }
+    else {
+      values.push((step.value as IteratorResult<unknown>).value)
+      all.push((step.value as IteratorResult<unknown>).value)
+    }
+  }
+}
+const messages = (errors: unknown[]): string[] => errors.map((e) => (e as Error).message)
 
 export function definePoolContract(backend: PoolBackendUnderTest): void {
   const { Executor, Pool, Broken, lib, kind } = backend
@@ -444,6 +464,170 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
   })
 
+  describe(`${kind} ending workers with work in flight: the program goes on after the await`, () => {
+    // Each program awaits the end of its workers, then prints `after`. A program whose event loop
+    // empties while that await is pending stops there (exit code 13 under top-level await).
+    it.each([
+      ['pool-terminate', 'terminate() while a task runs, then join()', 'task -> CancelledError\n'],
+      ['pool-close-terminate', 'close() then terminate() with tasks queued, then join()', 'settled 20\n'],
+      ['executor-crash-shutdown', 'shutdown() after a worker died', `dying -> ${Broken.name}\nslow -> ${Broken.name}\n`],
+      ['executor-init-shutdown', 'shutdown() after the initializer failed', `task -> ${Broken.name}\n`],
+      ['pool-imap-break', 'break out of imapUnordered, then dispose', 'got '],
+    ])('%s: %s', async (scenario, _what, before) => {
+      const result = await runNode([fixture('pool-lifecycle.mjs'), scenario], { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toContain(before)
+      expect(result.stdout.endsWith('after\n')).toBe(true)
+      expect(result.code).toBe(0)
+    })
+
+    it.each([
+      ['imap', 'got 1\n'],
+      ['imapUnordered', 'got '],
+      ['map', 'caught leaving early\n'],
+      ['executorMap', 'got 1\n'],
+    ])('await using, leaving the block early from %s', async (scenario, before) => {
+      const result = await runNode(['--import', 'tsx', fixture('pool-dispose.ts'), scenario], { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toContain(before)
+      expect(result.stdout.endsWith('after\n')).toBe(true)
+      expect(result.code).toBe(0)
+    })
+  })
+
+  describe(`${kind} pool: worker deaths, failing initializers, imap after a failure`, () => {
+    it('survives workers killed at random under load, also right after they start: only their tasks fail', async () => {
+      // Deaths come from tasks that end their worker, from an initializer that ends its worker
+      // now and then (before it is ready), and, for processes, from SIGKILLs sent from outside to
+      // random workers and to workers that have just started.
+      const p = pool({ processes: 3, initializer: t.maybeExitInit, initargs: [0.1] })
+      const n = 400
+      const crashOn = Array.from({ length: n }, (_, i) => i).filter((i) => i % 67 === 7)
+      const results = Array.from({ length: n }, (_, i) => p.applyAsync(t.workOrCrash, [i, crashOn, 0.005]))
+      const all = Promise.allSettled(results)
+      let finished = false
+      void all.then(() => (finished = true))
+      const killed = new Set<number>()
+      if (kind === 'process') {
+        const seen = new Set<number>()
+        while (!finished && killed.size < 10) {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+          const ids = (p.workerIds as number[]).filter((id) => !killed.has(id))
+          const fresh = ids.filter((id) => !seen.has(id))
+          for (const id of ids) seen.add(id)
+          // Now and then a worker that has just appeared (not ready yet), or any worker.
+          const victim = fresh.length > 0 && Math.random() < 0.3 ? fresh[0] : Math.random() < 0.05 ? ids[Math.floor(Math.random() * ids.length)] : undefined
+          if (victim === undefined) continue
+          killed.add(victim)
+          try {
+            process.kill(victim, 'SIGKILL')
+          } catch {
+            // it has just ended on its own
+          }
+        }
+      }
+      const settled = await all
+      let failedOthers = 0
+      for (const [i, r] of settled.entries()) {
+        if (r.status === 'fulfilled') expect((r.value as [number, number])[0]).toBe(i)
+        else {
+          expect(r.reason).toBeInstanceOf(Broken)
+          if (!crashOn.includes(i)) failedOthers++
+        }
+      }
+      for (const i of crashOn) expect(settled[i]?.status).toBe('rejected')
+      // A death fails only the tasks on that worker: these 5 ms tasks travel one at a time, and at
+      // most two batches are ever in flight on a worker.
+      expect(failedOthers).toBeLessThanOrEqual(crashOn.length + 2 * killed.size)
+      // The pool goes on: a full map afterwards, with a worker in every slot.
+      const xs = Array.from({ length: 200 }, (_, i) => i)
+      expect(await p.map(t.square, xs)).toEqual(xs.map((x) => x * x))
+      expect(p.workerIds.length).toBe(3)
+    }, 60_000)
+
+    it('an initializer that keeps failing breaks the pool after 5 workers in a row, with its error as cause', async () => {
+      const tmp = tempDir()
+      try {
+        const file = tmp.file('calls')
+        const p = pool({ processes: 1, initializer: t.countedInit, initargs: [file, Infinity] })
+        const error = (await settle(p.apply(t.square, [2]))).value as Error
+        expect(error).toBeInstanceOf(Broken)
+        expect(error.message).toMatch(/initializer failed/)
+        expect(error.cause).toBeInstanceOf(Error)
+        expect((error.cause as Error).message).toBe('init failure 5')
+        expect(() => p.applyAsync(t.square, [2])).toThrow(Broken)
+        p.close()
+        await p.join()
+        expect(readFileSync(file, 'utf8')).toBe('x\n'.repeat(5))
+        // Failures that stop before the bound are retried, as Python's Pool retries them.
+        const flaky = pool({ processes: 1, initializer: t.countedInit, initargs: [tmp.file('flaky'), 4] })
+        expect(await flaky.apply(t.square, [3])).toBe(9)
+        expect(await flaky.map(t.square, [1, 2, 3])).toEqual([1, 4, 9])
+      } finally {
+        tmp.cleanup()
+      }
+    })
+
+    it('imap raises for a failed item and goes on with the next ones; so does imapUnordered', async () => {
+      const p = pool()
+      const it = p.imap(t.failAt, [1, 2, -3, 4, 5])
+      const seen: unknown[] = []
+      const error = await (async () => {
+        for await (const y of it) seen.push(y)
+      })().catch((e: unknown) => e)
+      expect(seen).toEqual([1, 4])
+      expect((error as Error).message).toBe('bad item -3')
+      for await (const y of it) seen.push(y)
+      expect(seen).toEqual([1, 4, 16, 25])
+      expect(await it.next()).toEqual({ value: undefined, done: true })
+      // A chunk that fails raises once, for the whole chunk; the next chunks follow.
+      const chunked = await steps(p.imap(t.failAt, [1, 2, 3, -4, 5, 6, 7], { chunksize: 2 }))
+      expect(chunked.all.map((x) => (x instanceof Error ? x.message : x))).toEqual([1, 4, 'bad item -4', 25, 36, 49])
+      const unordered = await steps(p.imapUnordered(t.failAt, [1, -2, 3, -4, 5]))
+      expect((unordered.values as number[]).sort((a, b) => a - b)).toEqual([1, 9, 25])
+      expect(messages(unordered.errors).sort()).toEqual(['bad item -2', 'bad item -4'])
+      // Calls made before the previous one settled each get their own result.
+      for (const iterator of [p.imap(t.square, [1, 2, 3], { chunksize: 2 }), p.imapUnordered(t.square, [1, 2, 3])]) {
+        const steps = await Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next()])
+        expect(steps.map((step: IteratorResult<number>) => step.value).slice(0, 3).sort()).toEqual([1, 4, 9])
+        expect(steps[3]).toEqual({ value: undefined, done: true })
+      }
+    })
+
+    it('a worker death in imap fails that item; the later items still run', async () => {
+      const p = pool()
+      const items = [1, 2, -1, 3, 4, 5, 6, 7]
+      for (const ordered of [true, false]) {
+        const { values, errors } = await steps(ordered ? p.imap(t.squareOrExit, items) : p.imapUnordered(t.squareOrExit, items))
+        for (const e of errors) expect(e).toBeInstanceOf(Broken)
+        // The dying item, and at most one other that was on the same worker.
+        expect(errors.length).toBeGreaterThanOrEqual(1)
+        expect(errors.length).toBeLessThanOrEqual(2)
+        expect(values.length + errors.length).toBe(items.length)
+        for (const v of values) expect(items.map((x) => x * x)).toContain(v)
+        if (ordered) expect(values.slice(-3)).toEqual([25, 36, 49])
+      }
+    })
+
+    it('imap(...).next(timeout) throws TimeoutError after timeout seconds and keeps the item for the next call', async () => {
+      const p = pool()
+      // The first result takes 1 s: a TimeoutError (not the value) shows the wait ended first.
+      const it = p.imap(t.sleep, [1, 0])
+      let start = performance.now()
+      await expect(it.next(0.15)).rejects.toBeInstanceOf(lib.TimeoutError)
+      expect(elapsed(start)).toBeGreaterThanOrEqual(0.1)
+      expect(await it.next()).toEqual({ value: 1, done: false })
+      expect(await it.next(0)).toEqual({ value: 0, done: false })
+      expect(await it.next(0)).toEqual({ value: undefined, done: true })
+      const unordered = p.imapUnordered(t.sleep, [1])
+      start = performance.now()
+      await expect(unordered.next(0.15)).rejects.toBeInstanceOf(lib.TimeoutError)
+      expect(elapsed(start)).toBeGreaterThanOrEqual(0.1)
+      expect(await unordered.next(10)).toEqual({ value: 1, done: false })
+      expect(await unordered.next(0)).toEqual({ value: undefined, done: true })
+    })
+  })
+
   describe(`${kind} pool (§5 F)`, () => {
     it('apply, map (± chunksize), starmap, mapAsync, starmapAsync equal the sequential results (F46)', async () => {
       const p = pool()
@@ -539,7 +723,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(() => new Pool({ processes: 1, initializer: 3 })).toThrow('initializer must be a callable')
       const p = pool({ initializer: t.setInitValue, initargs: [7] })
       expect(await p.map(t.readInitValue as never, [1, 2, 3, 4], { chunksize: 1 })).toEqual([7, 7, 7, 7])
-      // Python's Pool restarts a worker whose initializer fails, forever; this one breaks instead.
+      // Python's Pool restarts a worker whose initializer fails, forever; this one breaks after 5 in a row.
       const bad = pool({ initializer: t.failingInit })
       const broken = (await settle(bad.apply(t.square, [2]))).value
       expect(broken).toBeInstanceOf(Broken)

@@ -71,6 +71,7 @@ export type {
   DoneAndNotDoneFutures,
   DoneCallback,
   ExecutorOptions,
+  IMapIterator,
   MapOptions,
   PoolMapOptions,
   PoolOptions,

@@ -184,8 +184,8 @@ export class Executor {
 
   /**
    * Stops taking tasks. With `wait` (default) resolves once every queued and running task is
-   * done and the workers have ended; `cancelFutures` cancels the tasks that have not started.
-   * Calling it again is harmless.
+   * done and the workers have ended (on a broken executor too); `cancelFutures` cancels the tasks
+   * that have not started. Calling it again is harmless.
    */
   async shutdown(options: { readonly wait?: boolean; readonly cancelFutures?: boolean } = {}): Promise<void> {
     this.#shutdown = true

@@ -13,21 +13,24 @@ import { AsyncResult, MAP_SINK, MapResult, RESULT_SINK, type ResultCallbacks } f
 import { CancelledError } from './errors.js'
 import { FUTURE_SINK } from './executor.js'
 import { Future } from './future.js'
-import { mapInOrder } from './map-iterator.js'
+import { imapIterator, type IMapIterator } from './imap-iterator.js'
 import { MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
-import { asCompleted } from './wait.js'
 import type { PoolFlavor } from './flavor.js'
 import { WorkerPool } from './worker-pool.js'
 import { checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 export { AsyncResult }
+export type { IMapIterator }
 
 /** Options of `new Pool(...)` / `new ThreadPool(...)`. */
 export interface PoolOptions<I extends AnyFunction = AnyFunction> {
   /** Worker count; default: the number of CPUs. */
   readonly processes?: number | null | undefined
-  /** Runs in each worker before its first task, with `initargs`. */
+  /**
+   * Runs in each worker before its first task, with `initargs`. A worker whose initializer throws
+   * is replaced; after 5 such workers in a row the pool is broken (the error is the `cause`).
+   */
   readonly initializer?: I | null | undefined
   readonly initargs?: Readonly<Parameters<I>> | undefined
   /** A worker is replaced after this many tasks. */
@@ -57,7 +60,9 @@ const chunksizeTooSmall = (n: number): string => `Chunksize must be 1+, not ${n}
 /**
  * A pool of workers with Python's `multiprocessing.Pool` API, made async. Use it through `Pool`
  * (`@conc/multiprocessing`) or `ThreadPool` (`@conc/threading`). Unlike Python's, a worker that
- * dies fails only its own tasks (with `BrokenProcessPool`) and is replaced: nothing hangs.
+ * dies, at any time, fails only the tasks that were on it (with `BrokenProcessPool` /
+ * `BrokenThreadPool`) and is replaced: nothing hangs. Workers that keep failing to start (5 in a
+ * row: the initializer threw, or the worker exited before it was ready) break the pool.
  *
  * @example
  * ```ts
@@ -131,18 +136,25 @@ export class BasePool {
     return this.#mapAsync(fn, iterable, MODE_STAR_CHUNK, options as PoolMapOptions) as AsyncResult<Awaited<ReturnType<F>>[]>
   }
 
-  /** Results in order, as they become available (default `chunksize` 1). */
-  imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): AsyncIterableIterator<Awaited<ReturnType<F>>> {
-    const futures = this.#submitChunks(fn, iterable, options.chunksize ?? 1)
-    return mapInOrder(futures, true, undefined) as AsyncIterableIterator<Awaited<ReturnType<F>>>
+  /**
+   * Results in order, as they become available (default `chunksize` 1). As in Python, a failed
+   * item throws from the `next()` that reaches it and the following `next()` goes on with the
+   * next items; `next(timeout)` waits at most `timeout` seconds (see {@link IMapIterator}).
+   *
+   * @example
+   * ```ts
+   * const it = pool.imap(square, [1, 2, 3])
+   * console.log(await it.next(5)) // { value: 1, done: false }, or TimeoutError after 5 s
+   * for await (const y of it) console.log(y) // 4, 9
+   * ```
+   */
+  imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
+    return imapIterator(this.#submitChunks(fn, iterable, options.chunksize ?? 1), true)
   }
 
-  /** Results in the order they finish. */
-  async *imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): AsyncGenerator<Awaited<ReturnType<F>>, void, undefined> {
-    const futures = this.#submitChunks(fn, iterable, options.chunksize ?? 1)
-    for await (const future of asCompleted(futures)) {
-      for (const value of (await future.result()) as Awaited<ReturnType<F>>[]) yield value
-    }
+  /** Results in the order they finish; failures and timeouts as in {@link BasePool.imap}. */
+  imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
+    return imapIterator(this.#submitChunks(fn, iterable, options.chunksize ?? 1), false)
   }
 
   /** No more tasks; the workers end once the queued ones are done. */
@@ -152,7 +164,10 @@ export class BasePool {
     this.#stopped = this.#pool.drain().then(() => this.#pool.stop())
   }
 
-  /** Ends the workers now; unfinished results fail with `CancelledError`. */
+  /**
+   * Ends the workers now; results not yet in fail with `CancelledError`. The workers keep the
+   * program alive until they have exited, so `await pool.join()` after it always returns.
+   */
   terminate(): void {
     if (this.#state === 'TERMINATE') return
     this.#state = 'TERMINATE'

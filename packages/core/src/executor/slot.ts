@@ -31,11 +31,22 @@ export class Slot {
     return !this.leaving && !this.exclusive && this.remaining > 0
   }
 
+  /**
+   * Whether this worker keeps the program alive: while the pool has work. A worker being ended
+   * stays ref'd whatever the pool's state, until its exit has been observed: someone may be
+   * waiting for that exit (`join()`, `shutdown()`), and an unref'd unit lets the event loop
+   * empty under that wait, so the program would stop at the `await`.
+   */
+  keepAlive(on: boolean): void {
+    if (this.leaving) return
+    if (on) this.handle.ref()
+    else this.handle.unref()
+  }
+
   /** Ends the worker: at once (`force`) or as a normal stop. Its exit is then expected. */
   end(force: boolean): void {
     if (this.leaving) return
     this.leaving = true
-    // Whoever ends a worker waits for its exit: keep the program alive until then.
     this.handle.ref()
     if (force) this.handle.kill()
     else this.handle.terminate()

@@ -24,6 +24,12 @@ const POOL_WORKER = new URL('./executor/pool-worker.js', import.meta.url).href
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
 const MAX_BATCH = 1024
+/**
+ * A `Pool` breaks when this many workers in a row fail to start by themselves (their initializer
+ * threw, or they exited before they were ready) with no worker becoming ready in between.
+ * Workers killed from outside (by a signal) do not count: that is no reason to give up.
+ */
+const MAX_START_FAILURES = 5
 
 export class WorkerPool {
   readonly functions = new FunctionRegistry()
@@ -38,6 +44,8 @@ export class WorkerPool {
   #broken: Error | undefined
   #closed = false
   #busy = false
+  /** Workers in a row that failed to start by themselves (see MAX_START_FAILURES). */
+  #startFailures = 0
   #idleWaiters: (() => void)[] = []
   readonly #initializer: FnEntry | undefined
 
@@ -138,17 +146,34 @@ export class WorkerPool {
     const handle = this.#flavor.backend.spawn(init, { daemon: false })
     shared.attach(handle)
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
-    if (!this.#busy) handle.unref()
+    if (!this.#busy) slot.keepAlive(false)
     this.#slots.add(slot)
     handle.onMessage((message) => this.#onMessage(slot, message))
     const exited = new Promise<void>((resolve) =>
-      handle.onExit(() => {
+      handle.onExit((exit) => {
         this.#exits.delete(exited)
-        this.#onExit(slot)
+        this.#onExit(slot, exit.signal === null)
         resolve()
       }),
     )
     this.#exits.add(exited)
+  }
+
+  /**
+   * Starts up to `need` workers within `maxWorkers`. False when the system refused a unit and no
+   * worker is left: the pool is then broken, since nothing may wait for a worker that will never
+   * come.
+   */
+  #spawnUpTo(need: number): boolean {
+    try {
+      while (need-- > 0 && this.#slots.size < this.#options.maxWorkers) this.#spawn()
+    } catch (error) {
+      if (this.#slots.size === 0) {
+        this.#break('crashed', error)
+        return false
+      }
+    }
+    return true
   }
 
   #pump(): void {
@@ -159,15 +184,7 @@ export class WorkerPool {
       if (!slot.ready) starting++
       else if (slot.batches.length === 0 && slot.available) idleReady++
     }
-    if (!this.#closed) {
-      let need = this.#queue.size - idleReady - starting
-      try {
-        while (need-- > 0 && this.#slots.size < this.#options.maxWorkers) this.#spawn()
-      } catch (error) {
-        // The system refused a new unit: nothing may wait for a worker that will never come.
-        if (this.#slots.size === 0) return this.#break('crashed', error)
-      }
-    }
+    if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
     const avg = this.#queue.peek()?.fn.avgMs
     const prefetch = avg !== undefined && avg < 1 ? 2 : 1
     // Idle workers first, then a second batch for busy ones.
@@ -291,11 +308,15 @@ export class WorkerPool {
         return
       case 'p.ready':
         slot.ready = true
+        this.#startFailures = 0
         this.#pump()
         return
       case 'p.init-failed':
         slot.uncaught = deserializeThrown((message as InitFailedMessage).e)
-        this.#break('initializer', slot.uncaught)
+        if (this.#options.onCrash === 'break') return this.#break('initializer', slot.uncaught)
+        // The worker would end by itself, unless the initializer left something running.
+        slot.end(true)
+        this.#startFailed('initializer', slot.uncaught)
         return
       default:
         if (isUncaught(message)) slot.uncaught = deserializeThrown(message.error)
@@ -332,20 +353,31 @@ export class WorkerPool {
     this.#pump()
   }
 
-  #onExit(slot: Slot): void {
+  /**
+   * A worker ended. Its unanswered tasks fail (their results never came; the ones that came are
+   * settled already). An exit the pool did not ask for breaks an executor; a `Pool` replaces the
+   * worker, and gives up only when workers keep failing to start (`#startFailed`).
+   */
+  #onExit(slot: Slot, bySelf: boolean): void {
     this.#slots.delete(slot)
     const lost = slot.batches.flat()
     slot.batches.length = 0
     this.#inflight -= lost.length
     for (const task of lost) this.#settleError(task, this.#brokenError('running', slot.uncaught))
-    // A worker that died before it was ready would die again if replaced: break instead of looping.
-    const breaks = this.#options.onCrash === 'break' || !slot.ready
-    if (!slot.leaving && !this.#closed && breaks) this.#break('crashed', slot.uncaught)
+    if (!slot.leaving && !this.#closed) {
+      if (this.#options.onCrash === 'break') this.#break('crashed', slot.uncaught)
+      else if (!slot.ready && bySelf) this.#startFailed('crashed', slot.uncaught)
+    }
     if (!this.#closed && this.#broken === undefined) {
-      if (this.#options.eager && this.#slots.size < this.#options.maxWorkers) this.#spawn()
+      if (this.#options.eager && !this.#spawnUpTo(this.#options.maxWorkers - this.#slots.size)) return
       this.#pump()
     }
     this.#checkIdle()
+  }
+
+  /** A `Pool`'s worker failed to start by itself; too many in a row break the pool. */
+  #startFailed(kind: 'crashed' | 'initializer', cause: unknown): void {
+    if (++this.#startFailures >= MAX_START_FAILURES) this.#break(kind, cause)
   }
 
   #brokenError(kind: 'running' | 'crashed' | 'initializer', cause: unknown): Error {
@@ -429,13 +461,10 @@ export class WorkerPool {
     for (const wake of waiters) wake()
   }
 
-  /** Workers keep the program alive only while there is work. */
+  /** Workers keep the program alive only while there is work (and while they are being ended). */
   #setBusy(busy: boolean): void {
     this.#busy = busy
-    for (const slot of this.#slots) {
-      if (busy) slot.handle.ref()
-      else slot.handle.unref()
-    }
+    for (const slot of this.#slots) slot.keepAlive(busy)
   }
 }
 

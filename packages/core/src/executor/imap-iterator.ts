@@ -1,0 +1,199 @@
+/**
+ * The iterators of `Pool.imap` and `Pool.imapUnordered` (Python's `IMapIterator` and
+ * `IMapUnorderedIterator`). Each task is a chunk of items; a chunk's values are handed out one
+ * by one. A failed chunk raises once, at its place, and the next call goes on with the next chunk,
+ * as Python's iterator does; `next(timeout)` raises {@link TimeoutError} without consuming
+ * anything.
+ *
+ * @module
+ */
+import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
+import { TimeoutError } from './errors.js'
+import type { Future } from './future.js'
+
+/**
+ * What `pool.imap()` and `pool.imapUnordered()` return: an async iterator of the results whose
+ * `next()` takes Python's timeout, in seconds.
+ *
+ * - A task that failed (its error, or `BrokenProcessPool`/`BrokenThreadPool` when its worker
+ *   died) makes the `next()` that reaches it throw; the following call goes on with the next
+ *   results. With `chunksize` > 1 the whole chunk fails once. A `for await` loop ends at the
+ *   throw; looping over the same iterator again resumes after the failed item.
+ * - `next(timeout)` throws {@link TimeoutError} when no result comes within `timeout` seconds;
+ *   nothing is consumed, so the next call waits for the same result.
+ * - Leaving a `for await` loop early (`break`, `return`, an error in its body) calls `return()`,
+ *   which withdraws the items that have not started.
+ *
+ * @example
+ * ```ts
+ * const it = pool.imap(work, items)
+ * for (;;) {
+ *   try {
+ *     const { value, done } = await it.next(5) // at most 5 s for each result
+ *     if (done) break
+ *     console.log(value)
+ *   } catch (error) {
+ *     console.log('this item failed:', error) // the next call continues with the next item
+ *   }
+ * }
+ * ```
+ */
+export interface IMapIterator<T> extends AsyncIterableIterator<T, undefined, number | null | undefined> {
+  /** The next result; throws its task's error, or {@link TimeoutError} after `timeout` seconds. */
+  next(timeout?: number | null): Promise<IteratorResult<T, undefined>>
+  /** Stops the iteration: the items that have not started are withdrawn. */
+  return(): Promise<IteratorResult<T, undefined>>
+  [Symbol.asyncIterator](): IMapIterator<T>
+}
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true })
+
+/** What both iterators share: the chunk being handed out, and one call at a time. */
+abstract class ChunkIterator<T> implements IMapIterator<T> {
+  protected chunk: ArrayLike<unknown> | undefined
+  protected at = 0
+  /** Calls not settled yet, and the latest of them (the next call waits for it). */
+  #calls = 0
+  #last: Promise<unknown> | undefined
+
+  next(timeout?: number | null): Promise<IteratorResult<T, undefined>> {
+    if (this.#calls === 0 && (timeout === undefined || timeout === null)) {
+      const chunk = this.chunk
+      if (chunk !== undefined && this.at < chunk.length) return Promise.resolve({ value: chunk[this.at++] as T, done: false })
+    }
+    // A call made before the previous one settled waits for it, so each result goes to one call.
+    this.#calls++
+    const last = this.#last
+    const step = (): Promise<IteratorResult<T, undefined>> => this.#step(timeout)
+    const run = last === undefined ? step() : last.then(step, step)
+    this.#last = run
+    return run
+  }
+
+  async #step(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
+    try {
+      return await this.advance(timeout)
+    } finally {
+      if (--this.#calls === 0) this.#last = undefined
+    }
+  }
+
+  /** Hands out the next value of the current chunk, if any. */
+  protected fromChunk(): IteratorResult<T, undefined> | undefined {
+    const chunk = this.chunk
+    if (chunk === undefined || this.at >= chunk.length) return undefined
+    return { value: chunk[this.at++] as T, done: false }
+  }
+
+  protected abstract advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>>
+
+  abstract return(): Promise<IteratorResult<T, undefined>>
+
+  [Symbol.asyncIterator](): IMapIterator<T> {
+    return this
+  }
+}
+
+class InOrder<T> extends ChunkIterator<T> {
+  readonly #futures: readonly Future<unknown>[]
+  #next = 0
+
+  constructor(futures: readonly Future<unknown>[]) {
+    super()
+    this.#futures = futures
+  }
+
+  protected async advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
+    for (;;) {
+      const value = this.fromChunk()
+      if (value !== undefined) return value
+      const future = this.#futures[this.#next]
+      if (future === undefined) return DONE
+      let values: ArrayLike<unknown>
+      try {
+        values = (await future.result(timeout)) as ArrayLike<unknown>
+      } catch (error) {
+        // Our wait ran out: the result is still to come, and the next call waits for it.
+        if (error instanceof TimeoutError && !future.done()) throw error
+        this.#next++
+        this.chunk = undefined
+        throw error
+      }
+      this.#next++
+      this.chunk = values
+      this.at = 0
+    }
+  }
+
+  async return(): Promise<IteratorResult<T, undefined>> {
+    for (let i = this.#next; i < this.#futures.length; i++) this.#futures[i]?.cancel()
+    this.#next = this.#futures.length
+    this.chunk = undefined
+    return DONE
+  }
+}
+
+class Unordered<T> extends ChunkIterator<T> {
+  readonly #futures: readonly Future<unknown>[]
+  /** Finished futures in the order they finished; those before `#head` were handed out. */
+  readonly #finished: (Future<unknown> | undefined)[] = []
+  #head = 0
+  /** Futures not handed out yet. */
+  #left: number
+  #wake: (() => void) | undefined
+
+  constructor(futures: readonly Future<unknown>[]) {
+    super()
+    this.#futures = futures
+    this.#left = futures.length
+    const onDone = (future: Future<unknown>): void => {
+      this.#finished.push(future)
+      const wake = this.#wake
+      this.#wake = undefined
+      wake?.()
+    }
+    for (const future of futures) future.addDoneCallback(onDone)
+  }
+
+  protected async advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
+    const ms = timeoutToMs(timeout)
+    const deadline = ms === undefined ? undefined : performance.now() + ms
+    for (;;) {
+      const value = this.fromChunk()
+      if (value !== undefined) return value
+      const future = this.#finished[this.#head]
+      if (future !== undefined) {
+        this.#finished[this.#head++] = undefined
+        if (this.#head === this.#finished.length) {
+          this.#finished.length = 0
+          this.#head = 0
+        }
+        this.#left--
+        this.chunk = undefined
+        // Done already: this settles at once, with the chunk or the task's error.
+        this.chunk = (await future.result()) as ArrayLike<unknown>
+        this.at = 0
+        continue
+      }
+      if (this.#left <= 0) return DONE
+      const left = deadline === undefined ? undefined : deadline - performance.now()
+      if (left !== undefined && left <= 0) throw new TimeoutError()
+      await raceTimeout(new Promise<void>((resolve) => (this.#wake = resolve)), left)
+      this.#wake = undefined
+    }
+  }
+
+  async return(): Promise<IteratorResult<T, undefined>> {
+    for (const future of this.#futures) if (!future.done()) future.cancel()
+    this.#left = 0
+    this.#finished.length = 0
+    this.#head = 0
+    this.chunk = undefined
+    return DONE
+  }
+}
+
+/** The iterator of `imap` (`ordered`) or `imapUnordered` over the futures of its chunk tasks. */
+export function imapIterator<T>(futures: readonly Future<unknown>[], ordered: boolean): IMapIterator<T> {
+  return ordered ? new InOrder<T>(futures) : new Unordered<T>(futures)
+}
