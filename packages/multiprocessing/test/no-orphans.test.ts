@@ -6,6 +6,7 @@
  * how macOS and a Linux without setpriv run.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { pidAlive, tempDir, waitFor } from '@conc/testkit'
@@ -15,7 +16,7 @@ const program = fileURLToPath(new URL('./fixtures/orphans.mjs', import.meta.url)
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
 
-/** How long the children may outlive their parent: "about a second", generously. */
+/** How long the children may outlive their parent's death: "about a second", generously. */
 const BOUND_MS = 1500
 
 interface Noted {
@@ -39,7 +40,7 @@ function noted(file: string): Noted[] {
     })
 }
 
-const childPids = (file: string): number[] => [...new Set(noted(file).map((n) => n.pid))]
+const childPids = (file: string): number[] => [...new Set(noted(file).filter((n) => n.role !== 'threadEnded').map((n) => n.pid))]
 
 let runs = 0
 
@@ -48,7 +49,7 @@ async function withProgram(
   scenario: string,
   env: NodeJS.ProcessEnv,
   lines: number,
-  check: (parent: ChildProcess, pids: number[]) => Promise<void>,
+  check: (parent: ChildProcess, pids: number[], file: string) => Promise<void>,
 ): Promise<void> {
   const file = tmp.file(`${scenario}-${++runs}.txt`)
   const parent = spawn(process.execPath, [program, scenario, file], {
@@ -61,7 +62,7 @@ async function withProgram(
     expect(noted(file).length).toBeGreaterThanOrEqual(lines)
     const pids = childPids(file)
     for (const pid of pids) expect(pidAlive(pid)).toBe(true)
-    await check(parent, pids)
+    await check(parent, pids, file)
   } finally {
     // Whatever the outcome, leave no process behind.
     parent.kill('SIGKILL')
@@ -92,16 +93,19 @@ describe.each(guards)('no orphans %s', (_, env) => {
     ['the workers of a ProcessPoolExecutor created in a Thread', 'executor', 4],
     ['the workers of a Pool created in a Thread', 'pool', 4],
     ['busy and idle grandchildren under a busy and an idle child', 'grandchildren', 6],
-  ])('%s end within 1.5 s of the parent being SIGKILLed', async (_, scenario, lines) => {
+  ])('%s end within 1.5 s of the death of their parent by SIGKILL', async (_, scenario, lines) => {
     await withProgram(scenario, env, lines, async (parent, pids) => {
+      const died = once(parent, 'exit')
       parent.kill('SIGKILL')
+      await died
       expect(await survivorsAfter(pids)).toEqual([])
     })
   })
 
   it('the children of a Thread end when the Thread is terminated, busy or idle', async () => {
-    await withProgram('threadEnds', env, 2, async (parent, pids) => {
+    await withProgram('threadEnds', env, 2, async (parent, pids, file) => {
       parent.kill('SIGUSR2')
+      expect(await waitFor(() => noted(file).some((n) => n.role === 'threadEnded'), 10_000)).toBe(true)
       expect(await survivorsAfter(pids)).toEqual([])
       expect(parent.exitCode).toBeNull()
     })
