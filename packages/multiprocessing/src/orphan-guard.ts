@@ -1,7 +1,7 @@
 /**
  * The parent's half of the no-orphans rule: a child must not outlive the process, nor the thread,
  * that started it, even one killed with SIGKILL, and even while its own event loop never turns.
- * The child's half is `entry/child-guard.ts`; the two agree through the {@link GUARD_ENV}
+ * The child's half is `entry/child-guard.ts`; the two agree through the `CONC_ORPHAN_GUARD`
  * variable, which the child removes before any user code runs.
  *
  * - Linux with `setpriv`: the child runs under `setpriv --pdeathsig KILL`, and the kernel kills it

@@ -34,15 +34,20 @@ export function guardChild(): void {
   if (kind === 'pdeathsig') {
     if (process.ppid !== Number(value)) process.exit(1)
   } else if (kind === 'lifeline') {
-    const watchdog = new Worker(WATCHDOG, {
-      eval: true,
-      workerData: { fd: Number(value) },
-      env: SHARE_ENV,
-      // Not the program's flags (a loader such as tsx would load again in this thread for nothing).
-      execArgv: [],
-    })
-    // If it cannot start, the disconnect handler is still there; it must not keep the child alive.
-    watchdog.on('error', () => {})
-    watchdog.unref()
+    // If the watchdog cannot start (a permission model that forbids workers, say), the
+    // disconnect handler of the child entry is what is left.
+    try {
+      const watchdog = new Worker(WATCHDOG, {
+        eval: true,
+        workerData: { fd: Number(value) },
+        env: SHARE_ENV,
+        // Not the program's flags (a loader such as tsx would load again in this thread for nothing).
+        execArgv: [],
+      })
+      watchdog.on('error', () => {})
+      watchdog.unref()
+    } catch {
+      // see above
+    }
   }
 }

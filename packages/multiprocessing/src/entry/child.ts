@@ -9,8 +9,8 @@ guardChild()
 const send = process.send?.bind(process)
 if (send === undefined) throw new Error('@conc/multiprocessing: the child entry must be started by fork()')
 
-// The parent is gone: a child never outlives it. The guard (child-guard.ts) kills this process
-// before this runs; this stays for a child started without one, at its next turn of the loop.
+// The parent is gone: a child never outlives it. This needs the event loop to turn; the guard
+// (child-guard.ts) does not, and this stays for a child whose guard could not be armed.
 process.on('disconnect', () => process.exit(process.exitCode ?? 1))
 
 const listeners: ((message: WireMessage) => void)[] = []
