@@ -1,46 +1,16 @@
-import { fork, type ChildProcess, type ForkOptions } from 'node:child_process'
-import { accessSync, constants as fsConstants } from 'node:fs'
+import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { serialize } from 'node:v8'
-import { isMainThread } from 'node:worker_threads'
 import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
 import { isWireMessage, serializeThrown } from '@conc/core/unit'
+import { forkGuarded } from './orphan-guard.js'
 
 const childEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
 
-let setpriv: string | null | undefined
-/**
- * `setpriv --pdeathsig KILL` makes Linux kill the child when its parent dies, even by SIGKILL,
- * where no handler can run. The death signal follows the *thread* that forked, so it is only
- * used from the main thread; elsewhere, and on other systems, the child ends when its IPC
- * channel closes (see entry/child.ts).
- */
-function findSetpriv(): string | null {
-  if (setpriv !== undefined) return setpriv
-  setpriv = null
-  if (process.platform === 'linux' && process.env.CONC_NO_PDEATHSIG === undefined) {
-    for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
-      try {
-        accessSync(candidate, fsConstants.X_OK)
-        setpriv = candidate
-        break
-      } catch {
-        // not there
-      }
-    }
-  }
-  return setpriv
-}
-
 function spawnChild(): ChildProcess {
-  const wrapper = isMainThread ? findSetpriv() : null
   const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
-  if (wrapper === null) return fork(childEntry, [], options)
-  return fork(childEntry, [], {
-    ...options,
-    execPath: wrapper,
-    execArgv: ['--pdeathsig', 'KILL', '--', process.execPath, ...process.execArgv],
-  })
+  // No orphans: the child cannot outlive this process, nor the thread that starts it.
+  return forkGuarded(childEntry, options)
 }
 
 /** Child processes as a @conc backend: a unit is a forked Node process running the core runtime. */

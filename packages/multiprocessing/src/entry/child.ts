@@ -2,11 +2,15 @@
  * Entry of every child process @conc starts: a channel over the IPC pipe, then the core runtime.
  */
 import { isWireMessage, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
+import { guardChild } from './child-guard.js'
+
+guardChild()
 
 const send = process.send?.bind(process)
 if (send === undefined) throw new Error('@conc/multiprocessing: the child entry must be started by fork()')
 
-// The parent is gone (even if it was SIGKILLed): a child never outlives it.
+// The parent is gone: a child never outlives it. This needs the event loop to turn; the guard
+// (child-guard.ts) does not, and this stays for a child whose guard could not be armed.
 process.on('disconnect', () => process.exit(process.exitCode ?? 1))
 
 const listeners: ((message: WireMessage) => void)[] = []
