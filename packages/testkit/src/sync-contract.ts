@@ -776,7 +776,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       // From a unit: for a process the value would cross to the owner.
       const out = new lib.Queue()
       await joinAll(spawnRef('sendUnclonable', queue, simple, theirs, out))
-      const failure = { name: 'ConcTypeError', code: 'ERR_CONC_DATA_CLONE', isConc: true }
+      const failure = { concTypeError: true, code: 'ERR_CONC_DATA_CLONE', isConc: true }
       expect(await out.get({ timeout: 10 })).toEqual([failure, failure, failure])
       expect(await queue.qsize()).toBe(0)
       expect(await simple.empty()).toBe(true)

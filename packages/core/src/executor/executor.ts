@@ -7,7 +7,7 @@
 import type { TransferListItem } from 'node:worker_threads'
 import { ConcTypeError, RuntimeError, ValueError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
-import { encodeShared } from '../internal/arg-codec.js'
+import { encodeShared } from '../internal/shared-codec.js'
 import { timeoutToMs } from '../internal/timeout.js'
 import { CancelledError } from './errors.js'
 import { Future } from './future.js'

@@ -1,10 +1,12 @@
 /**
  * The owner side: the process that created a primitive answers the requests of the child
- * processes it was passed to. One server per isolate; each started unit is attached with the
- * primitives it was given. When the unit exits, its waits are cancelled, items handed to it but
- * not acknowledged go back to the front of their queue, and what it held is recovered.
+ * processes it was passed to. One server per isolate; each unit is attached with the primitives
+ * it was given, when it starts and again with each later message that carries more (a pool
+ * worker's tasks). When the unit exits, its waits are cancelled, items handed to it but not
+ * acknowledged go back to the front of their queue, and every primitive it was given or used is
+ * recovered for it, whether or not it ever made a request (see docs/primitives.md).
  */
-import type { UnitHandle } from '../../backend.js'
+import type { UnitHandle, UnitKind } from '../../backend.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
 import { type Primitive, Undoable, kBackend } from './shared.js'
@@ -41,6 +43,8 @@ interface Attached {
   readonly key: string
   /** Owner ids of the unit (and of the units it forwards for), by key. */
   readonly owners: Map<string, number>
+  /** What it was given: recovered for it when it exits, even if it never made a request. */
+  readonly given: Set<Primitive>
   readonly touched: Set<Primitive>
   readonly pending: Map<number, AbortController>
   readonly inflight: Map<number, () => void>
@@ -49,6 +53,8 @@ interface Attached {
   /** Cleaned up: nothing more is sent or accepted. */
   dead: boolean
 }
+
+const attached = new WeakMap<UnitHandle, Attached>()
 
 function ownerNum(unit: Attached, key: string): number {
   let num = unit.owners.get(key)
@@ -93,32 +99,51 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
   }
 }
 
-function cleanUp(unit: Attached, handle: UnitHandle, passed: readonly Primitive[], threadOwner: number | undefined, died: boolean): void {
+function cleanUp(unit: Attached, died: boolean, delay: number): void {
   unit.exited = true
   for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
   setTimeout(() => {
     unit.dead = true
     for (const undo of unit.inflight.values()) undo()
     unit.inflight.clear()
-    const all = new Set([...passed, ...unit.touched])
-    const owners = [...unit.owners]
-    if (threadOwner !== undefined) owners.push([String(handle.id), threadOwner])
+    const all = new Set([...unit.given, ...unit.touched])
     for (const object of all) {
-      for (const [key, num] of owners) {
+      for (const [key, num] of unit.owners) {
         void object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {})
       }
     }
-  }, threadOwner === undefined ? GRACE_MS : 0).unref()
+  }, delay).unref()
 }
 
 /**
- * Serves `passed` (and anything else the unit asks for by id) to the unit behind `handle`.
- * For a thread (`threadOwner` set: its owner id in shared memory) only the recovery on exit is
- * needed: it uses the memory directly.
+ * Serves `objects` (and anything else the unit asks for by id) to the unit behind `handle`, and
+ * recovers them for it when it exits. Called again for the same unit, it adds to what the unit
+ * was given. A thread uses the memory directly: only the recovery is needed, for its owner id
+ * in shared memory (`threadId + 1`).
  */
-export function attach(handle: UnitHandle, passed: readonly Primitive[], threadOwner?: number): void {
-  const unit: Attached = { key: String(handle.id), owners: new Map(), touched: new Set(), pending: new Map(), inflight: new Map(), exited: false, dead: false }
-  if (threadOwner === undefined) {
+export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: UnitKind): void {
+  const known = attached.get(handle)
+  if (known !== undefined) {
+    for (const object of objects) known.given.add(object)
+    return
+  }
+  const key = String(handle.id)
+  const unit: Attached = {
+    key,
+    owners: new Map(),
+    given: new Set(objects),
+    touched: new Set(),
+    pending: new Map(),
+    inflight: new Map(),
+    exited: false,
+    dead: false,
+  }
+  attached.set(handle, unit)
+  if (kind === 'thread') {
+    unit.owners.set(key, handle.id + 1)
+  } else {
+    // Its own owner id from the start: a unit that never made a request is recovered too.
+    ownerNum(unit, key)
     handle.onMessage((message) => {
       if (unit.dead) return
       switch (message.t) {
@@ -138,5 +163,5 @@ export function attach(handle: UnitHandle, passed: readonly Primitive[], threadO
       }
     })
   }
-  handle.onExit((exit) => cleanUp(unit, handle, passed, threadOwner, exit.signal !== null || exit.code !== 0))
+  handle.onExit((exit) => cleanUp(unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
 }
