@@ -23,7 +23,12 @@ const OPS = new Set([
 const GRACE_MS = 100
 
 const ids = new WeakMap<Primitive, number>()
-const objects = new Map<number, Primitive>()
+/**
+ * Held weakly: every unit it was sent to holds it (`given`) while the unit is attached, so an
+ * object that neither the program nor a live unit holds (one passed to a task, say) is freed.
+ */
+const objects = new Map<number, WeakRef<Primitive>>()
+const forget = new FinalizationRegistry<number>((id) => objects.delete(id))
 let nextId = 0
 let nextOwner = 0
 
@@ -33,7 +38,8 @@ export function register(object: Primitive): number {
   if (id === undefined) {
     id = ++nextId
     ids.set(object, id)
-    objects.set(id, object)
+    objects.set(id, new WeakRef(object))
+    forget.register(object, id)
   }
   return id
 }
@@ -70,7 +76,7 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
     const full: ReplyMessage = { t: 'sync.reply', rid: message.rid, ...m }
     if (!unit.exited) handle.send(full)
   }
-  const object = objects.get(message.id)
+  const object = objects.get(message.id)?.deref()
   if (object === undefined || !OPS.has(message.op)) {
     reply({ ok: false, error: serializeThrown(new TypeError(`no shared object ${message.id} with operation '${message.op}'`)) })
     return
