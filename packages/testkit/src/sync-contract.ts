@@ -732,6 +732,15 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect(performance.now() - t0).toBeLessThan(10_000)
     })
 
+    it("a Barrier breaks when a unit's own child that was given it fails, though that unit ends at once", async () => {
+      const barrier = new lib.Barrier(2)
+      const middle = spawnRef('forwardToFailing', barrier)
+      const t0 = performance.now()
+      expect(await errorName(barrier.wait(20))).toBe('BrokenBarrierError')
+      expect(performance.now() - t0).toBeLessThan(10_000)
+      await joinAll(middle)
+    })
+
     it('a Lock held by someone else, an Event and a Queue are untouched by a holder that dies without using them', async () => {
       const lock = new lib.Lock()
       await lock.acquire()
