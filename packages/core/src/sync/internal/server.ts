@@ -105,19 +105,35 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
   }
 }
 
+/** Recoveries scheduled or running: a unit that forwards for its own children finishes them before it ends. */
+const recovering = new Set<Promise<unknown>>()
+
+/** Resolves once every recovery scheduled so far has been applied (see settleShared). */
+export async function recovered(): Promise<void> {
+  while (recovering.size > 0) await Promise.allSettled([...recovering])
+}
+
 function cleanUp(unit: Attached, died: boolean, delay: number): void {
   unit.exited = true
   for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
+  let done!: () => void
+  const recovery = new Promise<void>((resolve) => (done = resolve))
+  recovering.add(recovery)
   setTimeout(() => {
     unit.dead = true
     for (const undo of unit.inflight.values()) undo()
     unit.inflight.clear()
-    const all = new Set([...unit.given, ...unit.touched])
-    for (const object of all) {
+    const calls: Promise<unknown>[] = []
+    for (const object of new Set([...unit.given, ...unit.touched])) {
       for (const [key, num] of unit.owners) {
-        void object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {})
+        calls.push(object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {}))
       }
     }
+    // A forwarded recovery (the object is a proxy of the parent's) is a request: wait for it.
+    void Promise.allSettled(calls).then(() => {
+      recovering.delete(recovery)
+      done()
+    })
   }, delay).unref()
 }
 

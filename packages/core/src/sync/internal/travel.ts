@@ -13,7 +13,7 @@ import { ConcTypeError } from '../../errors.js'
 import { context } from '../../internal/context.js'
 import { type HandleDescription, type HandleHost, type RebuildContext, registerHandleType } from '../../internal/handles.js'
 import { RemoteBackend, clientFor, currentClient } from './client.js'
-import { attach, register } from './server.js'
+import { attach, recovered, register } from './server.js'
 import { type Backend, LocalBackend, type Primitive, type SharedState, adopt, kBackend, kDescribe, setHandleDescriber } from './shared.js'
 import { releaseWaits } from './wait.js'
 
@@ -86,8 +86,13 @@ function describe(primitive: Primitive, kind: UnitKind): HandleDescription {
 
 setHandleDescriber(describe)
 
-/** Waits until the operations this unit did not wait for (a `Value` write, a `put`) were applied. */
+/**
+ * Waits until the operations this unit did not wait for (a `Value` write, a `put`) were applied,
+ * and the primitives of its own children that ended were recovered (through this unit's parent
+ * when they are the parent's).
+ */
 export async function settleShared(): Promise<void> {
+  await recovered()
   await currentClient()?.settle()
   releaseWaits()
 }
