@@ -6,10 +6,8 @@
  */
 import type { UnitHandle, UnitKind } from '../backend.js'
 import { handlesExist } from '../internal/handles.js'
-import { type Encoded, encodeShared } from '../internal/shared-codec.js'
+import { encodeShared } from '../internal/shared-codec.js'
 import type { Task } from './task.js'
-
-const encoded = new WeakMap<Task, Encoded<unknown>>()
 
 /**
  * Encodes the primitives in `task`'s arguments for a worker of `kind`.
@@ -20,7 +18,7 @@ const encoded = new WeakMap<Task, Encoded<unknown>>()
 export function encodeTaskArgs(task: Task, kind: UnitKind): void {
   if (!handlesExist()) return
   const payload = encodeShared(task.payload, kind)
-  if (payload.handles) encoded.set(task, payload)
+  if (payload.handles) task.shared = payload
 }
 
 /**
@@ -29,11 +27,10 @@ export function encodeTaskArgs(task: Task, kind: UnitKind): void {
  */
 export function taskPayloads(batch: readonly Task[], handle: UnitHandle): { a: unknown[]; h?: 1 } {
   const a = new Array<unknown>(batch.length)
-  const lookUp = handlesExist()
   let handles = false
   for (let i = 0; i < batch.length; i++) {
     const task = batch[i] as Task
-    const payload = lookUp ? encoded.get(task) : undefined
+    const payload = task.shared
     if (payload === undefined) {
       a[i] = task.payload
     } else {
