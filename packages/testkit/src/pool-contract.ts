@@ -565,7 +565,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     it('a worker ended while it holds a Lock taken in a task releases it (aborted, timed out, crashed)', async () => {
       const ex = executor()
       const p = pool()
-      const endings: ((lock: any, ready: any) => Promise<unknown>)[] = [
+      const endings: ((lock: any, ready: any) => Promise<{ ok: boolean; value: unknown }>)[] = [
         async (lock, ready) => {
           const ac = new AbortController()
           const f = ex.submitWith({ signal: ac.signal }, h.holdLock, lock, ready)

@@ -675,7 +675,8 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
     it('subclass fields keep cycles and shared references, also between fields', async () => {
       const out = new lib.Queue()
       for (const g of [graph(), graph(new lib.Lock())]) {
-        const unit = new handleTargets.GraphReporter!(...([g, out] as never[])) as unknown as Unit
+        const GraphReporter = handleTargets.GraphReporter as unknown as new (graph: Lib, out: Lib) => Unit
+        const unit = new GraphReporter(g, out)
         units.push(unit)
         unit.start()
         await joinAll(unit)
