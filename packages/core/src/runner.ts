@@ -9,7 +9,7 @@ import { constants as osConstants } from 'node:os'
 import type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 import { ConcTypeError, RuntimeError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
-import { encodeInit } from './internal/arg-codec.js'
+import { encodeInit } from './internal/shared-codec.js'
 import { context } from './internal/context.js'
 import { deserializeThrown } from './internal/error-transport.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
@@ -169,7 +169,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     if (s.kind === 'process' && context.unit?.kind === 'process' && context.unit.daemon) {
       throw new RuntimeError(DAEMON_CHILDREN_MESSAGE)
     }
-    // Primitives in args travel as handles to the same objects (internal/arg-codec.ts).
+    // Primitives in args travel as handles to the same objects (internal/shared-codec.ts).
     const shared = encodeInit(this.#init(s), s.kind)
     const init = shared.value
     let handle: UnitHandle

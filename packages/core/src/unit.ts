@@ -50,23 +50,14 @@ async function runService(spec: ServiceSpec, init: UnitInit, channel: UnitChanne
   await (service as UnitService)({ channel, data: spec.data, init })
 }
 
-/** Whether `value` carries a shared primitive's descriptor (see internal/arg-codec.ts). */
-function carriesShared(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  if ((value as { $concShared?: unknown }).$concShared === 1) return true
-  if (Array.isArray(value)) return value.some(carriesShared)
-  const proto: unknown = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return false
-  return Object.values(value).some(carriesShared)
-}
-
 /**
- * Primitives in args become handles to the same objects. The codec (and every primitive with it)
- * is loaded only when the args carry one: a unit's start-up cost is what it uses.
+ * Primitives in args become handles to the same objects. The codec, and the modules of the types
+ * it meets, are loaded only when the parent flagged that the args carry some: a unit's start-up
+ * cost is what it uses.
  */
 async function decodeShared(init: UnitInit, channel: UnitChannel): Promise<UnitInit> {
-  if (!carriesShared(init.args) && !carriesShared(init.subclass?.fields)) return init
-  const codec = await import('./internal/arg-codec.js')
+  if (init.handles !== 1) return init
+  const codec = await import('./internal/shared-codec.js')
   return codec.decodeInit(init, channel)
 }
 

@@ -789,4 +789,122 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await p.apply(t.square, [8])).toBe(64)
     })
   })
+
+  // Issue 7 §2: primitives reach a pool task as working handles to the same objects.
+  describe(`${kind} primitives as task arguments (issue 7 §2)`, () => {
+    const handleUrl = new URL('../fixtures/handle-targets.mjs', import.meta.url).href
+    const L = lib as unknown as Record<string, any>
+    let h: Record<string, Fn>
+    beforeAll(async () => {
+      const mod = (await import(handleUrl)) as Record<string, unknown>
+      h = {}
+      for (const [name, value] of Object.entries(mod)) {
+        if (typeof value === 'function') h[name] = lib.fromModule(value as Fn, handleUrl, name)
+      }
+    })
+    const drain = async (queue: any, n: number): Promise<unknown[]> => {
+      const items: unknown[] = []
+      for (let i = 0; i < n; i++) items.push(await queue.get({ timeout: 20 }))
+      return items
+    }
+
+    it('a Queue passed through every task entry point is the same queue', async () => {
+      const queue = new L.Queue()
+      const item = (name: string) => ({ queue, item: name })
+      const ex = executor()
+      const p = pool()
+      const results: unknown[] = [
+        await ex.submit(h.putItem, queue, 'submit'),
+        await ex.submitWith({ timeout: 30 }, h.putItem, queue, 'submitWith'),
+        ...(await collect(ex.map(h.putFrom, [item('map')]))),
+        ...(await collect(ex.map(h.putFrom, [item('map chunk a'), item('map chunk b')], { chunksize: 2 }))),
+        await p.apply(h.putItem, [queue, 'apply']),
+        await p.applyAsync(h.putItem, [queue, 'applyAsync']).get(30),
+        ...(await p.map(h.putFrom, [item('pool map')])),
+        ...(await p.mapAsync(h.putFrom, [item('mapAsync')]).get(30)),
+        ...(await p.starmap(h.putItem, [[queue, 'starmap']])),
+        ...(await p.starmapAsync(h.putItem, [[queue, 'starmapAsync']]).get(30)),
+        ...(await collect(p.imap(h.putFrom, [item('imap')]))),
+        ...(await collect(p.imapUnordered(h.putFrom, [item('imapUnordered')]))),
+      ]
+      const names = ['submit', 'submitWith', 'map', 'map chunk a', 'map chunk b', 'apply', 'applyAsync', 'pool map', 'mapAsync', 'starmap', 'starmapAsync', 'imap', 'imapUnordered']
+      expect(results).toEqual(names)
+      expect((await drain(queue, names.length)).sort()).toEqual([...names].sort())
+      expect(await queue.qsize()).toBe(0)
+    }, 60_000)
+
+    it('a Lock, an Event, a Value and every other primitive arrive as the same objects', async () => {
+      const ex = executor()
+      const p = pool()
+      const lock = new L.Lock()
+      expect(await ex.submit(h.takeLock, lock)).toBe(true)
+      expect(await lock.locked()).toBe(true)
+      expect(await p.apply(h.takeLock, [lock])).toBe(false)
+      await lock.release()
+      const event = new L.Event()
+      expect(await p.apply(h.setEvent, [event])).toBe(true)
+      expect(await event.isSet()).toBe(true)
+      const value = new L.Value('i', 0)
+      expect(await ex.submit(h.addTo, value, 5)).toBe(5)
+      expect((await p.starmap(h.addTo, [[value, 1], [value, 1]])).sort()).toEqual([6, 7])
+      expect(value.value).toBe(7)
+      const [mine, theirs] = L.Pipe()
+      const all = {
+        rlock: new L.RLock(),
+        semaphore: new L.Semaphore(1),
+        bounded: new L.BoundedSemaphore(1),
+        condition: new L.Condition(),
+        barrier: new L.Barrier(1),
+        joinable: new L.JoinableQueue(),
+        simple: new L.SimpleQueue(),
+        conn: theirs,
+        array: new L.Array('i', 3),
+      }
+      const report = await ex.submit(h.useAll, all)
+      expect(report).toEqual({
+        names: ['RLock', 'Semaphore', 'BoundedSemaphore', 'Condition', 'Barrier', 'JoinableQueue', 'SimpleQueue', 'Connection', 'SharedArray'],
+        rlockLocked: false,
+        index: 0,
+      })
+      expect(await all.semaphore.getValue()).toBe(0)
+      expect(await all.bounded.acquire(false)).toBe(false)
+      expect(await all.joinable.get({ timeout: 5 })).toBe('joinable')
+      expect(await all.simple.get()).toBe('simple')
+      expect(await mine.recv()).toBe('conn')
+      expect(all.array[0]).toBe(42)
+    }, 60_000)
+
+    it('a worker ended while it holds a Lock taken in a task releases it (aborted, timed out, crashed)', async () => {
+      const ex = executor()
+      const p = pool()
+      const endings: ((lock: any, ready: any) => Promise<{ ok: boolean; value: unknown }>)[] = [
+        async (lock, ready) => {
+          const ac = new AbortController()
+          const f = ex.submitWith({ signal: ac.signal }, h.holdLock, lock, ready)
+          expect(await ready.wait(30)).toBe(true)
+          ac.abort()
+          return settle(f)
+        },
+        async (lock, ready) => {
+          const r = p.applyAsync(h.holdLock, [lock, ready], { timeout: 2 })
+          expect(await ready.wait(30)).toBe(true)
+          return settle(r)
+        },
+        async (lock, ready) => {
+          const r = p.applyAsync(h.holdThenExit, [lock, ready])
+          expect(await ready.wait(30)).toBe(true)
+          return settle(r)
+        },
+      ]
+      for (const end of endings) {
+        const lock = new L.Lock()
+        const ready = new L.Event()
+        const outcome = await end(lock, ready)
+        expect(outcome.ok).toBe(false)
+        expect(await lock.acquire({ timeout: 10 })).toBe(true)
+        await lock.release()
+      }
+      expect(await p.apply(t.square, [3])).toBe(9)
+    }, 60_000)
+  })
 }

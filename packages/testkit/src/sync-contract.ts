@@ -729,4 +729,181 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect(await out.get({ timeout: 5 })).toEqual(['Lock', ['Event'], { q: 'JoinableQueue' }, 'SharedArray'])
     })
   })
+
+  // Issue 7: how values and primitives travel, whatever their shape, and what a dead holder leaves.
+  const handleTargetsUrl = fixtureUrl('handle-targets.mjs')
+  let handleTargets: Record<string, Fn>
+  /** A target of handle-targets.mjs as an explicit reference. */
+  const ref = (name: string): Fn => {
+    const fn = handleTargets[name]
+    if (fn === undefined) throw new Error(`no fixture target ${name}`)
+    return lib.fromModule(fn, handleTargetsUrl, name) as Fn
+  }
+  const spawnRef = (name: string, ...args: unknown[]): Unit => {
+    const Runner = lib.Thread ?? lib.Process
+    const unit = new Runner({ target: ref(name), args }) as Unit
+    units.push(unit)
+    unit.start()
+    return unit
+  }
+  /**
+   * A cyclic graph with shared references, in every container structured clone keeps (arrays,
+   * plain objects, Map, Set), with a primitive inside when one is given.
+   */
+  const graph = (lock?: Lib): Lib => {
+    const g: Lib = { name: 'graph' }
+    g.self = g
+    const shared = { owner: g }
+    g.list = [shared, shared]
+    g.map = new Map<string, unknown>([['me', g]])
+    g.set = new Set([g])
+    g.deep = { deeper: { root: g } }
+    if (lock !== undefined) {
+      g.lock = lock
+      g.again = lock
+      g.map.set('lock', lock)
+    }
+    return g
+  }
+  const intact = { self: true, shared: true, back: true, map: true, set: true, nested: true }
+  const intactWithLock = { ...intact, lock: 'Lock', sameLock: true, took: true }
+
+  beforeAll(async () => {
+    handleTargets = (await import(handleTargetsUrl)) as Record<string, Fn>
+  })
+
+  describe(`${kind} circular and shared references (issue 7 §4)`, () => {
+    it('runner args keep cycles and shared references, with and without a primitive inside', async () => {
+      const out = new lib.Queue()
+      await joinAll(spawnRef('reportGraph', graph(), out))
+      expect(await out.get({ timeout: 10 })).toEqual(intact)
+      const lock = new lib.Lock()
+      await joinAll(spawnRef('reportGraph', graph(lock), out))
+      expect(await out.get({ timeout: 10 })).toEqual(intactWithLock)
+      expect(await lock.locked()).toBe(false)
+    })
+
+    it('subclass fields keep cycles and shared references, also between fields', async () => {
+      const out = new lib.Queue()
+      for (const g of [graph(), graph(new lib.Lock())]) {
+        const GraphReporter = handleTargets.GraphReporter as unknown as new (graph: Lib, out: Lib) => Unit
+        const unit = new GraphReporter(g, out)
+        units.push(unit)
+        unit.start()
+        await joinAll(unit)
+        expect(await out.get({ timeout: 10 })).toEqual({ ...(g.lock === undefined ? intact : intactWithLock), fields: true })
+      }
+    })
+
+    it('initargs and task arguments keep cycles and shared references, with and without a primitive inside', async () => {
+      const Executor = lib.ThreadPoolExecutor ?? lib.ProcessPoolExecutor
+      const Pool = lib.ThreadPool ?? lib.Pool
+      for (const g of [graph(), graph(new lib.Lock())]) {
+        const expected = g.lock === undefined ? intact : intactWithLock
+        const executor = new Executor({ maxWorkers: 1, initializer: ref('keepGraph'), initargs: [g] })
+        const pool = new Pool({ processes: 1, initializer: ref('keepGraph'), initargs: [g] })
+        try {
+          expect(await executor.submit(ref('inspectKept')).result(30)).toEqual(expected)
+          expect(await executor.submit(ref('inspectGraph'), g).result(30)).toEqual(expected)
+          expect(await pool.apply(ref('inspectKept'))).toEqual(expected)
+          expect(await pool.apply(ref('inspectGraph'), [g])).toEqual(expected)
+          expect(await pool.map(ref('inspectGraph'), [g, g])).toEqual([expected, expected])
+        } finally {
+          pool.terminate()
+          await pool.join()
+          await executor.shutdown()
+        }
+      }
+    }, 60_000)
+  })
+
+  describe(`${kind} units that hold a primitive and die without using it (issue 7 §6)`, () => {
+    const party = (barrier: Lib, out: Lib, timeout?: number) => targets.barrierParty!(...([barrier, out, timeout] as never[])) as Promise<void>
+
+    it('a Barrier breaks when a unit that was given it dies before calling it, while parties wait', async () => {
+      const barrier = new lib.Barrier(3)
+      const out = new lib.Queue()
+      const idle = spawnRef('holdOnly', barrier, 60)
+      const waiting = party(barrier, out)
+      for (let i = 0; i < 200 && (await barrier.nWaiting) < 1; i++) await sleep(0.02)
+      await sleep(0.3) // the idle unit is up and holds its handle
+      idle.kill()
+      await idle.join()
+      await waiting
+      expect(await out.get({ timeout: 10 })).toBe('BrokenBarrierError')
+      expect(await barrier.broken).toBe(true)
+    })
+
+    it('a Barrier breaks when a unit that was given it fails before anyone waits: a later wait() raises at once', async () => {
+      const barrier = new lib.Barrier(2)
+      const failed = spawnRef('failWith', barrier)
+      await failed.join()
+      expect(failed.exitCode).toBe(1)
+      const t0 = performance.now()
+      expect(await errorName(barrier.wait(20))).toBe('BrokenBarrierError')
+      expect(performance.now() - t0).toBeLessThan(10_000)
+    })
+
+    it("a Barrier breaks when a unit's own child that was given it fails, though that unit ends at once", async () => {
+      const barrier = new lib.Barrier(2)
+      const middle = spawnRef('forwardToFailing', barrier)
+      const t0 = performance.now()
+      expect(await errorName(barrier.wait(20))).toBe('BrokenBarrierError')
+      expect(performance.now() - t0).toBeLessThan(10_000)
+      await joinAll(middle)
+    })
+
+    it('a Lock held by someone else, an Event and a Queue are untouched by a holder that dies without using them', async () => {
+      const lock = new lib.Lock()
+      await lock.acquire()
+      const event = new lib.Event()
+      const queue = new lib.Queue()
+      await queue.put('kept')
+      const idle = spawnRef('holdOnly', [lock, event, queue], 60)
+      await sleep(0.3)
+      idle.kill()
+      await idle.join()
+      await sleep(0.3) // past the owner's grace period for late messages
+      expect(await lock.locked()).toBe(true)
+      await lock.release()
+      expect(await event.isSet()).toBe(false)
+      expect(await queue.get({ timeout: 5 })).toBe('kept')
+    })
+  })
+
+  describe(`${kind} values that cannot be sent through a primitive (issue 7 §3)`, () => {
+    it('Queue.put, SimpleQueue.put and Connection.send of a function raise ConcTypeError (ERR_CONC_DATA_CLONE), naming what failed, and send nothing', async () => {
+      const queue = new lib.Queue()
+      const simple = new lib.SimpleQueue()
+      const joinable = new lib.JoinableQueue()
+      const [mine, theirs] = lib.Pipe()
+      const fn = () => 1
+      for (const [what, attempt] of [
+        ['Queue.put', () => queue.put(fn)],
+        ['Queue.put', () => joinable.put({ nested: [fn] })],
+        ['SimpleQueue.put', () => simple.put(fn)],
+        ['Connection.send', () => mine.send(fn)],
+      ] as const) {
+        const error = (await attempt().catch((e: unknown) => e)) as Error & { code?: string }
+        expect(error).toBeInstanceOf(lib.ConcTypeError)
+        expect(error.code).toBe('ERR_CONC_DATA_CLONE')
+        expect(error.message).toContain(what)
+        expect(error.message).toMatch(/function|could not be cloned/)
+      }
+      expect(await queue.qsize()).toBe(0)
+      expect(await joinable.qsize()).toBe(0)
+      expect(await simple.empty()).toBe(true)
+      expect(await theirs.poll()).toBe(false)
+      // From a unit: for a process the value would cross to the owner.
+      const out = new lib.Queue()
+      await joinAll(spawnRef('sendUnclonable', queue, simple, theirs, out))
+      const failure = { concTypeError: true, code: 'ERR_CONC_DATA_CLONE', isConc: true }
+      expect(await out.get({ timeout: 10 })).toEqual([failure, failure, failure])
+      expect(await queue.qsize()).toBe(0)
+      expect(await simple.empty()).toBe(true)
+      expect(await mine.poll()).toBe(false)
+      await queue.put('still works')
+      expect(await queue.get({ timeout: 5 })).toBe('still works')
+    })
+  })
 }

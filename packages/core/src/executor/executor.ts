@@ -7,7 +7,7 @@
 import type { TransferListItem } from 'node:worker_threads'
 import { ConcTypeError, RuntimeError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
-import { encodeShared } from '../internal/arg-codec.js'
+import { encodeShared } from '../internal/shared-codec.js'
 import { timeoutToMs } from '../internal/timeout.js'
 import { type IterablesFor, type MapOptions, splitMapArgs, zipArgs } from './map-args.js'
 import { CancelledError } from './errors.js'

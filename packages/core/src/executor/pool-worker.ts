@@ -4,7 +4,6 @@
  * its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
  */
 import { serialize } from 'node:v8'
-import { decodeShared } from '../internal/arg-codec.js'
 import { context } from '../internal/context.js'
 import { serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
@@ -74,7 +73,12 @@ function encodingFailure(value: unknown, error: unknown): SerializedThrown {
 
 /** The pool-worker service. */
 export async function poolWorker({ channel, data, init }: ServiceContext): Promise<void> {
-  const { initializer, initargs } = data as PoolWorkerData
+  const { initializer, initargs, h } = data as PoolWorkerData
+  /** Primitives in initargs or task arguments: the codec is loaded only for messages that carry some. */
+  const decode = async <T>(value: T): Promise<T> => {
+    const codec = await import('../internal/shared-codec.js')
+    return codec.decodeShared(value, { channel, loaderHooks: init.loaderHooks })
+  }
   const fns = new Map<number, Entry>()
   const inbox: RunMessage[] = []
   let busy = false
@@ -125,10 +129,21 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     if (message.d !== undefined) {
       for (const [id, spec] of message.d) fns.set(id, await resolveFn(spec))
     }
-    const { f, m, a } = message
+    const { f, m } = message
+    let a = message.a
     const n = a.length
     const values = new Array<unknown>(n)
     let failures: TaskFailure[] | undefined
+    if (message.h === 1) {
+      try {
+        a = await decode(a)
+      } catch (error) {
+        // The primitives could not be rebuilt here: every task of the batch fails with why.
+        for (let i = 0; i < n; i++) failures = fail(failures, i, error, undefined)
+        reply({ t: 'p.done', v: values, e: failures, ms: performance.now() - started } as DoneMessage)
+        return
+      }
+    }
     const sameFn = typeof f === 'number'
     const sameMode = typeof m === 'number'
     let entry = sameFn ? fns.get(f) : undefined
@@ -176,7 +191,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     const entry = await resolveFn(initializer)
     try {
       if ('error' in entry) throw entry.error
-      const r = entry.fn(...(await decodeShared(initargs, channel, init.loaderHooks)))
+      const r = entry.fn(...(h === 1 ? await decode(initargs) : initargs))
       if (isThenable(r)) await r
     } catch (error) {
       channel.send({ t: 'p.init-failed', e: serializeThrown(error) } as InitFailedMessage)

@@ -23,6 +23,8 @@ export interface RunMessage {
   readonly m: TaskMode | readonly TaskMode[]
   /** One payload per task. */
   readonly a: readonly unknown[]
+  /** Some payloads carry primitives to decode (internal/shared-codec.ts). */
+  readonly h?: 1
   /** Functions this worker has not seen yet: id and how to find it. */
   readonly d?: readonly (readonly [number, TargetSpec])[]
 }
@@ -59,6 +61,8 @@ export interface StopMessage {
 export interface PoolWorkerData {
   readonly initializer: TargetSpec | undefined
   readonly initargs: readonly unknown[]
+  /** `initargs` carry primitives to decode. */
+  readonly h?: 1
 }
 
 /**

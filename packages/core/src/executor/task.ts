@@ -4,6 +4,7 @@
  * path allocates no closures.
  */
 import type { TransferListItem } from 'node:worker_threads'
+import type { Encoded } from '../internal/shared-codec.js'
 import type { FnEntry } from './function-registry.js'
 import type { TaskMode } from './protocol.js'
 
@@ -35,6 +36,8 @@ export interface TaskExtra {
 export class Task {
   state: typeof QUEUED | typeof RUNNING | typeof SETTLED = QUEUED
   extra: TaskExtra | undefined = undefined
+  /** Its arguments as they travel, when they carry primitives (task-args.ts). */
+  shared: Encoded<unknown> | undefined = undefined
 
   constructor(
     readonly fn: FnEntry,

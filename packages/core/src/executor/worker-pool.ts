@@ -5,7 +5,7 @@
  * one), with at most two batches in flight per worker.
  */
 import { RuntimeError } from '../errors.js'
-import { encodeShared } from '../internal/arg-codec.js'
+import { encodeShared } from '../internal/shared-codec.js'
 import { context } from '../internal/context.js'
 import { deserializeThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
@@ -19,6 +19,7 @@ import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
+import { encodeTaskArgs, taskPayloads } from './task-args.js'
 
 const POOL_WORKER = new URL('./executor/pool-worker.js', import.meta.url).href
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
@@ -70,6 +71,7 @@ export class WorkerPool {
 
   push(task: Task): void {
     if (this.#broken !== undefined) throw this.#broken
+    encodeTaskArgs(task, this.#flavor.backend.kind) // primitives in the arguments travel as handles
     const extra = task.extra
     const signal = extra?.signal
     if (extra !== undefined && signal !== undefined) {
@@ -129,7 +131,7 @@ export class WorkerPool {
     const index = ++this.#spawned
     // Primitives in initargs reach each worker as handles to the same objects (issue 4).
     const shared = encodeShared(this.#options.initargs, this.#flavor.backend.kind)
-    const data: PoolWorkerData = { initializer: this.#initializer?.spec, initargs: shared.value }
+    const data: PoolWorkerData = { initializer: this.#initializer?.spec, initargs: shared.value, ...(shared.handles ? { h: 1 } : {}) }
     const init: UnitInit = {
       $conc: 1,
       kind: this.#flavor.backend.kind,
@@ -264,7 +266,7 @@ export class WorkerPool {
       t: 'p.run',
       f: sameFn ? first.fn.id : batch.map((task) => task.fn.id),
       m: sameMode ? first.mode : batch.map((task) => task.mode),
-      a: batch.map((task) => task.payload),
+      ...taskPayloads(batch, slot.handle),
       ...(defs.length > 0 ? { d: defs } : {}),
     }
     try {

@@ -45,6 +45,8 @@ export interface UnitInit {
   readonly service?: ServiceSpec | undefined
   /** Module URLs exporting a `register()` for loader hooks (tsx), tried when an import needs them. */
   readonly loaderHooks: readonly string[]
+  /** `args` or the subclass fields carry handles to decode (internal/shared-codec.ts). */
+  readonly handles?: 1 | undefined
 }
 
 /** The unit reports an error that escaped its target. */

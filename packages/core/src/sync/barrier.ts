@@ -8,6 +8,7 @@ import { checkInteger, checkSeconds } from '../internal/validate.js'
 import { BrokenBarrierError } from './errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { type Description, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
 import { bump, deadlineOf, lockWord, recoverWord, unlockWord, waitChange } from './internal/wait.js'
 
 const MUTEX = 0
@@ -143,13 +144,15 @@ export class BarrierState implements SharedState {
     return Atomics.load(this.i32, BROKEN) === 1
   }
   /**
-   * A unit that dies while it releases a generation, or while parties wait (it may be one of them,
-   * and it can never arrive now), breaks the barrier, so that the others do not wait forever.
+   * A unit that ends while it releases a generation breaks the barrier (its action never
+   * finished). A unit that dies (killed, crashed) holding the barrier breaks it, whether it was
+   * waiting, between waits or had never called it: it may be one of the parties, and it can never
+   * arrive now, so the others get `BrokenBarrierError` instead of waiting forever.
    */
   recover(ctx: OpContext, died = true): void {
     recoverWord(this.i32, MUTEX, ctx.owner)
     if (Atomics.load(this.i32, TRIPPER) === ctx.owner) return this.trip(ctx, Atomics.load(this.i32, GEN), false)
-    if (died && Atomics.load(this.i32, COUNT) > 0 && Atomics.load(this.i32, BROKEN) === 0) this.abort(ctx)
+    if (died && Atomics.load(this.i32, BROKEN) === 0) this.abort(ctx)
   }
 }
 
@@ -247,3 +250,14 @@ export class Barrier extends Primitive {
     return `<Barrier parties=${this.parties}>`
   }
 }
+
+registerPrimitive('Barrier', import.meta.url, {
+  state: BarrierState.fromShared,
+  async build(meta, { loaderHooks }) {
+    const { parties, timeout, action } = meta as unknown as BarrierMeta
+    // The action travels by reference, like a target; the unit runtime's resolver finds it.
+    const { resolveTarget } = await import('../internal/resolve-target.js')
+    const fn = action === null ? null : ((await resolveTarget(action, loaderHooks)).fn as () => unknown)
+    return () => new Barrier(parties, fn, timeout)
+  },
+})

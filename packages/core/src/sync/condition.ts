@@ -8,7 +8,8 @@ import { checkInteger } from '../internal/validate.js'
 import { Acquirable, Lock, LockState } from './lock.js'
 import { RLock, RLockState } from './rlock.js'
 import { type AcquireOptions, type WaitOptions, parseWait } from './internal/options.js'
-import { type Description, type OpContext, type SharedState, kBackend, kDescribe } from './internal/shared.js'
+import { type Description, type OpContext, type Primitive, type SharedState, kBackend, kDescribe } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
 import { UNIT_DIED, deadlineOf, waitChange } from './internal/wait.js'
 
 const WAITING = 0
@@ -185,3 +186,9 @@ export class Condition extends Acquirable {
     return `<Condition(${String(this.lock)})>`
   }
 }
+
+registerPrimitive('Condition', import.meta.url, {
+  // The lock travels in the meta, so it is rebuilt first, over the same memory.
+  state: (shared, meta) => new ConditionState(new Int32Array(shared as SharedArrayBuffer), (meta.lock as Primitive)[kBackend].state as LockState | RLockState),
+  build: (meta) => () => new Condition(meta.lock as Lock | RLock),
+})

@@ -5,6 +5,7 @@
  */
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { type Description, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
 import { deadlineOf, waitChange, wakeAll } from './internal/wait.js'
 
 const FLAG = 0
@@ -106,3 +107,5 @@ export class Event extends Primitive {
     return `<Event ${Atomics.load(state.i32, FLAG) === 1 ? 'set' : 'unset'}>`
   }
 }
+
+registerPrimitive('Event', import.meta.url, { state: EventState.fromShared, build: () => () => new Event() })

@@ -6,6 +6,7 @@
 import { RuntimeError } from '../errors.js'
 import { type AcquireOptions, parseLockAcquire } from './internal/options.js'
 import { type Description, LOCAL, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
 import { deadlineOf, spinToTake, waitChange, wakeAll } from './internal/wait.js'
 
 /** Tells the program that a unit died holding a lock, which was then released. */
@@ -172,3 +173,5 @@ export class Lock extends Acquirable {
     return `<${Atomics.load(state.i32, 0) === 0 ? 'unlocked' : 'locked'} Lock>`
   }
 }
+
+registerPrimitive('Lock', import.meta.url, { state: LockState.fromShared, build: () => () => new Lock() })

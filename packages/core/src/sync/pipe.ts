@@ -9,6 +9,8 @@ import { OSError } from './errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { QueueState } from './internal/queue-state.js'
 import { type Description, type OpContext, Primitive, type SharedState, kDescribe, refuseInMessage } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
+import { sendError } from './internal/send-error.js'
 
 /** One end of a pipe: the direction it reads from and the one it writes to. */
 export class ConnectionState implements SharedState {
@@ -93,7 +95,11 @@ export class Connection<T = unknown> extends Primitive {
   async send(value: T): Promise<void> {
     this.check('write')
     refuseInMessage(value)
-    await this.op('send', [value])
+    try {
+      await this.op('send', [value])
+    } catch (error) {
+      throw sendError(error, value, 'Connection.send()')
+    }
   }
 
   /**
@@ -181,3 +187,8 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
   const backward = QueueState.create(0)
   return [new Connection<T>(new ConnectionState(backward, forward), true, true), new Connection<T>(new ConnectionState(forward, backward), true, true)]
 }
+
+registerPrimitive('Connection', import.meta.url, {
+  state: ConnectionState.fromShared,
+  build: (meta) => () => new Connection(undefined, meta.readable as boolean, meta.writable as boolean),
+})

@@ -9,6 +9,8 @@ import { OSError } from './errors.js'
 import { type QueueOptions, type WaitOptions, parseQueue, parseWait } from './internal/options.js'
 import { QueueState } from './internal/queue-state.js'
 import { type Description, Primitive, kDescribe, refuseInMessage } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
+import { sendError } from './internal/send-error.js'
 
 /**
  * Python's `Queue(maxsize=0)`: a FIFO queue shared by every unit it is passed to, for any value
@@ -47,7 +49,11 @@ export class Queue<T = unknown> extends Primitive {
     this.check()
     refuseInMessage(item)
     const o = parseQueue(block, timeout)
-    await this.op('put', [item, o.blocking, o.ms], o.signal)
+    try {
+      await this.op('put', [item, o.blocking, o.ms], o.signal)
+    } catch (error) {
+      throw sendError(error, item, `${this.constructor.name}.put()`)
+    }
   }
 
   /** `put(item, false)`. */
@@ -157,7 +163,11 @@ export class SimpleQueue<T = unknown> extends Primitive {
   async put(item: T): Promise<void> {
     this.check()
     refuseInMessage(item)
-    await this.op('put', [item, true, undefined])
+    try {
+      await this.op('put', [item, true, undefined])
+    } catch (error) {
+      throw sendError(error, item, 'SimpleQueue.put()')
+    }
   }
 
   /** Removes and returns the oldest item, waiting for one (or until `signal` aborts). */
@@ -186,3 +196,7 @@ export class SimpleQueue<T = unknown> extends Primitive {
     return '<SimpleQueue>'
   }
 }
+
+registerPrimitive('Queue', import.meta.url, { state: QueueState.fromShared, build: (meta) => () => new Queue(meta.maxsize as number) })
+registerPrimitive('JoinableQueue', import.meta.url, { state: QueueState.fromShared, build: (meta) => () => new JoinableQueue(meta.maxsize as number) })
+registerPrimitive('SimpleQueue', import.meta.url, { state: QueueState.fromShared, build: () => () => new SimpleQueue() })

@@ -7,6 +7,7 @@ import { RuntimeError } from '../errors.js'
 import { Acquirable, warnAbandoned } from './lock.js'
 import { type AcquireOptions, parseLockAcquire } from './internal/options.js'
 import { type Description, LOCAL, type OpContext, type SharedState, kDescribe } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
 import { deadlineOf, waitChange, wakeAll } from './internal/wait.js'
 
 const OWNER = 0
@@ -148,3 +149,5 @@ export class RLock extends Acquirable {
     return owner === 0 ? '<RLock(None, 0)>' : `<RLock(${owner}, ${Atomics.load(state.i32, COUNT)})>`
   }
 }
+
+registerPrimitive('RLock', import.meta.url, { state: RLockState.fromShared, build: () => () => new RLock() })

@@ -8,6 +8,7 @@ import { checkInteger } from '../internal/validate.js'
 import { Acquirable } from './lock.js'
 import { type AcquireOptions, parseSemaphoreAcquire } from './internal/options.js'
 import { type Description, type OpContext, type SharedState, kDescribe } from './internal/shared.js'
+import { registerPrimitive } from './internal/travel.js'
 import { deadlineOf, waitChange, wakeAll } from './internal/wait.js'
 
 const VALUE = 0
@@ -130,3 +131,6 @@ export class Semaphore extends Acquirable {
  * ```
  */
 export class BoundedSemaphore extends Semaphore {}
+
+registerPrimitive('Semaphore', import.meta.url, { state: SemaphoreState.fromShared, build: () => () => new Semaphore(0) })
+registerPrimitive('BoundedSemaphore', import.meta.url, { state: SemaphoreState.fromShared, build: () => () => new BoundedSemaphore(0) })

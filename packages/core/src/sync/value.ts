@@ -12,6 +12,7 @@ import { type Element, type Elements, type Typecode, allocate, checkTypecode, fr
 import { type SliceBound, resolveIndex, sliceIndices } from './internal/slices.js'
 import { keepFresh } from './internal/client.js'
 import { track } from './internal/pending.js'
+import { registerPrimitive } from './internal/travel.js'
 
 /** The typed elements of a `Value` (one) or an `Array`, in shared memory. */
 export class ArrayState implements SharedState {
@@ -323,3 +324,16 @@ export class SharedArray<C extends Typecode = Typecode> extends Shared {
     return `<Array ${this.typecode} [${this.toArray().map(String).join(', ')}]>`
   }
 }
+
+// How a Value/Array travels: a thread gets the same memory, a process a copy of the values and a proxy.
+registerPrimitive('Value', import.meta.url, {
+  state: ArrayState.fromShared,
+  build: (meta) => () => new Value(meta.typecode as Typecode, (meta.values as unknown[] | null)?.[0] as never, { lock: meta.lock as Lock | RLock | false }),
+})
+registerPrimitive('Array', import.meta.url, {
+  state: ArrayState.fromShared,
+  build: (meta) => () =>
+    new SharedArray(meta.typecode as Typecode, ((meta.values as unknown[] | null) ?? (meta.length as number)) as never, {
+      lock: meta.lock as Lock | RLock | false,
+    } as never),
+})

@@ -110,8 +110,14 @@ export class SyncClient {
     const promise = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(rid, { resolve, reject, signal })
     })
+    try {
+      this.#send({ t: 'sync.call', rid, id, op, args, owner: ctx?.as?.key })
+    } catch (error) {
+      // Nothing was sent (an argument cannot be serialized): nothing will answer.
+      this.#pending.delete(rid)
+      return Promise.reject(error)
+    }
     signal?.addEventListener('abort', () => this.#send({ t: 'sync.cancel', rid }), { once: true })
-    this.#send({ t: 'sync.call', rid, id, op, args, owner: ctx?.as?.key })
     if (ACQUIRE.has(op) && fresh.size > 0) {
       return promise.then(async (value) => {
         await Promise.all([...fresh].map((copy) => copy.load()))

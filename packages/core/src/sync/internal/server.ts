@@ -1,10 +1,12 @@
 /**
  * The owner side: the process that created a primitive answers the requests of the child
- * processes it was passed to. One server per isolate; each started unit is attached with the
- * primitives it was given. When the unit exits, its waits are cancelled, items handed to it but
- * not acknowledged go back to the front of their queue, and what it held is recovered.
+ * processes it was passed to. One server per isolate; each unit is attached with the primitives
+ * it was given, when it starts and again with each later message that carries more (a pool
+ * worker's tasks). When the unit exits, its waits are cancelled, items handed to it but not
+ * acknowledged go back to the front of their queue, and every primitive it was given or used is
+ * recovered for it, whether or not it ever made a request (see docs/primitives.md).
  */
-import type { UnitHandle } from '../../backend.js'
+import type { UnitHandle, UnitKind } from '../../backend.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
 import { type Primitive, Undoable, kBackend } from './shared.js'
@@ -21,7 +23,12 @@ const OPS = new Set([
 const GRACE_MS = 100
 
 const ids = new WeakMap<Primitive, number>()
-const objects = new Map<number, Primitive>()
+/**
+ * Held weakly: every unit it was sent to holds it (`given`) while the unit is attached, so an
+ * object that neither the program nor a live unit holds (one passed to a task, say) is freed.
+ */
+const objects = new Map<number, WeakRef<Primitive>>()
+const forget = new FinalizationRegistry<number>((id) => objects.delete(id))
 let nextId = 0
 let nextOwner = 0
 
@@ -31,7 +38,8 @@ export function register(object: Primitive): number {
   if (id === undefined) {
     id = ++nextId
     ids.set(object, id)
-    objects.set(id, object)
+    objects.set(id, new WeakRef(object))
+    forget.register(object, id)
   }
   return id
 }
@@ -41,6 +49,8 @@ interface Attached {
   readonly key: string
   /** Owner ids of the unit (and of the units it forwards for), by key. */
   readonly owners: Map<string, number>
+  /** What it was given: recovered for it when it exits, even if it never made a request. */
+  readonly given: Set<Primitive>
   readonly touched: Set<Primitive>
   readonly pending: Map<number, AbortController>
   readonly inflight: Map<number, () => void>
@@ -49,6 +59,8 @@ interface Attached {
   /** Cleaned up: nothing more is sent or accepted. */
   dead: boolean
 }
+
+const attached = new WeakMap<UnitHandle, Attached>()
 
 function ownerNum(unit: Attached, key: string): number {
   let num = unit.owners.get(key)
@@ -64,7 +76,7 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
     const full: ReplyMessage = { t: 'sync.reply', rid: message.rid, ...m }
     if (!unit.exited) handle.send(full)
   }
-  const object = objects.get(message.id)
+  const object = objects.get(message.id)?.deref()
   if (object === undefined || !OPS.has(message.op)) {
     reply({ ok: false, error: serializeThrown(new TypeError(`no shared object ${message.id} with operation '${message.op}'`)) })
     return
@@ -93,32 +105,67 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
   }
 }
 
-function cleanUp(unit: Attached, handle: UnitHandle, passed: readonly Primitive[], threadOwner: number | undefined, died: boolean): void {
+/** Recoveries scheduled or running: a unit that forwards for its own children finishes them before it ends. */
+const recovering = new Set<Promise<unknown>>()
+
+/** Resolves once every recovery scheduled so far has been applied (see settleShared). */
+export async function recovered(): Promise<void> {
+  while (recovering.size > 0) await Promise.allSettled([...recovering])
+}
+
+function cleanUp(unit: Attached, died: boolean, delay: number): void {
   unit.exited = true
   for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
+  let done!: () => void
+  const recovery = new Promise<void>((resolve) => (done = resolve))
+  recovering.add(recovery)
   setTimeout(() => {
     unit.dead = true
     for (const undo of unit.inflight.values()) undo()
     unit.inflight.clear()
-    const all = new Set([...passed, ...unit.touched])
-    const owners = [...unit.owners]
-    if (threadOwner !== undefined) owners.push([String(handle.id), threadOwner])
-    for (const object of all) {
-      for (const [key, num] of owners) {
-        void object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {})
+    const calls: Promise<unknown>[] = []
+    for (const object of new Set([...unit.given, ...unit.touched])) {
+      for (const [key, num] of unit.owners) {
+        calls.push(object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {}))
       }
     }
-  }, threadOwner === undefined ? GRACE_MS : 0).unref()
+    // A forwarded recovery (the object is a proxy of the parent's) is a request: wait for it.
+    void Promise.allSettled(calls).then(() => {
+      recovering.delete(recovery)
+      done()
+    })
+  }, delay).unref()
 }
 
 /**
- * Serves `passed` (and anything else the unit asks for by id) to the unit behind `handle`.
- * For a thread (`threadOwner` set: its owner id in shared memory) only the recovery on exit is
- * needed: it uses the memory directly.
+ * Serves `objects` (and anything else the unit asks for by id) to the unit behind `handle`, and
+ * recovers them for it when it exits. Called again for the same unit, it adds to what the unit
+ * was given. A thread uses the memory directly: only the recovery is needed, for its owner id
+ * in shared memory (`threadId + 1`).
  */
-export function attach(handle: UnitHandle, passed: readonly Primitive[], threadOwner?: number): void {
-  const unit: Attached = { key: String(handle.id), owners: new Map(), touched: new Set(), pending: new Map(), inflight: new Map(), exited: false, dead: false }
-  if (threadOwner === undefined) {
+export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: UnitKind): void {
+  const known = attached.get(handle)
+  if (known !== undefined) {
+    for (const object of objects) known.given.add(object)
+    return
+  }
+  const key = String(handle.id)
+  const unit: Attached = {
+    key,
+    owners: new Map(),
+    given: new Set(objects),
+    touched: new Set(),
+    pending: new Map(),
+    inflight: new Map(),
+    exited: false,
+    dead: false,
+  }
+  attached.set(handle, unit)
+  if (kind === 'thread') {
+    unit.owners.set(key, handle.id + 1)
+  } else {
+    // Its own owner id from the start: a unit that never made a request is recovered too.
+    ownerNum(unit, key)
     handle.onMessage((message) => {
       if (unit.dead) return
       switch (message.t) {
@@ -138,5 +185,5 @@ export function attach(handle: UnitHandle, passed: readonly Primitive[], threadO
       }
     })
   }
-  handle.onExit((exit) => cleanUp(unit, handle, passed, threadOwner, exit.signal !== null || exit.code !== 0))
+  handle.onExit((exit) => cleanUp(unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
 }

@@ -4,7 +4,10 @@
  * in the process that created the primitive; a thread of that process gets a `LocalBackend` over
  * the same memory, a child process gets a `RemoteBackend` that asks the owner over IPC.
  */
+import type { UnitKind } from '../../backend.js'
 import { RuntimeError } from '../../errors.js'
+import { type HandleDescription, handleCreated, kHandle } from '../../internal/handles.js'
+import { findHandle } from '../../internal/shared-codec.js'
 import { localOwner } from './wait.js'
 
 /** Who performs an operation, and how it may be given up. */
@@ -81,6 +84,14 @@ export interface Description {
 
 let adopted: Backend | undefined
 
+/** How a primitive travels as a handle; set by travel.ts, which every primitive's module imports. */
+let describeHandle: ((primitive: Primitive, kind: UnitKind) => HandleDescription) | undefined
+
+/** @internal */
+export function setHandleDescriber(describe: (primitive: Primitive, kind: UnitKind) => HandleDescription): void {
+  describeHandle = describe
+}
+
 /** Builds a public object over an existing backend (a rebuilt or remote primitive). */
 export function adopt<T>(backend: Backend, make: () => T): T {
   adopted = backend
@@ -100,10 +111,17 @@ export abstract class Primitive {
     const backend = adopted ?? new LocalBackend(create())
     adopted = undefined
     Object.defineProperty(this, kBackend, { value: backend })
+    handleCreated()
   }
 
   /** @internal */
   abstract [kDescribe](dest: string): Description
+
+  /** @internal How it travels to a unit of `kind`: the handle protocol of internal/handles.ts. */
+  [kHandle](kind: UnitKind): HandleDescription {
+    if (describeHandle === undefined) throw new TypeError('@conc: the primitives were loaded without sync/internal/travel.js')
+    return describeHandle(this, kind)
+  }
 
   /** Runs operation `op` where the state lives. */
   protected op<T>(op: string, args: readonly unknown[] = [], signal?: AbortSignal): Promise<T> {
@@ -121,12 +139,13 @@ export function isPrimitive(value: unknown): value is Primitive {
 }
 
 /**
- * Python's rule: primitives reach a unit "through inheritance" (runner args, pool initargs), not
- * inside messages. A primitive sent on a queue or pipe would arrive as an empty object.
+ * Python's rule: primitives reach a unit "through inheritance" (runner args, pool initargs, task
+ * arguments), not inside messages: a primitive sent on a queue or pipe, at any depth, raises.
  */
 export function refuseInMessage(item: unknown): void {
-  const found = isPrimitive(item) ? item : Array.isArray(item) ? item.find(isPrimitive) : undefined
+  const found = findHandle(item)
   if (found !== undefined) {
-    throw new RuntimeError(`${found[kDescribe]('process').type} objects should only be shared between units through inheritance (pass them in args)`)
+    const type = isPrimitive(found) ? found[kDescribe]('process').type : found.constructor.name
+    throw new RuntimeError(`${type} objects should only be shared between units through inheritance (pass them in args)`)
   }
 }

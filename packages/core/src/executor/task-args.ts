@@ -1,0 +1,43 @@
+/**
+ * Primitives in task arguments (`submit(work, lock)`, `pool.map(work, [{ queue }])`): encoded when
+ * the task is queued, so a primitive that cannot reach this pool's workers raises at submit; the
+ * worker a batch goes to is given its primitives when the batch is sent (served and recovered
+ * like a runner's: internal/shared-codec.ts). Tasks without primitives cost one flag check.
+ */
+import type { UnitHandle, UnitKind } from '../backend.js'
+import { handlesExist } from '../internal/handles.js'
+import { encodeShared } from '../internal/shared-codec.js'
+import type { Task } from './task.js'
+
+/**
+ * Encodes the primitives in `task`'s arguments for a worker of `kind`.
+ *
+ * @throws {ConcTypeError} when one cannot reach such a worker (a primitive a child process
+ *   received cannot be passed on to a thread)
+ */
+export function encodeTaskArgs(task: Task, kind: UnitKind): void {
+  if (!handlesExist()) return
+  const payload = encodeShared(task.payload, kind)
+  if (payload.handles) task.shared = payload
+}
+
+/**
+ * The payloads of `batch` as they travel to the worker behind `handle` (`a` of the run message),
+ * and `h: 1` when some carry primitives, which that worker is then given.
+ */
+export function taskPayloads(batch: readonly Task[], handle: UnitHandle): { a: unknown[]; h?: 1 } {
+  const a = new Array<unknown>(batch.length)
+  let handles = false
+  for (let i = 0; i < batch.length; i++) {
+    const task = batch[i] as Task
+    const payload = task.shared
+    if (payload === undefined) {
+      a[i] = task.payload
+    } else {
+      a[i] = payload.value
+      payload.attach(handle)
+      handles = true
+    }
+  }
+  return handles ? { a, h: 1 } : { a }
+}

@@ -1,0 +1,101 @@
+/**
+ * How the primitives travel to units, as handles (the protocol of `internal/handles.ts`):
+ *
+ * - to a thread, as the state's `SharedArrayBuffer`s, rebuilt over the same memory;
+ * - to a process, as an id this isolate's server (server.ts) serves it under; the child gets a
+ *   proxy whose operations are requests to the owner.
+ *
+ * Each primitive's module registers its types here ({@link registerPrimitive}): the codec in
+ * `internal/` knows none of them, and a unit loads a primitive's module only when it receives one.
+ */
+import type { UnitKind } from '../../backend.js'
+import { ConcTypeError } from '../../errors.js'
+import { context } from '../../internal/context.js'
+import { type HandleDescription, type HandleHost, type RebuildContext, registerHandleType } from '../../internal/handles.js'
+import { RemoteBackend, clientFor, currentClient } from './client.js'
+import { attach, recovered, register } from './server.js'
+import { type Backend, LocalBackend, type Primitive, type SharedState, adopt, kBackend, kDescribe, setHandleDescriber } from './shared.js'
+import { releaseWaits } from './wait.js'
+
+/** What travels for a primitive (the `data` of its handle description). */
+interface Travel {
+  /** From `[kDescribe]`: what the public object is rebuilt from (may hold other primitives). */
+  readonly meta: unknown
+  /** To a thread: the state's shared memory. */
+  readonly shared?: unknown
+  /** To a process: the id the owner serves it under. */
+  readonly remote?: number
+}
+
+/** How a registered primitive type is rebuilt in a unit. */
+export interface PrimitiveType {
+  /** The state over the shared memory a thread received. */
+  state(shared: unknown, meta: Record<string, unknown>): SharedState
+  /**
+   * Returns the function that makes the public object; it is called inside `adopt()`, so the
+   * object's constructor takes the given backend. May first resolve what it needs (a barrier's
+   * action).
+   */
+  build(meta: Record<string, unknown>, context: RebuildContext): (() => Primitive) | Promise<() => Primitive>
+}
+
+const modules = new Map<string, string>()
+
+/** In a child process: one proxy per primitive of the parent, however many messages carry it. */
+const proxies = new Map<number, Primitive>()
+
+/** The owner serves what it sent to a process and recovers what it sent to any unit. */
+const host: HandleHost = {
+  attach: (handle, objects, kind) => attach(handle, objects as Primitive[], kind),
+}
+
+/**
+ * Registers how primitives of `type` travel: `module` is the registering module's
+ * `import.meta.url`, which a unit imports when it first meets the type.
+ */
+export function registerPrimitive(type: string, module: string, how: PrimitiveType): void {
+  modules.set(type, module)
+  registerHandleType(type, {
+    async rebuild(data, rebuildContext) {
+      const { meta, shared, remote } = data as Travel
+      const known = remote === undefined ? undefined : proxies.get(remote)
+      if (known !== undefined) return known
+      const record = (meta ?? {}) as Record<string, unknown>
+      const backend: Backend =
+        remote !== undefined ? new RemoteBackend(clientFor(rebuildContext.channel), remote) : new LocalBackend(how.state(shared, record))
+      // What the constructor needs is resolved first: adopt() hands the backend to the very next constructor.
+      const make = await how.build(record, rebuildContext)
+      const object = adopt(backend, make)
+      if (remote !== undefined) proxies.set(remote, object)
+      return object
+    },
+  })
+}
+
+function describe(primitive: Primitive, kind: UnitKind): HandleDescription {
+  const { type, meta } = primitive[kDescribe](kind)
+  const module = modules.get(type)
+  if (module === undefined) throw new TypeError(`@conc: the primitive type ${type} was not registered`)
+  if (kind === 'process') return { type, module, data: { meta, remote: register(primitive) } satisfies Travel, host }
+  const state = primitive[kBackend].state
+  if (state === undefined) {
+    throw new ConcTypeError(`a ${type} received from a parent process cannot be passed on to a thread; create it in this process, or pass it to a Process`)
+  }
+  return { type, module, data: { meta, shared: state.toShared() } satisfies Travel, host }
+}
+
+setHandleDescriber(describe)
+
+/**
+ * Waits until the operations this unit did not wait for (a `Value` write, a `put`) were applied,
+ * and the primitives of its own children that ended were recovered (through this unit's parent
+ * when they are the parent's).
+ */
+export async function settleShared(): Promise<void> {
+  await recovered()
+  await currentClient()?.settle()
+  releaseWaits()
+}
+
+// Primitives are loaded in this isolate: the unit runtime must settle them before the unit ends.
+context.settle = settleShared
