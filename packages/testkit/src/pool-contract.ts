@@ -906,5 +906,19 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       }
       expect(await p.apply(t.square, [3])).toBe(9)
     }, 60_000)
+
+    it('a Barrier given to pool tasks stays whole when the pool ends its workers normally (shutdown, close, maxTasksPerChild)', async () => {
+      const barrier = new L.Barrier(2)
+      const ex = new Executor({ maxWorkers: 1, maxTasksPerChild: 1 })
+      expect(await ex.submit(h.holdOnly, barrier, 0)).toBeUndefined()
+      expect(await ex.submit(h.holdOnly, barrier, 0)).toBeUndefined() // the first worker was replaced
+      await ex.shutdown()
+      const p = new Pool({ processes: 1 })
+      expect(await p.apply(h.holdOnly, [barrier, 0])).toBeUndefined()
+      p.close()
+      await p.join()
+      await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+      expect(await barrier.broken).toBe(false)
+    }, 60_000)
   })
 }
