@@ -105,6 +105,7 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
       channel.send(report(error))
       process.exitCode = 1
     }
+    await settle()
     channel.release()
     return
   }

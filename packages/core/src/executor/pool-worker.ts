@@ -169,6 +169,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     reply(done)
   }
 
+  let draining: Promise<void> = Promise.resolve()
   const drain = async (): Promise<void> => {
     busy = true
     try {
@@ -181,7 +182,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   channel.onMessage((message) => {
     if (message.t === 'p.run') {
       inbox.push(message as RunMessage)
-      if (!busy) void drain()
+      if (!busy) draining = drain()
     } else if (message.t === 'p.stop') {
       stopped()
     }
@@ -199,5 +200,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
   }
   channel.send({ t: 'p.ready' })
+  // A stop asked by the pool (shutdown, close, maxTasksPerChild): finish what was sent, then return
+  // so that the unit ends normally (exit code 0), which is not a death for the primitives it held.
   await stop
+  await draining
 }

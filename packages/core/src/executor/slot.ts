@@ -1,5 +1,6 @@
 /** One worker of a pool, as the engine tracks it. */
 import type { UnitHandle } from '../backend.js'
+import type { StopMessage } from './protocol.js'
 import type { Task } from './task.js'
 
 export class Slot {
@@ -43,12 +44,34 @@ export class Slot {
     else this.handle.unref()
   }
 
-  /** Ends the worker: at once (`force`) or as a normal stop. Its exit is then expected. */
+  /**
+   * Ends the worker: at once (`force`: killed where it is), or as a normal stop: the worker is
+   * asked to finish (`p.stop`) and ends by itself with exit code 0, so that the primitives it was
+   * given see a normal end, not a death (a `Barrier` stays whole); a worker that has not ended
+   * {@link STOP_GRACE_MS} later (the user's code keeps its event loop busy) is terminated. Its exit
+   * is expected either way.
+   */
   end(force: boolean): void {
     if (this.leaving) return
     this.leaving = true
     this.handle.ref()
-    if (force) this.handle.kill()
-    else this.handle.terminate()
+    if (force) {
+      this.handle.kill()
+      return
+    }
+    this.handle.send(STOP)
+    this.#grace = setTimeout(() => this.handle.terminate(), STOP_GRACE_MS)
+    this.#grace.unref()
   }
+
+  /** The worker's exit was observed. */
+  exited(): void {
+    clearTimeout(this.#grace)
+  }
+
+  #grace: NodeJS.Timeout | undefined
 }
+
+/** How long a worker asked to stop may take to end by itself before it is terminated. */
+export const STOP_GRACE_MS = 2000
+const STOP: StopMessage = { t: 'p.stop' }

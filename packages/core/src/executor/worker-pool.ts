@@ -361,6 +361,7 @@ export class WorkerPool {
    * worker, and gives up only when workers keep failing to start (`#startFailed`).
    */
   #onExit(slot: Slot, bySelf: boolean): void {
+    slot.exited()
     this.#slots.delete(slot)
     const lost = slot.batches.flat()
     slot.batches.length = 0
