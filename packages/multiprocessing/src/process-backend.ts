@@ -1,12 +1,23 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process'
-import { accessSync, constants as fsConstants } from 'node:fs'
+import { accessSync, existsSync, constants as fsConstants } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { serialize } from 'node:v8'
 import { isMainThread } from 'node:worker_threads'
 import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { isWireMessage, serializeThrown } from '@conc/core/unit'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown } from '@conc/core/unit'
 
-const childEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
+const builtEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
+let entry: string | undefined
+/**
+ * The file a child process runs: the package's entry file; in an application bundle that inlined
+ * this code, the bundle itself (as Python's spawn runs `__main__` again), where the entry's code
+ * is imported below. See ARCHITECTURE.md, "Bundled applications".
+ */
+function childEntry(): string {
+  return (entry ??= existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
+}
+// A process started on a bundle: run the unit once the bundle has loaded.
+if (isPendingUnit()) void import('./entry/child.js')
 
 let setpriv: string | null | undefined
 /**
@@ -35,8 +46,8 @@ function findSetpriv(): string | null {
 function spawnChild(): ChildProcess {
   const wrapper = isMainThread ? findSetpriv() : null
   const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
-  if (wrapper === null) return fork(childEntry, [], options)
-  return fork(childEntry, [], {
+  if (wrapper === null) return fork(childEntry(), [UNIT_ARG], options)
+  return fork(childEntry(), [UNIT_ARG], {
     ...options,
     execPath: wrapper,
     execArgv: ['--pdeathsig', 'KILL', '--', process.execPath, ...process.execArgv],

@@ -11,7 +11,7 @@ import { deserializeThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
 import type { UnitInit, WireMessage } from '../internal/wire.js'
-import { isUncaught } from '../internal/wire.js'
+import { POOL_WORKER_MODULE, isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
 import { BROKEN_MESSAGES, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
@@ -19,7 +19,6 @@ import { type DoneMessage, type InitFailedMessage, type PoolWorkerData, type Run
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
 
-const POOL_WORKER = new URL('./executor/pool-worker.js', import.meta.url).href
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
 const MAX_BATCH = 1024
@@ -131,7 +130,7 @@ export class WorkerPool {
       target: undefined,
       args: [],
       subclass: undefined,
-      service: { module: POOL_WORKER, exportName: 'poolWorker', data },
+      service: { module: POOL_WORKER_MODULE, exportName: 'poolWorker', data },
       loaderHooks: loaderHooks(),
     }
     const handle = this.#flavor.backend.spawn(init, { daemon: false })

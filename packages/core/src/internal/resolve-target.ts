@@ -4,7 +4,7 @@
  */
 import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
-import type { TargetSpec } from './target-ref.js'
+import { isBundle, type TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
 
 let hooksRegistered = false
@@ -33,6 +33,13 @@ function fix(spec: TargetSpec): string {
     return (
       `A bound function cannot travel: pass the original function '${name.slice(6)}' (exported from ` +
       'its module) as the target and the bound values as leading args.'
+    )
+  }
+  if (spec.module !== undefined && isBundle(spec.module)) {
+    return (
+      `${spec.module} is a bundle: a target travels by reference to the bundle, so export ` +
+      `${spec.name ? `'${spec.name}'` : 'the function'} from the bundle's entry module (re-export it ` +
+      `there if another module defines it: export { ${name} } from './module.js').`
     )
   }
   return (
