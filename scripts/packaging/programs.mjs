@@ -111,6 +111,14 @@ function show(label, mainPid) {
 
 module.exports = { where, show }
 
+// Exports that Node cannot see statically: found in module.exports all the same.
+const extras = {
+  loud(label, mainPid) {
+    return where(label, mainPid).toUpperCase()
+  },
+}
+Object.assign(module.exports, extras)
+
 async function main() {
   console.log(\`entry isMain \${isMain(module)}, required module isMain \${helperIsMain}\`)
   for (const Runner of [Thread, Process]) {
@@ -123,6 +131,7 @@ async function main() {
     const executor = new Executor({ maxWorkers: 2 })
     try {
       console.log(await executor.submit(where, Executor.name, process.pid))
+      console.log(await executor.submit(extras.loud, 'Object.assign', process.pid))
     } finally {
       await executor.shutdown()
     }
@@ -140,5 +149,7 @@ export const CJS_OUTPUT = [
   'Process ran in a child process (isMain false) on this platform',
   'Process exitCode 0',
   'ThreadPoolExecutor ran in a worker thread (isMain false) on this platform',
+  'OBJECT.ASSIGN RAN IN A WORKER THREAD (ISMAIN FALSE) ON THIS PLATFORM',
   'ProcessPoolExecutor ran in a child process (isMain false) on this platform',
+  'OBJECT.ASSIGN RAN IN A CHILD PROCESS (ISMAIN FALSE) ON THIS PLATFORM',
 ]
