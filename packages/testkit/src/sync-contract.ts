@@ -171,7 +171,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
 
     it('a unit that dies holding a Lock or RLock: the lock is released and a CONC_ABANDONED_LOCK warning is emitted', async () => {
       // Captured instead of printed: an intentional warning in the test output looks like a failure.
-      const warnings: { message: string; code?: string }[] = []
+      const warnings: { message: string; code: string | undefined }[] = []
       const emitWarning = process.emitWarning
       process.emitWarning = ((warning: string | Error, options?: { code?: string }) => {
         warnings.push({ message: String(warning), code: options?.code })

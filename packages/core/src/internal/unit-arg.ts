@@ -32,6 +32,12 @@ export function isPendingUnit(): boolean {
  * For a backend's entry code: true once, in a unit that @conc started, and the marker is removed
  * from `process.argv`. False anywhere else (the program itself, a thread or process that @conc
  * did not start), where the entry code must do nothing: in a bundle it is loaded everywhere.
+ *
+ * @example
+ * ```ts
+ * // a backend's entry file
+ * if (parentPort !== null && claimUnit()) void runUnit(workerData, channel)
+ * ```
  */
 export function claimUnit(): boolean {
   if (!isPendingUnit()) return false
