@@ -39,6 +39,15 @@ export function registerInternalModule(moduleUrl: string): void {
   internalFiles.add(fileURLToPath(moduleUrl))
 }
 registerInternalModule(import.meta.url)
+const coreFile = fileURLToPath(import.meta.url)
+
+/**
+ * A registered file that an application bundle inlined. Only when core's own code was bundled: an
+ * installed backend by another author keeps its directory, entry files or not.
+ */
+function inBundle(file: string): boolean {
+  return isBundleFile(coreFile) && isBundleFile(file)
+}
 
 function toModuleUrl(file: string): string | undefined {
   if (file.startsWith('file:')) return file
@@ -52,7 +61,7 @@ function isInternal(url: string): boolean {
   for (const file of internalFiles) {
     if (path === file) return true
     const dir = dirname(file)
-    if (!isBundleFile(file) && (path.startsWith(dir + '/') || path.startsWith(dir + '\\'))) return true
+    if (!inBundle(file) && (path.startsWith(dir + '/') || path.startsWith(dir + '\\'))) return true
   }
   return false
 }
@@ -61,7 +70,7 @@ function isInternal(url: string): boolean {
 export function isBundle(url: string): boolean {
   if (!url.startsWith('file:')) return false
   const path = fileURLToPath(url)
-  return internalFiles.has(path) && isBundleFile(path)
+  return internalFiles.has(path) && inBundle(path)
 }
 
 /**
