@@ -6,8 +6,8 @@
  *   <!-- fragment: why -->      not a program (a piece of one); the reason is required
  *   <!-- run-as: name.cjs -->   a program, written under that file name (CommonJS, .mts, ...)
  *   <!-- module: name.ts -->    a module that a later block of the same file imports; not run
- *   <!-- output -->             (before a `text` block) the exact output of each program since
- *                               the previous `output` block of the file
+ *   <!-- output -->             (before a `text` block) the exact output of the program before
+ *                               it; `<!-- output: 2 -->` of each of the 2 programs before it
  *
  * A `// text` comment at the end of a line that calls `console.log(...)` says what that call
  * prints; the program's output must show it. The comment is the printed line,
@@ -80,7 +80,6 @@ export function planExamples(markdown, source) {
   const programs = []
   const modules = []
   const problems = []
-  let sinceOutput = []
   let fragments = 0
   const where = (line) => `${source}:${line}`
   for (const block of fencedBlocks(markdown)) {
@@ -92,10 +91,12 @@ export function planExamples(markdown, source) {
       continue
     }
     if (kind === 'output') {
+      const count = arg === '' ? 1 : /^\d+$/.test(arg) ? Number(arg) : Number.NaN
+      const before = programs.slice(-count)
       if (block.lang !== 'text') problems.push(`${where(block.comment.line)}: <!-- output --> must come before a text block, not ${block.lang || 'an unlabelled block'}`)
-      else if (sinceOutput.length === 0) problems.push(`${where(block.comment.line)}: <!-- output --> follows no program`)
-      for (const program of sinceOutput) program.output = block.code.replace(/\n$/, '').split('\n')
-      sinceOutput = []
+      else if (!(count >= 1) || before.length < count) problems.push(`${where(block.comment.line)}: <!-- output${arg ? `: ${arg}` : ''} --> needs that many programs before it`)
+      else if (before.some((program) => program.output !== undefined)) problems.push(`${where(block.comment.line)}: a program before it already has an output block`)
+      else for (const program of before) program.output = block.code.replace(/\n$/, '').split('\n')
       continue
     }
     const ext = RUNNABLE.get(block.lang)
@@ -127,7 +128,6 @@ export function planExamples(markdown, source) {
       output: undefined,
     }
     programs.push(program)
-    sinceOutput.push(program)
   }
   for (const module of modules) {
     const stem = module.file.replace(/\.(c|m)?(j|t)s$/, '')
@@ -177,4 +177,14 @@ function shows(comment, lines) {
   let at = 0
   for (const line of printed) if (at < listed.length && line === listed[at]) at++
   return at === listed.length
+}
+
+function sideBySide(expected, actual) {
+  const width = Math.max(10, ...expected.map((line) => line.length))
+  const rows = [`  ${'expected'.padEnd(width)} | actual`]
+  for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+    const mark = expected[i] === actual[i] ? ' ' : '✗'
+    rows.push(`${mark} ${String(expected[i] ?? '(none)').padEnd(width)} | ${actual[i] ?? '(none)'}`)
+  }
+  return rows.join('\n')
 }
