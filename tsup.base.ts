@@ -11,7 +11,9 @@ export function packageConfig(entry: Record<string, string>, dtsEntries: Record<
     platform: 'node',
     target: 'node20',
     dts: { entry: dtsEntries },
-    sourcemap: true,
+    // No source maps: the published JavaScript is readable as it is, and maps would point to
+    // sources the tarballs do not ship.
+    sourcemap: false,
     clean: true,
     splitting: true,
   }

@@ -2,29 +2,50 @@
 /**
  * Packaging test: what a user gets from the registry, checked before it gets there.
  *
- * Packs @conc/core, @conc/threading and @conc/multiprocessing with `pnpm pack` (which rewrites
- * `workspace:*` to real versions), installs the three tarballs with plain `npm install` into a
- * fresh project under the system temp directory (no workspace, no links into this repo), and
- * there:
+ * Packs @conc/core, @conc/threading and @conc/multiprocessing with the README's install-from-a-
+ * clone commands (`pnpm pack:tarballs`, which uses `pnpm pack`: `workspace:*` becomes a version),
+ * checks each tarball (its files, the LICENSE, source maps that resolve inside it), installs the
+ * three tarballs with plain `npm install` into a fresh project under the system temp directory
+ * (no workspace, no links into this repo), and there:
  *   - checks that @conc/core came from the local tarball, not from the public registry;
  *   - runs the Python course example with `node` against both backends and checks every line;
+ *   - runs a CommonJS program (`require`, `module.exports`, `isMain(module)`) on both backends;
+ *   - bundles a program with each supported bundler, following the README's recipe, and runs
+ *     the bundle, also copied away from any node_modules;
  *   - type-checks a TypeScript consumer against the published .d.ts files (args inferred from
- *     target, wrong arguments are compile errors), then runs it with tsx.
+ *     target, wrong arguments are compile errors), with @types/node and without it (a project
+ *     made by `tsc --init`), then runs it with tsx;
+ *   - runs every example of the documentation (README.md, docs/*.md, the packages' READMEs) as
+ *     a program (scripts/packaging/markdown-examples.mjs says how blocks are marked).
  *
  * Run it after a build: `pnpm build && node scripts/packaging-test.mjs` (`pnpm test` does both).
- * `--keep` leaves the temporary project in place and prints where it is.
- * Plain Node, no dependencies; exits non-zero when a check fails.
+ * `--keep` leaves the temporary project in place and prints where it is; `--only WORD` runs the
+ * checks whose names contain WORD (after packing and installing).
+ * Plain Node; the bundlers and TypeScript come from the repository's devDependencies. Exits
+ * non-zero when a check fails.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { outputProblem, planExamples } from './packaging/markdown-examples.mjs'
+import { BUNDLE_FILES, BUNDLE_OUTPUT, CJS_FILES, CJS_OUTPUT } from './packaging/programs.mjs'
+import { readTarball, sourceMapProblems } from './packaging/tarball.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const keep = process.argv.includes('--keep')
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 const isWindows = process.platform === 'win32'
+const requireFromRoot = createRequire(join(root, 'package.json'))
+
+/** The markdown files whose examples are programs the test runs. */
+function documentationFiles() {
+  const docs = existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : []
+  const readmes = PACKAGES.map((pkg) => `${pkg.dir}/README.md`).filter((f) => existsSync(join(root, f)))
+  return ['README.md', ...docs.sort(), ...readmes]
+}
 
 /** The published packages, in dependency order, and files each tarball must carry. */
 const PACKAGES = [
@@ -67,6 +88,7 @@ function expect(condition, message) {
 
 /** Runs one check; a failed check is recorded and, when `fatal`, stops the run. */
 async function check(name, fn, { fatal = false } = {}) {
+  if (only !== undefined && !fatal && !name.includes(only)) return true
   const started = performance.now()
   try {
     const note = await fn()
@@ -349,6 +371,159 @@ function assertProgramRun(r, expected) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What the README says
+
+/** The fenced blocks of a markdown file: language, text and line. */
+function markdownBlocks(file) {
+  const lines = readFileSync(join(root, file), 'utf8').replace(/\r\n/g, '\n').split('\n')
+  const blocks = []
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^\s*```(\w*)/.exec(lines[i])
+    if (!open) continue
+    const start = i
+    const body = []
+    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]); i++) body.push(lines[i].trim())
+    blocks.push({ lang: open[1], lines: body, text: body.join('\n'), line: start + 1 })
+  }
+  return blocks
+}
+
+/**
+ * The README's install-from-a-clone commands, checked against what this test runs: the pinned
+ * pnpm running the `pack:tarballs` script, then `npm install` of the tarballs it wrote.
+ */
+function installFromClone() {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const pinned = manifest.packageManager.split('+')[0]
+  const block = markdownBlocks('README.md').find((b) => b.lang === 'sh' && b.text.includes('pack:tarballs'))
+  expect(block !== undefined, 'README.md has no ```sh block with the install-from-a-clone commands (`pack:tarballs`)')
+  const pack = `npx --yes ${pinned} pack:tarballs`
+  const problems = []
+  if (!block.lines.some((line) => line.split('#')[0].trim() === pack)) problems.push(`it has no line \`${pack}\``)
+  if (!block.lines.some((line) => /^npm (i|install) \S*tarballs\/\*\.tgz$/.test(line.split('#')[0].trim()))) {
+    problems.push('it has no line `npm install <path to the clone>/tarballs/*.tgz`')
+  }
+  if (!/scripts\/pack-tarballs\.mjs/.test(manifest.scripts?.['pack:tarballs'] ?? '')) problems.push('package.json has no pack:tarballs script running scripts/pack-tarballs.mjs')
+  expect(problems.length === 0, `README.md:${block.line}, the install-from-a-clone commands: ${problems.join('; ')}`)
+  return { packScript: 'pack:tarballs' }
+}
+
+/** The directory of a devDependency of the repository (whatever its `exports` allow). */
+function packageDir(name) {
+  let dir
+  try {
+    dir = dirname(realpathSync(requireFromRoot.resolve(name)))
+  } catch (error) {
+    throw new CheckFailure(`${name} is not installed in the repository (a devDependency of the root): ${error.message}`)
+  }
+  for (; dirname(dir) !== dir; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === name) return dir
+  }
+  throw new CheckFailure(`cannot find the package directory of ${name}`)
+}
+
+/** A bundler's recipe from the README: the esbuild command line, rollup's config file. */
+function recipe(name, find) {
+  const found = markdownBlocks('README.md').map(find).find((value) => value !== undefined)
+  expect(found !== undefined, `README.md has no ${name} recipe`)
+  return found
+}
+
+/**
+ * The supported bundlers, each run as the README says (from the repository's devDependencies,
+ * as `npx` would run them from the user's), in `dir` of the consumer project `app`.
+ */
+const BUNDLERS = [
+  {
+    name: 'esbuild',
+    async bundle(dir) {
+      const line = recipe('esbuild', (b) => (b.lang === 'sh' ? b.lines.find((l) => l.startsWith('npx esbuild ')) : undefined))
+      const args = line.split('#')[0].trim().split(/\s+/).slice(2)
+      const outfile = args.find((arg) => arg.startsWith('--outfile='))?.slice('--outfile='.length)
+      expect(outfile !== undefined, `the README's esbuild recipe has no --outfile: ${line}`)
+      const bin = join(packageDir('esbuild'), 'bin', isWindows ? 'esbuild.exe' : 'esbuild')
+      const r = await run(existsSync(bin) ? bin : process.execPath, existsSync(bin) ? args : [requireFromRoot.resolve('esbuild/bin/esbuild'), ...args], { cwd: dir, env: consumerEnv() })
+      expect(succeeded(r), `npx esbuild ${args.join(' ')}: ${describeRun(r)}`)
+      expect(!/warning/i.test(r.stderr), `esbuild warned:\n${indent(r.stderr)}`)
+      return { outfile }
+    },
+  },
+  {
+    name: 'rollup',
+    async bundle(dir, app) {
+      const config = recipe('rollup', (b) => (b.lang === 'js' && b.text.includes('@rollup/plugin-node-resolve') ? b.text : undefined))
+      recipe('rollup command', (b) => (b.lang === 'sh' ? b.lines.find((l) => l.split('#')[0].trim() === 'npx rollup -c') : undefined))
+      const outfile = /file:\s*'([^']+)'/.exec(config)?.[1]
+      expect(outfile !== undefined, `the README's rollup config has no output.file:\n${config}`)
+      writeFileSync(join(dir, 'rollup.config.mjs'), `${config}\n`)
+      // The plugin as the user's devDependency: linked from the repository's.
+      const plugin = join(app, 'node_modules', '@rollup', 'plugin-node-resolve')
+      if (!existsSync(plugin)) {
+        mkdirSync(dirname(plugin), { recursive: true })
+        symlinkSync(packageDir('@rollup/plugin-node-resolve'), plugin, 'junction')
+      }
+      const cli = join(packageDir('rollup'), 'dist', 'bin', 'rollup')
+      const r = await run(process.execPath, [cli, '-c', '--silent'], { cwd: dir, env: consumerEnv() })
+      expect(succeeded(r), `npx rollup -c: ${describeRun(r)}`)
+      expect(!/warning|\(!\)/i.test(r.stderr), `rollup warned:\n${indent(r.stderr)}`)
+      return { outfile }
+    },
+  },
+]
+
+// ---------------------------------------------------------------------------------------------
+// The documentation's examples
+
+/**
+ * Runs every example of the documentation as a program in the consumer project: one check per
+ * program, and one that the markers (fragment, module, run-as, output) are deliberate.
+ */
+async function checkDocumentation(app) {
+  const plans = documentationFiles().map((file) => planExamples(readFileSync(join(root, file), 'utf8'), file))
+  await check('documentation: every ts/js block is a program or deliberately marked', () => {
+    const problems = plans.flatMap((plan) => plan.problems)
+    expect(problems.length === 0, problems.join('\n'))
+    const programs = plans.reduce((n, plan) => n + plan.programs.length, 0)
+    const fragments = plans.reduce((n, plan) => n + plan.fragments, 0)
+    return `${programs} programs, ${fragments} fragments in ${plans.length} files`
+  })
+  let tsx
+  try {
+    tsx = createRequire(join(root, 'packages/threading/package.json')).resolve('tsx/cli')
+  } catch {
+    tsx = undefined
+  }
+  for (const plan of plans) {
+    const dir = join(app, 'examples', plan.dir)
+    mkdirSync(dir, { recursive: true })
+    for (const module of plan.modules) writeFileSync(join(dir, module.file), module.code)
+    for (const program of plan.programs) {
+      await check(`example ${program.location} (${program.runner === 'tsx' ? 'TypeScript, run with tsx' : 'JavaScript, run with node'})`, async () => {
+        if (program.runner === 'tsx' && tsx === undefined) return new Skipped('tsx is not installed in the repo')
+        writeFileSync(join(dir, program.file), program.code)
+        const args = program.runner === 'tsx' ? [tsx, program.file] : [program.file]
+        const r = await run(process.execPath, args, { cwd: dir, env: consumerEnv(), timeoutMs: 60_000 })
+        const problems = []
+        if (!succeeded(r)) problems.push(`it ${describeRun(r)}`)
+        else {
+          const wrong = outputProblem(program, r.stdout)
+          if (wrong) problems.push(wrong)
+          if (r.stderr.trim()) problems.push(`it wrote to stderr:\n${indent(r.stderr)}`)
+        }
+        if (r.stray.length > 0) problems.push(`processes still running after it exited:\n${indent(r.stray.join('\n'))}`)
+        expect(
+          problems.length === 0,
+          `${problems.join('\n')}\n` +
+            `(${program.location} is run as a program against the installed packages, as ${join(plan.dir, program.file)}; ` +
+            'if it is not meant to run on its own, mark it: <!-- fragment: what it needs --> on the line before the block)',
+        )
+      })
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The test
 
 async function main() {
@@ -397,32 +572,43 @@ async function main() {
       { fatal: true },
     )
 
+    await check(
+      "README's install-from-a-clone commands: pnpm pack:tarballs",
+      async () => {
+        const steps = installFromClone()
+        // The README's command, with --out so that the repository stays clean.
+        const r = await run(pnpm[0], [...pnpm[1], steps.packScript, '--out', tarballDir], { timeoutMs: 300_000 })
+        expect(succeeded(r), describeRun(r))
+        for (const pkg of PACKAGES) {
+          const stem = `${pkg.name.slice(1).replace('/', '-')}-`
+          const found = readdirSync(tarballDir).filter((file) => file.startsWith(stem) && file.endsWith('.tgz'))
+          expect(found.length === 1, `expected one ${stem}*.tgz in ${tarballDir}, found ${found.join(', ') || 'none'}`)
+          tarballs.set(pkg.name, join(tarballDir, found[0]))
+        }
+        return [...tarballs.values()].map((file) => file.split(/[\\/]/).pop()).join(', ')
+      },
+      { fatal: true },
+    )
+
+    const license = existsSync(join(root, 'LICENSE')) ? readFileSync(join(root, 'LICENSE'), 'utf8') : undefined
     for (const pkg of PACKAGES) {
-      await check(
-        `pnpm pack ${pkg.name}`,
-        async () => {
-          const before = new Set(readdirSync(tarballDir))
-          const r = await run(pnpm[0], [...pnpm[1], 'pack', '--json', '--pack-destination', tarballDir], {
-            cwd: join(root, pkg.dir),
-          })
-          expect(succeeded(r), describeRun(r))
-          const created = readdirSync(tarballDir).filter((file) => !before.has(file) && file.endsWith('.tgz'))
-          expect(created.length === 1, `expected one new tarball in ${tarballDir}, found ${created.join(', ') || 'none'}`)
-          tarballs.set(pkg.name, join(tarballDir, created[0]))
-          let files
-          try {
-            files = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))).files.map((file) => file.path)
-          } catch {
-            return `${created[0]} (file list not checked: no JSON from pnpm pack)`
-          }
-          const missing = pkg.mustShip.filter((file) => !files.includes(file))
-          const extra = files.filter((file) => file !== 'package.json' && !file.startsWith('dist/') && !/^(README|LICENSE|CHANGELOG)/i.test(file))
-          expect(missing.length === 0, `tarball lacks ${missing.join(', ')}`)
-          expect(extra.length === 0, `tarball ships files outside dist/: ${extra.join(', ')}`)
-          return `${created[0]}, ${files.length} files`
-        },
-        { fatal: true },
-      )
+      await check(`tarball ${pkg.name}: files, LICENSE, source maps`, () => {
+        const files = readTarball(tarballs.get(pkg.name))
+        const paths = [...files.keys()]
+        const problems = []
+        const missing = pkg.mustShip.filter((file) => !files.has(file))
+        if (missing.length > 0) problems.push(`lacks ${missing.join(', ')}`)
+        const extra = paths.filter((file) => file !== 'package.json' && !file.startsWith('dist/') && !/^(README|LICENSE|CHANGELOG)/i.test(file))
+        if (extra.length > 0) problems.push(`ships files outside dist/: ${extra.join(', ')}`)
+        if (license === undefined) problems.push('the repository has no LICENSE file')
+        if (!files.has('LICENSE')) problems.push('has no LICENSE (the package says MIT)')
+        else if (license !== undefined && (files.get('LICENSE').toString('utf8') !== license)) problems.push(`its LICENSE differs from the repository's LICENSE (${pkg.dir}/LICENSE)`)
+        const manifest = JSON.parse(files.get('package.json').toString('utf8'))
+        if (manifest.license !== 'MIT') problems.push(`package.json says license ${manifest.license}, the LICENSE file is MIT`)
+        problems.push(...sourceMapProblems(files))
+        expect(problems.length === 0, problems.join('\n'))
+        return `${paths.length} files`
+      })
     }
 
     await check(
@@ -434,6 +620,7 @@ async function main() {
         )
         // One command for all three: npm then satisfies the backends' dependency on @conc/core
         // with the local tarball instead of asking the registry for it.
+        // The README's `npm install …/tarballs/*.tgz`, with the glob expanded and npm kept quiet.
         const args = ['install', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=error', ...tarballs.values()]
         const r = await run(isWindows ? 'npm.cmd' : 'npm', args, { cwd: app, env: consumerEnv(), timeoutMs: 90_000 })
         expect(succeeded(r), describeRun(r))
@@ -516,6 +703,54 @@ async function main() {
       const r = await run(process.execPath, [cli, 'consumer.ts'], { cwd: app, env: consumerEnv(), timeoutMs: 30_000 })
       assertProgramRun(r, TS_OUTPUT)
     })
+
+    await check('TypeScript consumer without @types/node (a `tsc --init` project) type-checks', async () => {
+      const tsc = require.resolve('typescript/bin/tsc')
+      const dir = join(app, 'no-node-types')
+      mkdirSync(dir)
+      writeFileSync(join(dir, 'consumer.ts'), TS_CONSUMER)
+      // The project TypeScript makes for a newcomer: `types: []`, so no @types/node, whatever
+      // is installed. skipLibCheck off, so that our declarations are checked too.
+      const init = await run(process.execPath, [tsc, '--init', '--skipLibCheck', 'false', '--noEmit', 'true'], { cwd: dir, env: consumerEnv() })
+      expect(succeeded(init), describeRun(init))
+      const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, env: consumerEnv() })
+      expect(succeeded(r), `${describeRun(r)}\n(the published .d.ts files must not need Node's type declarations)`)
+      const config = readFileSync(join(dir, 'tsconfig.json'), 'utf8')
+      expect(/"types":\s*\[\s*\]/.test(config), `tsc --init no longer writes "types": [], so this does not test a project without @types/node:\n${config}`)
+    })
+
+    await check('CommonJS program with node: require(), module.exports targets, isMain(module); Thread, Process, executors', async () => {
+      const dir = join(app, 'commonjs')
+      mkdirSync(dir)
+      for (const [file, code] of Object.entries(CJS_FILES)) writeFileSync(join(dir, file), code)
+      const r = await run(process.execPath, ['main.cjs'], { cwd: dir, env: consumerEnv(), timeoutMs: 60_000 })
+      assertProgramRun(r, CJS_OUTPUT)
+    })
+
+    for (const bundler of BUNDLERS) {
+      await check(`bundled with ${bundler.name} (the README's recipe): Thread, Process, executors, Pool, also away from node_modules`, async () => {
+        const dir = join(app, `bundle-${bundler.name}`)
+        mkdirSync(dir)
+        for (const [file, code] of Object.entries(BUNDLE_FILES)) writeFileSync(join(dir, file), code)
+        const { outfile } = await bundler.bundle(dir, app)
+        const bundle = join(dir, outfile)
+        expect(existsSync(bundle), `${bundler.name} wrote no ${outfile}`)
+        const r = await run(process.execPath, [bundle], { cwd: dir, env: consumerEnv(), timeoutMs: 60_000 })
+        assertProgramRun(r, BUNDLE_OUTPUT)
+        // What a deployment ships: the bundle alone, with no node_modules anywhere above it.
+        const deployed = join(work, `deployed-${bundler.name}`)
+        mkdirSync(deployed)
+        copyFileSync(bundle, join(deployed, 'app.mjs'))
+        for (let up = deployed; dirname(up) !== up; up = dirname(up)) {
+          expect(!existsSync(join(up, 'node_modules')), `cannot test the bundle away from node_modules: ${join(up, 'node_modules')} exists`)
+        }
+        const away = await run(process.execPath, ['app.mjs'], { cwd: deployed, env: consumerEnv(), timeoutMs: 60_000 })
+        assertProgramRun(away, BUNDLE_OUTPUT)
+        return `${outfile}, ${Math.round(readFileSync(bundle).length / 1024)} KB`
+      })
+    }
+
+    await checkDocumentation(app)
   } catch (error) {
     if (!(error instanceof Stop)) throw error
   } finally {

@@ -4,8 +4,17 @@
  *
  * @module
  */
-import type { TransferListItem } from 'node:worker_threads'
 import type { UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
+
+/**
+ * What can be moved to a worker thread instead of copied: an `ArrayBuffer`, or another of
+ * `node:worker_threads`' transferable objects (a `MessagePort`, a `FileHandle`, ...). Written
+ * without Node's type declarations, so that a project without `@types/node` type-checks.
+ */
+export type TransferListItem = ArrayBuffer | object
+
+/** A signal's name (`'SIGTERM'`), as Node reports it. */
+export type SignalName = `SIG${string}`
 
 /** The two kinds of unit Python has. Core picks names, messages and exit-code rules by kind. */
 export type UnitKind = 'thread' | 'process'
@@ -13,7 +22,7 @@ export type UnitKind = 'thread' | 'process'
 /** How a unit ended: an exit code, or the signal that ended it (emulated for threads). */
 export interface UnitExit {
   readonly code: number | null
-  readonly signal: NodeJS.Signals | null
+  readonly signal: SignalName | null
 }
 
 /** A started execution unit, as the backend exposes it to core. */

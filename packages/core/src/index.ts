@@ -11,6 +11,7 @@ export type { AnyFunction, RunnerOptions } from './runner.js'
 export { currentUnit, mainUnit, parentUnit } from './current.js'
 export type { ParentProcess } from './current.js'
 export { isMain } from './is-main.js'
+export type { CommonJSModule } from './is-main.js'
 export { fromModule, registerInternalModule } from './internal/target-ref.js'
 
 // Uncaught errors in units
@@ -22,7 +23,7 @@ export { ConcError, ConcTypeError, IndexError, RuntimeError, TargetNotFoundError
 export type { ConcErrorCode } from './errors.js'
 
 // The backend seam
-export type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
+export type { SignalName, TransferListItem, UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 export type { UnitInit, UnitMessage } from './internal/wire.js'
 
 // Executors, futures and pools (issue 3): add exports here.

@@ -1,5 +1,6 @@
 /**
- * `isMain(import.meta)`: Python's `if __name__ == "__main__":` for ES modules.
+ * `isMain(import.meta)` / `isMain(module)`: Python's `if __name__ == "__main__":`, for ES modules
+ * and CommonJS modules.
  *
  * @module
  */
@@ -8,6 +9,11 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isMainThread } from 'node:worker_threads'
 import { context } from './internal/context.js'
+
+/** What `isMain` reads from a CommonJS module's `module` object. */
+export interface CommonJSModule {
+  readonly filename: string
+}
 
 let entryPaths: Set<string> | undefined
 
@@ -25,10 +31,25 @@ function entries(): Set<string> {
   const entry = process.argv[1]
   if (entry !== undefined) {
     const abs = resolve(entry)
-    for (const candidate of [abs, `${abs}.js`, `${abs}.mjs`, `${abs}.ts`, `${abs}.mts`]) paths.add(real(candidate))
+    for (const candidate of [abs, `${abs}.js`, `${abs}.mjs`, `${abs}.cjs`, `${abs}.ts`, `${abs}.mts`, `${abs}.cts`]) {
+      paths.add(real(candidate))
+    }
   }
   entryPaths = paths
   return paths
+}
+
+/** What `isMain` reads: `import.meta.main` (where Node has it), `url`, and `filename` (CommonJS). */
+interface Readable {
+  readonly main?: unknown
+  readonly url?: unknown
+  readonly filename?: unknown
+}
+
+function filenameOf(meta: Readable | undefined): string | undefined {
+  if (typeof meta?.filename === 'string') return meta.filename
+  const url = meta?.url
+  return typeof url === 'string' && url.startsWith('file:') ? fileURLToPath(url) : undefined
 }
 
 /**
@@ -36,7 +57,7 @@ function entries(): Set<string> {
  * inside a worker thread or child process (where the target's module is imported again). Guard
  * the code that starts threads and processes with it.
  *
- * @param meta - the calling module's `import.meta`
+ * @param meta - the calling module's `import.meta` (ES modules), or its `module` (CommonJS)
  * @example
  * ```ts
  * export function work(n: number) { return n * 2 }
@@ -46,11 +67,17 @@ function entries(): Set<string> {
  *   await t.join()
  * }
  * ```
+ * In CommonJS, pass `module` (the same as `require.main === module`, and false in units too):
+ * ```js
+ * function work(n) { return n * 2 }
+ * module.exports = { work }
+ * if (isMain(module)) new Thread({ target: work, args: [21] }).start()
+ * ```
  */
-export function isMain(meta: ImportMeta): boolean {
-  if (context.unit !== undefined || !isMainThread) return false
-  const native = (meta as ImportMeta & { main?: unknown }).main
-  if (typeof native === 'boolean') return native
-  if (typeof meta?.url !== 'string' || !meta.url.startsWith('file:')) return false
-  return entries().has(real(fileURLToPath(meta.url)))
+export function isMain(meta: ImportMeta | CommonJSModule): boolean {
+  if (context.unit !== undefined || context.bootstrapping || !isMainThread) return false
+  const readable = meta as Readable | undefined
+  if (typeof readable?.main === 'boolean') return readable.main
+  const file = filenameOf(readable)
+  return file !== undefined && entries().has(real(file))
 }

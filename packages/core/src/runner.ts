@@ -42,7 +42,7 @@ const counters: Record<UnitKind, number> = { thread: 0, process: 0 }
 let exitHookInstalled = false
 
 function exitCodeOf({ code, signal }: UnitExit): number {
-  if (signal !== null) return -(osConstants.signals[signal] ?? 0)
+  if (signal !== null) return -((osConstants.signals as Record<string, number | undefined>)[signal] ?? 0)
   return code ?? 0
 }
 

@@ -7,17 +7,18 @@
  *
  * @module
  */
-import type { TransferListItem } from 'node:worker_threads'
 import { context } from './internal/context.js'
 import { serializeThrown } from './internal/error-transport.js'
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
-import type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
+import { POOL_WORKER_MODULE, type ServiceSpec, type UnitInit, type UnitMessage, type WireMessage } from './internal/wire.js'
 import { adoptAsCurrent } from './internal/runner-state.js'
 import type { AnyFunction } from './runner.js'
+import type { TransferListItem } from './backend.js'
 
 export type { ServiceSpec, UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
 export { isWireMessage } from './internal/wire.js'
 export { serializeThrown } from './internal/error-transport.js'
+export { UNIT_ARG, claimUnit, isPendingUnit } from './internal/unit-arg.js'
 
 /** How the unit runtime talks to its parent, supplied by the backend's entry file. */
 export interface UnitChannel {
@@ -44,7 +45,9 @@ export interface ServiceContext {
 export type UnitService = (context: ServiceContext) => unknown
 
 async function runService(spec: ServiceSpec, init: UnitInit, channel: UnitChannel): Promise<void> {
-  const module = (await import(spec.module)) as Record<string, unknown>
+  const module = (
+    spec.module === POOL_WORKER_MODULE ? await import('./executor/pool-worker.js') : await import(spec.module)
+  ) as Record<string, unknown>
   const service = module[spec.exportName]
   if (typeof service !== 'function') throw new TypeError(`${spec.module} exports no service '${spec.exportName}'`)
   await (service as UnitService)({ channel, data: spec.data, init })

@@ -41,14 +41,14 @@ function findSetpriv(): string | null {
 }
 
 /**
- * `fork(modulePath, [], options)` with the child guarded against outliving its parent.
+ * `fork(modulePath, args, options)` with the child guarded against outliving its parent.
  * `options.stdio` must name fds 0 to 3 (with the IPC channel); the lifeline, when there is one,
  * is fd 4.
  */
-export function forkGuarded(modulePath: string, options: ForkOptions): ChildProcess {
+export function forkGuarded(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
   const wrapper = findSetpriv()
   if (wrapper !== null) {
-    return fork(modulePath, [], {
+    return fork(modulePath, args, {
       ...options,
       env: { ...(options.env ?? process.env), [GUARD_ENV]: `pdeathsig:${process.pid}` },
       execPath: wrapper,
@@ -57,7 +57,7 @@ export function forkGuarded(modulePath: string, options: ForkOptions): ChildProc
   }
   const { stdio } = options
   if (!Array.isArray(stdio) || stdio.length !== LIFELINE_FD) throw new Error('@conc/multiprocessing: fds 0 to 3 must be given, the lifeline is fd 4')
-  const child = fork(modulePath, [], {
+  const child = fork(modulePath, args, {
     ...options,
     stdio: [...(stdio as unknown[]), 'pipe'] as StdioOptions,
     env: { ...(options.env ?? process.env), [GUARD_ENV]: `lifeline:${LIFELINE_FD}` },

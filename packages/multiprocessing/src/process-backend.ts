@@ -1,16 +1,28 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { serialize } from 'node:v8'
 import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { isWireMessage, serializeThrown } from '@conc/core/unit'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown } from '@conc/core/unit'
 import { forkGuarded } from './orphan-guard.js'
 
-const childEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
+const builtEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
+let entry: string | undefined
+/**
+ * The file a child process runs: the package's entry file; in an application bundle that inlined
+ * this code, the bundle itself (as Python's spawn runs `__main__` again), where the entry's code
+ * is imported below. See ARCHITECTURE.md, "Bundled applications".
+ */
+function childEntry(): string {
+  return (entry ??= existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
+}
+// A process started on a bundle: run the unit once the bundle has loaded.
+if (isPendingUnit()) void import('./entry/child.js')
 
 function spawnChild(): ChildProcess {
   const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
   // No orphans: the child cannot outlive this process, nor the thread that starts it.
-  return forkGuarded(childEntry, options)
+  return forkGuarded(childEntry(), [UNIT_ARG], options)
 }
 
 /** Child processes as a @conc backend: a unit is a forked Node process running the core runtime. */

@@ -265,6 +265,8 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       const info = readJson(out) as Record<string, unknown>
       expect(info).toMatchObject({ name: 'inspector', daemon: true, alive: true, isMain: false })
       expect(info.ident).toBe(unit.ident)
+      // The mark that tells a unit's entry code it is a unit is gone before the target runs.
+      expect(info.argv).toEqual([])
       if (kind === 'process') {
         expect(info.pid).toBe(unit.ident)
         expect(info.parent).toEqual({ pid: process.pid, name: 'MainProcess' })

@@ -1,8 +1,20 @@
+import { existsSync } from 'node:fs'
 import { Worker, type TransferListItem } from 'node:worker_threads'
 import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { serializeThrown } from '@conc/core/unit'
+import { UNIT_ARG, isPendingUnit, serializeThrown } from '@conc/core/unit'
 
-const workerEntry = new URL('./entry/worker.js', import.meta.url)
+const builtEntry = new URL('./entry/worker.js', import.meta.url)
+let entry: URL | undefined
+/**
+ * The file a new thread runs: the package's entry file; in an application bundle that inlined
+ * this code, the bundle itself (as Python's spawn runs `__main__` again), where the entry's code
+ * is imported below. See ARCHITECTURE.md, "Bundled applications".
+ */
+function workerEntry(): URL {
+  return (entry ??= existsSync(builtEntry) ? builtEntry : new URL(import.meta.url))
+}
+// A thread started on a bundle: run the unit once the bundle has loaded.
+if (isPendingUnit()) void import('./entry/worker.js')
 
 /** Worker threads as a @conc backend: a unit is a `Worker` running the core unit runtime. */
 export const threadBackend: UnitBackend = {
@@ -11,7 +23,7 @@ export const threadBackend: UnitBackend = {
   spawn(init, { daemon }): UnitHandle {
     // `workerData` is cloned here, synchronously: an argument that cannot be cloned throws
     // before any thread exists.
-    const worker = new Worker(workerEntry, { workerData: init })
+    const worker = new Worker(workerEntry(), { workerData: init, argv: [UNIT_ARG] })
     // Threads have no signals; a stopped thread reports the signal a process would have got.
     let stoppedWith: NodeJS.Signals | null = null
     const messageListeners: ((message: UnitMessage) => void)[] = []

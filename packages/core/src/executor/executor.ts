@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TransferListItem } from 'node:worker_threads'
+import type { TransferListItem } from '../backend.js'
 import { ConcTypeError, RuntimeError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
 import { encodeShared } from '../internal/shared-codec.js'

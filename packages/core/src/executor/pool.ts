@@ -5,7 +5,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
-import type { TransferListItem } from 'node:worker_threads'
+import type { TransferListItem } from '../backend.js'
 import { ValueError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
 import { timeoutToMs } from '../internal/timeout.js'

@@ -3,7 +3,7 @@
  * task settles (a future, a slot of a map result) is reached through a shared `sink`, so the hot
  * path allocates no closures.
  */
-import type { TransferListItem } from 'node:worker_threads'
+import type { TransferListItem } from '../backend.js'
 import type { Encoded } from '../internal/shared-codec.js'
 import type { FnEntry } from './function-registry.js'
 import type { TaskMode } from './protocol.js'

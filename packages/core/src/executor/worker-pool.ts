@@ -12,7 +12,7 @@ import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
 import { setLongTimeout } from '../internal/timeout.js'
 import type { UnitInit, WireMessage } from '../internal/wire.js'
-import { isUncaught } from '../internal/wire.js'
+import { POOL_WORKER_MODULE, isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
 import { BROKEN_MESSAGES, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
@@ -21,7 +21,6 @@ import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
 import { encodeTaskArgs, taskPayloads } from './task-args.js'
 
-const POOL_WORKER = new URL('./executor/pool-worker.js', import.meta.url).href
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
 const MAX_BATCH = 1024
@@ -142,7 +141,7 @@ export class WorkerPool {
       target: undefined,
       args: [],
       subclass: undefined,
-      service: { module: POOL_WORKER, exportName: 'poolWorker', data },
+      service: { module: POOL_WORKER_MODULE, exportName: 'poolWorker', data },
       loaderHooks: loaderHooks(),
     }
     const handle = this.#flavor.backend.spawn(init, { daemon: false })

@@ -30,7 +30,7 @@ export const BOOTSTRAP_MESSAGE =
   'An attempt has been made to start a new unit before the current unit has finished its ' +
   'bootstrapping phase. This probably means that the module defining the target starts threads ' +
   'or processes at its top level: that module is imported again in every unit, so its entry ' +
-  'code must be guarded with `if (isMain(import.meta)) { ... }`, the equivalent of ' +
+  'code must be guarded with `if (isMain(import.meta)) { ... }` (`isMain(module)` in CommonJS), the equivalent of ' +
   "Python's `if __name__ == '__main__':`."
 
 export const DAEMON_CHILDREN_MESSAGE = 'daemonic processes are not allowed to have children'

@@ -4,7 +4,7 @@
  */
 import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
-import type { TargetSpec } from './target-ref.js'
+import { isBundle, type TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
 
 let hooksRegistered = false
@@ -35,8 +35,16 @@ function fix(spec: TargetSpec): string {
       'its module) as the target and the bound values as leading args.'
     )
   }
+  if (spec.module !== undefined && isBundle(spec.module)) {
+    return (
+      `${spec.module} is a bundle: a target travels by reference to the bundle, so export ` +
+      `${spec.name ? `'${spec.name}'` : 'the function'} from the bundle's entry module (re-export it ` +
+      `there if another module defines it: export { ${name} } from './module.js').`
+    )
+  }
   return (
-    `Export ${spec.name ? `'${spec.name}'` : 'the function'} from the module that starts the unit, ` +
+    `Export ${spec.name ? `'${spec.name}'` : 'the function'} from the module that starts the unit ` +
+    '(in CommonJS, put it in module.exports), ' +
     `or say where it is exported with fromModule(${name}, new URL('./module.js', import.meta.url)).`
   )
 }
@@ -78,7 +86,10 @@ export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly stri
             'fromModule() needs the module that exports the function and the export name.',
         )
       }
-      for (const value of Object.values(ns)) {
+      // A CommonJS module's `module.exports` is its namespace's default; Node names only the
+      // exports it can see statically (not `Object.assign(module.exports, api)`, say).
+      const commonjs = typeof ns.default === 'object' && ns.default !== null ? Object.values(ns.default) : []
+      for (const value of [...Object.values(ns), ...commonjs]) {
         if (typeof value === 'function' && source(value) === spec.source) return { fn: value as AnyFunction, rebuilt: false }
       }
     }

@@ -6,6 +6,7 @@
 import { isAbsolute } from 'node:path'
 import { dirname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { isBundleFile } from './bundle.js'
 
 /** What the parent knows about a target; the unit turns it back into a function. */
 export interface TargetSpec {
@@ -27,16 +28,26 @@ interface ModuleRef {
   readonly exportName: string
 }
 
-const internalDirs = new Set<string>()
+const internalFiles = new Set<string>()
 
 /**
  * Marks the directory of `moduleUrl` as @conc's own, so the search for "the calling module" skips
- * its frames. Each package calls it once for its build output.
+ * its frames. Each package calls it once for its build output. (Inlined into an application
+ * bundle, only that file is marked, and the application's frames in it are the bundle's.)
  */
 export function registerInternalModule(moduleUrl: string): void {
-  internalDirs.add(dirname(fileURLToPath(moduleUrl)))
+  internalFiles.add(fileURLToPath(moduleUrl))
 }
 registerInternalModule(import.meta.url)
+const coreFile = fileURLToPath(import.meta.url)
+
+/**
+ * A registered file that an application bundle inlined. Only when core's own code was bundled: an
+ * installed backend by another author keeps its directory, entry files or not.
+ */
+function inBundle(file: string): boolean {
+  return isBundleFile(coreFile) && isBundleFile(file)
+}
 
 function toModuleUrl(file: string): string | undefined {
   if (file.startsWith('file:')) return file
@@ -47,8 +58,19 @@ function toModuleUrl(file: string): string | undefined {
 function isInternal(url: string): boolean {
   if (!url.startsWith('file:')) return true
   const path = fileURLToPath(url)
-  for (const dir of internalDirs) if (path.startsWith(dir + '/') || path.startsWith(dir + '\\')) return true
+  for (const file of internalFiles) {
+    if (path === file) return true
+    const dir = dirname(file)
+    if (!inBundle(file) && (path.startsWith(dir + '/') || path.startsWith(dir + '\\'))) return true
+  }
   return false
+}
+
+/** Whether `url` is an application bundle that inlined @conc (the caller's code is in it too). */
+export function isBundle(url: string): boolean {
+  if (!url.startsWith('file:')) return false
+  const path = fileURLToPath(url)
+  return internalFiles.has(path) && inBundle(path)
 }
 
 /**
@@ -62,13 +84,16 @@ export function callerModule(): string | undefined {
     Error.stackTraceLimit = 64
     Error.prepareStackTrace = (_error, callSites) => callSites
     Error.captureStackTrace(holder, callerModule)
+    let bundle: string | undefined
     for (const site of holder.stack ?? []) {
       const file = site.getFileName()
       if (file === undefined || file === null) continue
       const url = toModuleUrl(file)
-      if (url !== undefined && !isInternal(url)) return url
+      if (url === undefined) continue
+      if (!isInternal(url)) return url
+      if (bundle === undefined && isBundle(url)) bundle = url
     }
-    return undefined
+    return bundle
   } finally {
     Error.prepareStackTrace = prepareStackTrace
     Error.stackTraceLimit = stackTraceLimit

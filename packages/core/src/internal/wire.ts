@@ -29,6 +29,12 @@ export interface ServiceSpec {
   readonly data: unknown
 }
 
+/**
+ * `ServiceSpec.module` of the pool worker: core's own service, which the unit runtime imports
+ * relative to itself, so that it is found wherever core's code is (its package, or a bundle).
+ */
+export const POOL_WORKER_MODULE = 'conc:pool-worker'
+
 /** Everything a unit needs to run: sent once, when it starts. */
 export interface UnitInit {
   readonly $conc: 1

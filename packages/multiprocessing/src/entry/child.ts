@@ -1,36 +1,43 @@
 /**
  * Entry of every child process @conc starts: a channel over the IPC pipe, then the core runtime.
+ * In an application bundle this code is loaded in every process and thread of the program, so it
+ * runs only in a process that @conc started as a unit (`claimUnit()`).
  */
-import { isWireMessage, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
+import { isMainThread } from 'node:worker_threads'
+import { claimUnit, isWireMessage, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { guardChild } from './child-guard.js'
 
-guardChild()
+if (isMainThread && process.send !== undefined && claimUnit()) startChild()
 
-const send = process.send?.bind(process)
-if (send === undefined) throw new Error('@conc/multiprocessing: the child entry must be started by fork()')
+function startChild(): void {
+  // First, before any user code: the child must not outlive its parent (child-guard.ts).
+  guardChild()
+  const send = process.send?.bind(process)
+  if (send === undefined) throw new Error('@conc/multiprocessing: the child entry must be started by fork()')
 
-// The parent is gone: a child never outlives it. This needs the event loop to turn; the guard
-// (child-guard.ts) does not, and this stays for a child whose guard could not be armed.
-process.on('disconnect', () => process.exit(process.exitCode ?? 1))
+  // The parent is gone: a child never outlives it. This needs the event loop to turn; the guard
+  // (child-guard.ts) does not, and this stays for a child whose guard could not be armed.
+  process.on('disconnect', () => process.exit(process.exitCode ?? 1))
 
-const listeners: ((message: WireMessage) => void)[] = []
-const channel: UnitChannel = {
-  ident: process.pid,
-  send: (message) => void send(message),
-  onMessage: (listener) => void listeners.push(listener),
-  sendAndExit: (message, code) => void send(message, () => process.exit(code)),
-  release() {
-    process.removeAllListeners('message')
-    ;(process.channel as { unref?: () => void } | undefined)?.unref?.()
-  },
-}
-
-let initialised = false
-process.on('message', (message: unknown) => {
-  if (!initialised) {
-    initialised = true
-    void runUnit(message, channel)
-  } else if (isWireMessage(message)) {
-    for (const listener of listeners) listener(message)
+  const listeners: ((message: WireMessage) => void)[] = []
+  const channel: UnitChannel = {
+    ident: process.pid,
+    send: (message) => void send(message),
+    onMessage: (listener) => void listeners.push(listener),
+    sendAndExit: (message, code) => void send(message, () => process.exit(code)),
+    release() {
+      process.removeAllListeners('message')
+      ;(process.channel as { unref?: () => void } | undefined)?.unref?.()
+    },
   }
-})
+
+  let initialised = false
+  process.on('message', (message: unknown) => {
+    if (!initialised) {
+      initialised = true
+      void runUnit(message, channel)
+    } else if (isWireMessage(message)) {
+      for (const listener of listeners) listener(message)
+    }
+  })
+}
