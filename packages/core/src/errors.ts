@@ -6,6 +6,8 @@
  * @module
  */
 
+import { registerErrorClass } from './internal/error-transport.js'
+
 const kConcError = Symbol.for('@conc/error')
 
 /** Stable codes of the errors @conc throws. */
@@ -91,6 +93,22 @@ export class ConcTypeError extends TypeError {
     brand(this, options?.code ?? 'ERR_CONC_INVALID_ARG_TYPE')
   }
 }
+
+/**
+ * Makes @conc error classes keep their class across a boundary: the other side rebuilds them from
+ * its own copy, by name, with their brand and `code`. Each module of error classes calls it for
+ * its classes.
+ */
+export function registerConcErrors(...classes: (abstract new (...args: never[]) => Error)[]): void {
+  for (const Class of classes) {
+    registerErrorClass(
+      Class,
+      (error, props) => brand(error, typeof props.code === 'string' ? (props.code as ConcErrorCode) : 'ERR_CONC_RUNTIME'),
+      isConcError,
+    )
+  }
+}
+registerConcErrors(ConcError, RuntimeError, ValueError, TargetNotFoundError, ConcTypeError)
 
 /** True for any error thrown by @conc, from any copy of the package. */
 export function isConcError(value: unknown): value is (ConcError | ConcTypeError) & { code: ConcErrorCode } {

@@ -7,7 +7,8 @@
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/arg-codec.js'
 import { context } from '../internal/context.js'
-import { deserializeThrown } from '../internal/error-transport.js'
+import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
+import type { SerializedThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
 import type { UnitInit, WireMessage } from '../internal/wire.js'
@@ -23,6 +24,13 @@ const POOL_WORKER = new URL('./executor/pool-worker.js', import.meta.url).href
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
 const MAX_BATCH = 1024
+
+/** The errors a worker's message carries. */
+function errorsIn(message: WireMessage): readonly SerializedThrown[] | undefined {
+  if (message.t === 'p.done') return (message as DoneMessage).e?.map((failure) => failure[1])
+  if (message.t === 'p.init-failed') return [(message as InitFailedMessage).e]
+  return isUncaught(message) ? [message.error] : undefined
+}
 
 export class WorkerPool {
   readonly functions = new FunctionRegistry()
@@ -139,13 +147,17 @@ export class WorkerPool {
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
     if (!this.#busy) handle.unref()
     this.#slots.add(slot)
-    handle.onMessage((message) => this.#onMessage(slot, message))
+    // A message whose errors need their classes imported waits for them, and later events with it.
+    const inOrder = inArrivalOrder()
+    handle.onMessage((message) => inOrder(errorsIn(message), () => this.#onMessage(slot, message)))
     const exited = new Promise<void>((resolve) =>
-      handle.onExit(() => {
-        this.#exits.delete(exited)
-        this.#onExit(slot)
-        resolve()
-      }),
+      handle.onExit(() =>
+        inOrder(undefined, () => {
+          this.#exits.delete(exited)
+          this.#onExit(slot)
+          resolve()
+        }),
+      ),
     )
     this.#exits.add(exited)
   }
