@@ -96,21 +96,21 @@ function find(value: object, hints: Iterable<string | undefined>, knowledge: Mod
 function withPath(value: object, url: string, knowledge: ModuleKnowledge): Located | undefined {
   if (url.startsWith('node:')) {
     const id = url.slice(5)
-    const path = isPublicBuiltin(id) ? pathIn(process.getBuiltinModule(url), value) : undefined
+    const path = isPublicBuiltin(id) ? placeIn(process.getBuiltinModule(url), value) : undefined
     // A function of an internal module (node:internal/...) is found through a public one.
-    return path === undefined ? scanBuiltins(value) : { module: url, path: ['default', ...path] }
+    return path === undefined ? byIdentity(value, (module) => module.startsWith('node:')) : { module: url, path: ['default', ...path] }
   }
   const namespace = knowledge.namespaceOf(url)
   if (namespace !== undefined) {
-    const path = pathIn(namespace, value)
+    const path = placeIn(namespace, value)
     return path === undefined ? { module: url, exported: false } : { module: url, path }
   }
   if (url.startsWith('file:')) {
     const cjs = moduleCache()[safePath(url) ?? '']
     if (cjs !== undefined) {
-      const path = pathIn(cjs.exports, value)
+      const path = placeIn(cjs.exports, value)
       if (path !== undefined) return { module: url, path: ['default', ...path] }
-      return scanCommonJs(value) ?? { module: url, exported: false }
+      return byIdentity(value, (module) => module.startsWith('file:')) ?? { module: url, exported: false }
     }
   }
   return { module: url }
@@ -202,58 +202,62 @@ function resolveFile(specifier: string, from: string): string | undefined {
 
 // --- by identity: module exports this program can read without running anything ---------------
 
-/** Own data properties only: a getter could run code or load a module. */
-function dataEntries(object: object, all: boolean): [string, unknown][] {
-  const out: [string, unknown][] = []
-  for (const key of all ? Object.getOwnPropertyNames(object) : Object.keys(object)) {
-    const descriptor = Object.getOwnPropertyDescriptor(object, key)
-    if (descriptor !== undefined && 'value' in descriptor) out.push([key, descriptor.value])
-  }
-  return out
+/** The value of an own data property: a getter could run code or load a module. */
+function dataValue(object: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(object, key)
+  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
 }
 
-/** Where `value` is in `exports`: the object itself, an export, or a member of one (static methods). */
-function pathIn(exports: unknown, value: object): string[] | undefined {
-  try {
-    return pathInExports(exports, value)
-  } catch {
-    return undefined // a binding not initialized yet (a module still being evaluated)
-  }
-}
+const isContainer = (v: unknown): v is object =>
+  typeof v === 'function' || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype)
 
-function pathInExports(exports: unknown, value: object): string[] | undefined {
+/**
+ * Where `value` is in `exports`: the object itself or an export (`deep` false), or a member of an
+ * export: a class's static method, a property of an exported plain object (`deep` true).
+ */
+function pathIn(exports: unknown, value: object, deep: boolean): string[] | undefined {
   if (exports === value) return []
-  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return undefined
-  const entries = dataEntries(exports, false)
-  for (const [key, v] of entries) if (v === value) return [key]
-  for (const [key, v] of entries) {
-    if ((typeof v !== 'function' && (typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype)) || v === null) continue
-    for (const [member, w] of dataEntries(v, typeof v === 'function')) {
-      if (w === value && member !== 'prototype' && member !== 'constructor') return [key, member]
+  if (!isContainer(exports)) return undefined
+  try {
+    for (const key of Object.keys(exports)) {
+      const v = dataValue(exports, key)
+      if (!deep) {
+        if (v === value) return [key]
+      } else if (isContainer(v)) {
+        // Static methods are not enumerable: all own names of a function.
+        for (const member of typeof v === 'function' ? Object.getOwnPropertyNames(v) : Object.keys(v)) {
+          if (member !== 'prototype' && member !== 'constructor' && dataValue(v, member) === value) return [key, member]
+        }
+      }
     }
+  } catch {
+    // a binding not initialized yet (a module still being evaluated)
   }
   return undefined
 }
 
-function byIdentity(value: object): Located | undefined {
-  return scanCommonJs(value) ?? scanBuiltins(value)
-}
+/** Where `value` is in `exports`, shallow places first. */
+const placeIn = (exports: unknown, value: object): string[] | undefined => pathIn(exports, value, false) ?? pathIn(exports, value, true)
 
-function scanCommonJs(value: object): Located | undefined {
-  for (const [file, module] of Object.entries(moduleCache())) {
-    const path = pathIn(module?.exports, value)
-    if (path !== undefined) return { module: pathToFileURL(file).href, path: ['default', ...path] }
-  }
-  return undefined
-}
-
-function scanBuiltins(value: object): Located | undefined {
-  const loaded = (process as unknown as { moduleLoadList?: readonly string[] }).moduleLoadList ?? []
-  for (const entry of loaded) {
+/** Modules whose exports can be read without running anything: CommonJS and loaded built-ins. */
+function readable(): [string, unknown][] {
+  const list: [string, unknown][] = []
+  for (const [file, module] of Object.entries(moduleCache())) list.push([pathToFileURL(file).href, module?.exports])
+  for (const entry of (process as unknown as { moduleLoadList?: readonly string[] }).moduleLoadList ?? []) {
     const id = entry.startsWith('NativeModule ') ? entry.slice(13) : undefined
-    if (id === undefined || !isPublicBuiltin(id)) continue
-    const path = pathIn(process.getBuiltinModule(`node:${id}`), value)
-    if (path !== undefined) return { module: `node:${id}`, path: ['default', ...path] }
+    if (id !== undefined && isPublicBuiltin(id)) list.push([`node:${id}`, process.getBuiltinModule(`node:${id}`)])
+  }
+  return list
+}
+
+/** Searches every readable module for `value`, shallow places in all of them first. */
+function byIdentity(value: object, only?: (url: string) => boolean): Located | undefined {
+  const modules = readable().filter(([url]) => only === undefined || only(url))
+  for (const deep of [false, true]) {
+    for (const [module, exports] of modules) {
+      const path = pathIn(exports, value, deep)
+      if (path !== undefined) return { module, path: ['default', ...path] }
+    }
   }
   return undefined
 }
