@@ -492,6 +492,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
           'commonjs@work.cjs',
           'built-in',
           'init@work.mjs',
+          'error: true 4 work.mjs',
           'pool map@work.mjs',
           'pool apply@work.mjs+pool apply@work.mjs',
           '',

@@ -505,8 +505,15 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       const result = await run([fixture('locator/main.mjs'), 'runners'])
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe(
-        'imported: work.mjs on true\nre-exported: work.mjs on true\ncommonjs: work.cjs\nsubclass: runner-class.mjs\n',
+        'imported: work.mjs on true\nre-exported: work.mjs on true\ncommonjs: work.cjs\nsubclass: runner-class.mjs\n' +
+          'error: true 3 work.mjs\n',
       )
+    })
+
+    it("an error class exported from the entry arrives as that class while the entry waits at a top-level await", async () => {
+      const result = await run([fixture('locator/entry-error.mjs')])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('runner: true 1\npool: true 2\n')
     })
 
     it('finds targets and task functions exported by packages in node_modules (ES module and CommonJS)', async () => {
