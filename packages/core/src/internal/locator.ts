@@ -208,8 +208,15 @@ function dataValue(object: object, key: string): unknown {
   return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
 }
 
-const isContainer = (v: unknown): v is object =>
-  typeof v === 'function' || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype)
+/** Exports can be any object (a module namespace has a null prototype) or a function. */
+const isObject = (v: unknown): v is object => typeof v === 'function' || (typeof v === 'object' && v !== null)
+/** An export whose members are searched: a class or function (static methods), a plain object. */
+const isContainer = (v: unknown): v is object => {
+  if (typeof v === 'function') return true
+  if (typeof v !== 'object' || v === null) return false
+  const proto: unknown = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
 
 /**
  * Where `value` is in `exports`: the object itself or an export (`deep` false), or a member of an
@@ -217,7 +224,7 @@ const isContainer = (v: unknown): v is object =>
  */
 function pathIn(exports: unknown, value: object, deep: boolean): string[] | undefined {
   if (exports === value) return []
-  if (!isContainer(exports)) return undefined
+  if (!isObject(exports)) return undefined
   try {
     for (const key of Object.keys(exports)) {
       const v = dataValue(exports, key)

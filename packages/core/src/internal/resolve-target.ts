@@ -85,7 +85,9 @@ export function findExport(ns: Record<string, unknown>, wanted: Wanted): Functio
   for (const value of values) if (typeof value === 'function' && wanted.accept(value)) return value
   for (const value of values) {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue
-    if (typeof value === 'object' && Object.getPrototypeOf(value) !== Object.prototype) continue
+    // Members of classes, of plain objects and of namespaces (`export * as tasks`), not of instances.
+    const proto: unknown = typeof value === 'object' ? Object.getPrototypeOf(value) : null
+    if (proto !== Object.prototype && proto !== null) continue
     for (const key of Object.getOwnPropertyNames(value)) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key)
       const member: unknown = descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
