@@ -107,8 +107,10 @@ export function normalizeModule(module: string | URL): string {
 }
 
 /**
- * Says where a function is exported from, for functions defined in another module than the one
- * that starts the runner or submits the task. Returns the same function, so types still flow.
+ * Says where a function is exported from. Rarely needed: a function is found in the module that
+ * defines it wherever that is; this is for a module that search cannot see (a bundle that exports
+ * the function under another name, a module loaded from a URL). The unit then imports that module
+ * only, with no fallback. Returns the same function, so types still flow.
  *
  * @param fn - the function, as imported
  * @param module - the module that exports it: `import.meta.url` of that module, a `URL`, or an
