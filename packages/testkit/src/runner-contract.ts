@@ -506,7 +506,7 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe(
         'imported: work.mjs on true\nre-exported: work.mjs on true\ncommonjs: work.cjs\nsubclass: runner-class.mjs\n' +
-          'error: true 3 work.mjs\n',
+          'error: true 3 work.mjs exitCode 1\n',
       )
     })
 

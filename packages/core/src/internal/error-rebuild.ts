@@ -46,24 +46,47 @@ function* moduleRefs(serialized: SerializedThrown): Generator<Extract<ClassRef, 
   for (const error of serialized.errors ?? []) yield* moduleRefs(error)
 }
 
-/** The namespace of `url`, or `undefined` if it is not there within `ms` or cannot be imported. */
+/** Each module is imported once: its namespace, or `null` when the import failed. */
+const imports = new Map<string, Promise<Record<string, unknown> | null>>()
+const settled = new Map<string, Record<string, unknown> | null>()
+/** Modules whose import did not finish in time: later errors do not wait for them again. */
+const late = new Set<string>()
+
+function importOnce(url: string): Promise<Record<string, unknown> | null> {
+  let pending = imports.get(url)
+  if (pending === undefined) {
+    pending = (import(url) as Promise<Record<string, unknown>>).then(
+      (ns) => ns,
+      () => null,
+    )
+    void pending.then((ns) => settled.set(url, ns))
+    imports.set(url, pending)
+  }
+  return pending
+}
+
+/** The namespace of `url`; `undefined` if the import does not finish within `ms`. */
 async function importWithin(url: string, ms: number): Promise<Record<string, unknown> | null | undefined> {
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<undefined>((resolve) => {
+  const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(resolve, ms, undefined)
   })
   try {
-    return await Promise.race([import(url) as Promise<Record<string, unknown>>, late])
-  } catch {
-    return null
+    return await Promise.race([importOnce(url), timeout])
   } finally {
     clearTimeout(timer)
   }
 }
 
+function found(ref: Extract<ClassRef, { module: string }>, ns: Record<string, unknown> | null): void {
+  loaded.set(keyOf(ref), ns === null ? null : (findClass(ns, ref) ?? null))
+}
+
 async function load(ref: Extract<ClassRef, { module: string }>): Promise<void> {
+  if (late.has(ref.module)) return
   const ns = await importWithin(ref.module, IMPORT_TIMEOUT_MS)
-  if (ns !== undefined) loaded.set(keyOf(ref), ns === null ? null : (findClass(ns, ref) ?? null))
+  if (ns === undefined) late.add(ref.module)
+  else found(ref, ns)
 }
 
 /**
@@ -77,6 +100,11 @@ export function loadErrorClasses(serialized: SerializedThrown): Promise<void> | 
   for (const ref of moduleRefs(serialized)) {
     const key = keyOf(ref)
     if (loaded.has(key)) continue
+    const ns = settled.get(ref.module)
+    if (ns !== undefined) {
+      found(ref, ns)
+      continue
+    }
     // Exported (the sender saw it in the namespace) from a module this program has a function of:
     // read the binding through that function, with no import. This also works while the module
     // is still being evaluated (the entry, paused at a top-level await that waits for this error),

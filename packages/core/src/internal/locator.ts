@@ -195,7 +195,7 @@ function resolveFile(specifier: string, from: string): string | undefined {
   for (const suffix of ['', '.js', '.mjs', '.cjs', '/index.js']) {
     const url = new URL(specifier + suffix, from)
     const path = safePath(url.href)
-    if (path !== undefined && fs().existsSync(path) && (suffix !== '' || !path.endsWith('/'))) return url.href
+    if (path !== undefined && fs().statSync(path, { throwIfNoEntry: false })?.isFile() === true) return url.href
   }
   return undefined
 }
