@@ -67,6 +67,7 @@ async function awaits() {
 }
 
 async function debuggerCost() {
+  await awaits() // warm-up: the JIT, so that the three rounds compare the Debugger only
   const off = await awaits()
   const session = new Session()
   session.connect()

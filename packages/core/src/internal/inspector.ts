@@ -98,7 +98,7 @@ export function functionLocation(fn: object): FunctionLocation | undefined {
 /**
  * The URL of every script V8 has compiled, by script id. This is the expensive call (tens of
  * milliseconds, more with a large heap): it turns the Debugger on just long enough to hear the
- * list, because a Debugger left on slows promises and async functions down about twofold.
+ * list, because a Debugger left on makes promises and async functions several times slower.
  */
 export function scriptUrls(): ReadonlyMap<string, string> | undefined {
   const s = open()
