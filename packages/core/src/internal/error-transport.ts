@@ -79,7 +79,7 @@ export function registerErrorClass(
 type Locate = (value: object, hints: Iterable<string | undefined>) => Located | undefined
 let locate: Locate | undefined
 
-/** Makes the locator available to {@link serializeThrown} (the runner does, and so does {@link readyToSerialize}). */
+/** Makes the locator available to {@link serializeThrown} (target-ref.ts does, and so does {@link readyToSerialize}). */
 export function useLocator(fn: (value: object, hints: Iterable<string | undefined>, known: typeof knowledge) => Located | undefined): void {
   locate = (value, hints) => fn(value, hints, knowledge)
 }

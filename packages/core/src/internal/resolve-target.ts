@@ -77,7 +77,7 @@ function walk(ns: Record<string, unknown>, path: readonly string[]): unknown {
 export function findExport(ns: Record<string, unknown>, wanted: Wanted): Function | undefined {
   if (wanted.path !== undefined) {
     const value = walk(ns, wanted.path)
-    if (typeof value === 'function') return value
+    if (typeof value === 'function' && wanted.accept(value)) return value
   }
   const named = wanted.name ? ns[wanted.name] : undefined
   if (typeof named === 'function' && wanted.accept(named)) return named
@@ -114,6 +114,7 @@ export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly stri
       if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
       throw new TargetNotFoundError(`cannot import ${spec.module} to find ${display(spec)}: ${message(error)}`, { cause: error })
     }
+    noteModule(spec.module, ns)
     const exportName = spec.exportName ?? spec.name
     const byName = exportName ? ns[exportName] : undefined
     if (typeof byName === 'function') return { fn: byName as AnyFunction, rebuilt: false }
