@@ -6,6 +6,8 @@
  * @module
  */
 
+import { registerErrorClass } from './internal/error-transport.js'
+
 const kConcError = Symbol.for('@conc/error')
 
 /** Stable codes of the errors @conc throws. */
@@ -111,6 +113,22 @@ export class IndexError extends RangeError {
     brand(this, 'ERR_CONC_INDEX')
   }
 }
+
+/**
+ * Makes @conc error classes keep their class across a boundary: the other side rebuilds them from
+ * its own copy, by name, with their brand and `code`. Each module of error classes calls it for
+ * its classes.
+ */
+export function registerConcErrors(...classes: (abstract new (...args: never[]) => Error)[]): void {
+  for (const Class of classes) {
+    registerErrorClass(
+      Class,
+      (error, props) => brand(error, typeof props.code === 'string' ? (props.code as ConcErrorCode) : 'ERR_CONC_RUNTIME'),
+      isConcError,
+    )
+  }
+}
+registerConcErrors(ConcError, RuntimeError, ValueError, TargetNotFoundError, ConcTypeError, IndexError)
 
 /** True for any error thrown by @conc, from any copy of the package. */
 export function isConcError(value: unknown): value is (ConcError | ConcTypeError | IndexError) & { code: ConcErrorCode } {

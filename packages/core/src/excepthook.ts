@@ -13,7 +13,11 @@ import { MESSAGES } from './internal/messages.js'
 export interface ExceptHookArgs {
   /** The error's `name` (`'TypeError'`, or a custom class name), or `typeof` for a non-error. */
   readonly excType: string
-  /** The error, rebuilt on this side with its message, stack, `cause` and own properties. */
+  /**
+   * The error, rebuilt on this side as an instance of its class (built-in, @conc's, or exported
+   * from a module; else its nearest such ancestor), with its message, stack, `cause` and own
+   * properties.
+   */
   readonly excValue: unknown
   /** The remote stack trace, when there is one. */
   readonly excTraceback: string | undefined

@@ -11,12 +11,12 @@ import { ConcTypeError, RuntimeError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
 import { context } from './internal/context.js'
-import { deserializeThrown } from './internal/error-transport.js'
+import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { raceTimeout, timeoutToMs } from './internal/timeout.js'
 import { loaderHooks } from './internal/loader-hooks.js'
 import { kState, setState, state, type RunnerState } from './internal/runner-state.js'
-import { callerModule, targetSpec } from './internal/target-ref.js'
+import { callerModule, classRef, targetSpec } from './internal/target-ref.js'
 import { isUncaught, type SubclassSpec, type UnitInit } from './internal/wire.js'
 
 /** Any function: the shape a target must have. */
@@ -184,16 +184,24 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     s.status = 'started'
     active.add(this)
     if (s.kind === 'process') installExitHook()
+    // An error whose class must be imported first is handed over once it is (usually at once);
+    // the exit waits for it, so the hook has run when join() resolves.
+    const inOrder = inArrivalOrder()
     handle.onMessage((message) => {
-      if (isUncaught(message)) s.uncaught = { value: deserializeThrown(message.error) }
+      if (!isUncaught(message)) return
+      inOrder([message.error], () => {
+        s.uncaught = { value: deserializeThrown(message.error) }
+      })
     })
     s.exited = new Promise<void>((resolve) => {
       handle.onExit((exit) => {
-        s.exitCode = exitCodeOf(exit)
-        s.status = 'stopped'
-        active.delete(this)
-        if (s.uncaught !== undefined) invokeExcepthook(this, s.kind, s.uncaught.value)
-        resolve()
+        inOrder(undefined, () => {
+          s.exitCode = exitCodeOf(exit)
+          s.status = 'stopped'
+          active.delete(this)
+          if (s.uncaught !== undefined) invokeExcepthook(this, s.kind, s.uncaught.value)
+          resolve()
+        })
       })
     })
   }
@@ -298,7 +306,8 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     if (Object.getPrototypeOf(proto) === BaseRunner.prototype) return undefined
     const fields: Record<string, unknown> = {}
     for (const key of Object.keys(this)) fields[key] = (this as unknown as Record<string, unknown>)[key]
-    return { module: s.caller, exportName: this.constructor.name, fields }
+    const { module, path } = classRef(this.constructor as abstract new () => unknown, s.caller)
+    return { module, exportName: this.constructor.name, path, caller: module === s.caller ? undefined : s.caller, fields }
   }
 
   #explainSpawnError(s: RunnerState, backend: UnitBackend, init: UnitInit, error: unknown): unknown {

@@ -8,7 +8,7 @@
  * @module
  */
 import { context } from './internal/context.js'
-import { serializeThrown } from './internal/error-transport.js'
+import { readyToSerialize, serializeThrown } from './internal/error-transport.js'
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
 import { POOL_WORKER_MODULE, type ServiceSpec, type UnitInit, type UnitMessage, type WireMessage } from './internal/wire.js'
 import { adoptAsCurrent } from './internal/runner-state.js'
@@ -78,8 +78,15 @@ function isInit(value: unknown): value is UnitInit {
 export async function runUnit(init: unknown, channel: UnitChannel): Promise<void> {
   if (!isInit(init)) throw new TypeError('@conc unit started without an init message')
   const report = (error: unknown): UnitMessage => ({ t: 'uncaught', error: serializeThrown(error) })
-  process.on('uncaughtException', (error) => channel.sendAndExit(report(error), 1))
-  process.on('unhandledRejection', (error) => channel.sendAndExit(report(error), 1))
+  // An error of a class that must be found by module loads the locator first (see error-transport).
+  const fatal = (error: unknown): void => {
+    const exit = (): void => channel.sendAndExit(report(error), 1)
+    const ready = readyToSerialize(error)
+    if (ready === undefined) exit()
+    else void ready.then(exit)
+  }
+  process.on('uncaughtException', fatal)
+  process.on('unhandledRejection', fatal)
 
   context.unit = {
     kind: init.kind,
@@ -105,7 +112,8 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
     try {
       await runService(init.service, init, channel)
     } catch (error) {
-      channel.send(report(error))
+      await readyToSerialize(error)
+    channel.send(report(error))
       process.exitCode = 1
     }
     await settle()
@@ -134,6 +142,7 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
       run = () => fn?.(...args)
     }
   } catch (error) {
+    await readyToSerialize(error)
     channel.send(report(error))
     process.exitCode = 1
     channel.release()
@@ -145,6 +154,7 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
     await run()
   } catch (error) {
     if (target !== undefined) explainRebuiltFailure(error, target)
+    await readyToSerialize(error)
     channel.send(report(error))
     process.exitCode = 1
   }

@@ -75,10 +75,15 @@ describe('fromModule and target specs', () => {
     })
   })
 
-  it('uses the caller module for an unmarked function', () => {
+  it('names the module that defines an unmarked function, and keeps the caller to try next', () => {
     const spec = targetSpec(function plain() {}, 'file:///caller.js')
-    expect(spec).toMatchObject({ name: 'plain', module: 'file:///caller.js', explicit: false })
+    expect(spec).toMatchObject({ name: 'plain', module: import.meta.url, caller: 'file:///caller.js', explicit: false })
     expect(spec.source).toContain('function plain')
+  })
+
+  it('uses the caller module for a function that no module defines', () => {
+    const made = (0, eval)('(function made() {})') as () => void
+    expect(targetSpec(made, 'file:///caller.js')).toMatchObject({ name: 'made', module: 'file:///caller.js', caller: undefined })
   })
 
   it('rejects relative module paths and anonymous functions without a name', () => {

@@ -921,4 +921,105 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await barrier.broken).toBe(false)
     }, 60_000)
   })
+
+  describe(`${kind} task functions from other modules (issue 8 §1)`, () => {
+    it('executor and Pool find task functions and an initializer imported from other modules, re-exported, default, static, CommonJS, built in', async () => {
+      const result = await runNode([fixture('locator/main.mjs'), 'pools'], { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe(
+        [
+          'imported@work.mjs',
+          're-exported@work.mjs',
+          'default default@work.mjs',
+          'static@work.mjs+static@work.mjs',
+          'commonjs@work.cjs',
+          'built-in',
+          'init@work.mjs',
+          'error: true 4 work.mjs',
+          'pool map@work.mjs',
+          'pool apply@work.mjs+pool apply@work.mjs',
+          '',
+        ].join('\n'),
+      )
+    })
+  })
+
+  describe(`${kind} task errors keep their class (issue 7 §3)`, () => {
+    const errorsUrl = new URL('../fixtures/error-targets.mjs', import.meta.url).href
+    let e: Record<string, Fn> & { QuotaError: new (...args: any[]) => Error }
+    const classes = lib as unknown as Record<string, new (...args: any[]) => Error>
+
+    beforeAll(async () => {
+      const mod = (await import(errorsUrl)) as Record<string, unknown>
+      e = { QuotaError: mod.QuotaError } as typeof e
+      for (const [name, value] of Object.entries(mod)) {
+        if (typeof value === 'function' && name !== 'QuotaError') e[name] = lib.fromModule(value as Fn, errorsUrl, name)
+      }
+    })
+
+    it('@conc errors raised in a task arrive as their class, branded, with their code', async () => {
+      const ex = executor()
+      for (const [name, code] of [
+        ['ValueError', 'ERR_CONC_VALUE'],
+        ['RuntimeError', 'ERR_CONC_RUNTIME'],
+        ['TargetNotFoundError', 'ERR_CONC_TARGET_NOT_FOUND'],
+        ['TimeoutError', 'ERR_CONC_TIMEOUT'],
+        ['Empty', 'ERR_CONC_EMPTY'],
+      ] as const) {
+        const error = (await ex.submit(e.throwConc, name, `a ${name}`).exception()) as Error & { code: string }
+        expect(error).toBeInstanceOf(classes[name] as new () => Error)
+        expect((lib as unknown as { isConcError(x: unknown): boolean }).isConcError(error)).toBe(true)
+        expect(error.code).toBe(code)
+        expect(error.message).toBe(`a ${name}`)
+      }
+      const p = pool()
+      const failed = (await settle(p.apply(e.throwConc, ['ValueError', 'from a Pool']))).value
+      expect(failed).toBeInstanceOf(lib.ValueError)
+    })
+
+    it('a user error class arrives as that class with its properties and methods; an unexported one as Error with its name', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      const [quota, later, hidden] = await Promise.all([
+        ex.submit(e.throwQuota, 9).exception(),
+        ex.submit(e.rejectQuota, 5).exception(),
+        ex.submit(e.throwPrivate).exception(),
+      ])
+      expect(quota).toBeInstanceOf(e.QuotaError)
+      expect((quota as { remaining(n: number): number }).remaining(4)).toBe(5)
+      expect((quota as { limit: number }).limit).toBe(9)
+      expect(later).toBeInstanceOf(e.QuotaError)
+      expect((hidden as Error).constructor).toBe(Error)
+      expect((hidden as Error).name).toBe('PrivateError')
+      expect((hidden as { secret: number }).secret).toBe(7)
+      // A batch of results with failures settles in order, every error with its class.
+      const settled = await Promise.allSettled([1, 2, 3, 4].map((i) => (i % 2 === 0 ? ex.submit(e.throwQuota, i) : ex.submit(t.square, i))))
+      expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as { limit: number }).limit))).toEqual([1, 2, 9, 4])
+      expect(settled.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof e.QuotaError)).toBe(true)
+      const p = pool()
+      const errors: unknown[] = []
+      await p.applyAsync(e.throwQuota, [3], { errorCallback: (err: unknown) => errors.push(err) }).wait()
+      expect(errors[0]).toBeInstanceOf(e.QuotaError)
+    })
+
+    it('cause chains and AggregateError members keep their classes', async () => {
+      const ex = executor()
+      const chain = (await ex.submit(e.throwChain).exception()) as Error & { cause: Error & { cause: Error } }
+      expect(chain).toBeInstanceOf(e.QuotaError)
+      expect(chain.cause).toBeInstanceOf(lib.ValueError)
+      expect(chain.cause.cause).toBeInstanceOf(RangeError)
+      const aggregate = (await ex.submit(e.throwAggregate).exception()) as AggregateError
+      expect(aggregate).toBeInstanceOf(AggregateError)
+      expect(aggregate.errors[0]).toBeInstanceOf(e.QuotaError)
+      expect(aggregate.errors[1]).toBeInstanceOf(lib.ValueError)
+      expect(aggregate.errors[2]).toBeInstanceOf(TypeError)
+    })
+
+    it("a failing initializer's error keeps its class as the cause of the broken executor", async () => {
+      const bad = executor({ maxWorkers: 1, initializer: e.throwQuota, initargs: [2] })
+      const error = (await bad.submit(t.square, 2).exception()) as Error
+      expect(error).toBeInstanceOf(lib.BrokenExecutor)
+      expect(error.cause).toBeInstanceOf(e.QuotaError)
+      expect((error.cause as { limit: number }).limit).toBe(2)
+    })
+  })
 }

@@ -2,7 +2,8 @@
  * The runner contract, written once and run against every backend (CPython does the same with its
  * `processes`/`threads` test mixins). Items refer to python-api.md §5 A–D.
  */
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fixture, fixtureUrl, pidAlive, readJson, runNode, tempDir, waitFor } from './harness.ts'
 
@@ -520,6 +521,151 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(lib.isConcError(error)).toBe(true)
       expect(unit.isAlive()).toBe(false)
       expect(unit.ident).toBeNull()
+    })
+  })
+
+  describe(`${kind} targets defined in other modules (issue 8 §1)`, () => {
+    it('finds a target imported from another module, re-exported, from CommonJS, built in, and a subclass from another module', async () => {
+      const result = await run([fixture('locator/main.mjs'), 'runners'])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe(
+        'imported: work.mjs on true\nre-exported: work.mjs on true\ncommonjs: work.cjs\nsubclass: runner-class.mjs\n' +
+          'error: true 3 work.mjs exitCode 1\n',
+      )
+    })
+
+    it("an error class exported from the entry arrives as that class while the entry waits at a top-level await", async () => {
+      const result = await run([fixture('locator/entry-error.mjs')])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('runner: true 1\npool: true 2\n')
+    })
+
+    it('finds targets and task functions exported by packages in node_modules (ES module and CommonJS)', async () => {
+      const dir = join(tmp.dir, `packages-${kind}`)
+      mkdirSync(join(dir, 'node_modules'), { recursive: true })
+      symlinkSync(fixture('locator/packages/esm-pkg'), join(dir, 'node_modules', 'conc-fixture-esm'), 'dir')
+      symlinkSync(fixture('locator/packages/cjs-pkg'), join(dir, 'node_modules', 'conc-fixture-cjs'), 'dir')
+      copyFileSync(fixture('locator/pkg-main.mjs'), join(dir, 'main.mjs'))
+      const result = await run([join(dir, 'main.mjs')])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe(
+        'esm package: conc-fixture-esm\ncjs package: conc-fixture-cjs\npool@conc-fixture-esm pool@conc-fixture-cjs\n',
+      )
+    })
+
+    it('finds the targets of a CommonJS program in the modules it requires', async () => {
+      const result = await run([fixture('locator/main.cjs')])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('cjs program: work.cjs\ncjs program@work.cjs\n')
+    })
+
+    it('finds a TypeScript target imported from another .ts file under tsx', async () => {
+      const result = await run(['--import', 'tsx', fixture('locator/main.ts')])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('3 sides@work-ts.ts\n4 sides@work-ts.ts\n')
+    })
+  })
+
+  describe(`${kind} errors keep their class (issue 7 §3)`, () => {
+    type ErrorClass = new (...args: never[]) => Error
+    const classes = lib as unknown as Record<string, ErrorClass>
+    let errorTargets: Record<string, (...args: never[]) => unknown> & { QuotaError: ErrorClass }
+
+    beforeAll(async () => {
+      errorTargets = (await import(fixtureUrl('error-targets.mjs'))) as typeof errorTargets
+    })
+
+    /** Runs `name` from error-targets.mjs in a unit; returns what the excepthook got. */
+    const uncaught = async (name: string, args: unknown[] = []): Promise<{ excType: string; excValue: unknown }> => {
+      const calls: { excType: string; excValue: unknown }[] = []
+      lib.setExcepthook((call) => calls.push(call))
+      const target = lib.fromModule(errorTargets[name] as (...args: never[]) => unknown, fixtureUrl('error-targets.mjs'), name)
+      const unit = new Runner({ target, args })
+      started.push(unit)
+      unit.start()
+      await unit.join()
+      expect(unit.exitCode).toBe(1)
+      expect(calls).toHaveLength(1)
+      return calls[0] as { excType: string; excValue: unknown }
+    }
+
+    it.each([
+      ['ValueError', 'ERR_CONC_VALUE', undefined],
+      ['RuntimeError', 'ERR_CONC_RUNTIME', undefined],
+      ['RuntimeError', 'ERR_CONC_BOOTSTRAP', 'ERR_CONC_BOOTSTRAP'],
+      ['TargetNotFoundError', 'ERR_CONC_TARGET_NOT_FOUND', undefined],
+      ['TimeoutError', 'ERR_CONC_TIMEOUT', undefined],
+      ['CancelledError', 'ERR_CONC_CANCELLED', undefined],
+      ['BrokenBarrierError', 'ERR_CONC_BROKEN_BARRIER', undefined],
+      ['Empty', 'ERR_CONC_EMPTY', undefined],
+    ])('a %s (%s) raised in the unit reaches the excepthook as that class, branded', async (name, code, given) => {
+      const { excType, excValue } = await uncaught('throwConc', [name, `a ${name}`, given])
+      const Class = classes[name] as ErrorClass
+      expect(excValue).toBeInstanceOf(Class)
+      expect(lib.isConcError(excValue)).toBe(true)
+      const error = excValue as Error & { code: string }
+      expect(error.code).toBe(code)
+      expect(error.name).toBe(name)
+      expect(excType).toBe(name)
+      expect(error.message).toBe(`a ${name}`)
+      expect(error.stack).toContain('throwConc')
+    })
+
+    it('a user error class exported from its module arrives as that class, with its properties and methods', async () => {
+      const { excValue } = await uncaught('throwQuota', [10])
+      expect(excValue).toBeInstanceOf(errorTargets.QuotaError)
+      const error = excValue as Error & { limit: number; remaining(used: number): number }
+      expect(error.name).toBe('QuotaError')
+      expect(error.message).toBe('over quota')
+      expect(error.limit).toBe(10)
+      expect(error.remaining(3)).toBe(7)
+      expect(error.stack).toContain('throwQuota')
+      const later = await uncaught('rejectQuota', [4])
+      expect(later.excValue).toBeInstanceOf(errorTargets.QuotaError)
+    })
+
+    it('a class its module does not export falls back to Error with its name and properties', async () => {
+      const { excType, excValue } = await uncaught('throwPrivate')
+      const error = excValue as Error & { secret: number }
+      expect(error.constructor).toBe(Error)
+      expect(error.name).toBe('PrivateError')
+      expect(excType).toBe('PrivateError')
+      expect(error.secret).toBe(7)
+    })
+
+    it('the cause chain and the members of an AggregateError keep their classes', async () => {
+      const chain = (await uncaught('throwChain')).excValue as Error & { cause: Error & { cause: Error } }
+      expect(chain).toBeInstanceOf(errorTargets.QuotaError)
+      expect(chain.cause).toBeInstanceOf(classes.ValueError as ErrorClass)
+      expect(lib.isConcError(chain.cause)).toBe(true)
+      expect(chain.cause.cause).toBeInstanceOf(RangeError)
+      expect(chain.cause.cause.message).toBe('inner')
+      const aggregate = (await uncaught('throwAggregate')).excValue as AggregateError
+      expect(aggregate).toBeInstanceOf(AggregateError)
+      expect(aggregate.message).toBe('several')
+      expect(aggregate.errors.map((e: Error) => e.message)).toEqual(['first', 'second', 'third'])
+      expect(aggregate.errors[0]).toBeInstanceOf(errorTargets.QuotaError)
+      expect((aggregate.errors[0] as { limit: number }).limit).toBe(2)
+      expect(aggregate.errors[1]).toBeInstanceOf(classes.ValueError as ErrorClass)
+      expect(aggregate.errors[2]).toBeInstanceOf(TypeError)
+    })
+
+    it("errors that a primitive's owner sends back to the unit keep their class there", async () => {
+      const sync = lib as unknown as {
+        Queue: new () => { get(options?: object): Promise<unknown> }
+        Lock: new () => object
+      }
+      const queue = new sync.Queue()
+      const out = new sync.Queue()
+      const target = lib.fromModule(errorTargets.ownerErrors as (...args: never[]) => unknown, fixtureUrl('error-targets.mjs'), 'ownerErrors')
+      const unit = new Runner({ target, args: [queue, new sync.Lock(), out] })
+      started.push(unit)
+      unit.start()
+      expect(await out.get({ timeout: 20 })).toEqual([
+        { name: 'Empty', empty: true, runtime: false, conc: true, code: 'ERR_CONC_EMPTY' },
+        { name: 'RuntimeError', empty: false, runtime: true, conc: true, code: 'ERR_CONC_RUNTIME' },
+      ])
+      await unit.join()
     })
   })
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConcError, RuntimeError } from '../errors.js'
+import { ConcError, RuntimeError, registerConcErrors } from '../errors.js'
 
 /**
  * The future was cancelled (Python's `concurrent.futures.CancelledError`).
@@ -74,3 +74,13 @@ export class MaybeEncodingError extends ConcError {
     super(message, { ...options, code: 'ERR_CONC_ENCODING' })
   }
 }
+
+registerConcErrors(
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  BrokenExecutor,
+  BrokenThreadPool,
+  BrokenProcessPool,
+  MaybeEncodingError,
+)

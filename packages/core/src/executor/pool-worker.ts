@@ -5,7 +5,7 @@
  */
 import { serialize } from 'node:v8'
 import { context } from '../internal/context.js'
-import { serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
+import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
 import type { TargetSpec } from '../internal/target-ref.js'
 import type { ServiceContext } from '../unit.js'
@@ -159,6 +159,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
         values[i] = isThenable(r) ? await r : r
         if (mode >= MODE_CHUNK) values[i] = packChunk(values[i] as unknown[])
       } catch (error) {
+        await readyToSerialize(error)
         failures = fail(failures, i, error, entry.fn)
       }
     }
@@ -195,6 +196,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       const r = entry.fn(...(h === 1 ? await decode(initargs) : initargs))
       if (isThenable(r)) await r
     } catch (error) {
+      await readyToSerialize(error)
       channel.send({ t: 'p.init-failed', e: serializeThrown(error) } as InitFailedMessage)
       return
     }

@@ -7,7 +7,8 @@
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/shared-codec.js'
 import { context } from '../internal/context.js'
-import { deserializeThrown } from '../internal/error-transport.js'
+import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
+import type { SerializedThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
 import { setLongTimeout } from '../internal/timeout.js'
@@ -30,6 +31,13 @@ const MAX_BATCH = 1024
  * Workers killed from outside (by a signal) do not count: that is no reason to give up.
  */
 const MAX_START_FAILURES = 5
+
+/** The errors a worker's message carries. */
+function errorsIn(message: WireMessage): readonly SerializedThrown[] | undefined {
+  if (message.t === 'p.done') return (message as DoneMessage).e?.map((failure) => failure[1])
+  if (message.t === 'p.init-failed') return [(message as InitFailedMessage).e]
+  return isUncaught(message) ? [message.error] : undefined
+}
 
 export class WorkerPool {
   readonly functions = new FunctionRegistry()
@@ -149,13 +157,17 @@ export class WorkerPool {
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
     if (!this.#busy) slot.keepAlive(false)
     this.#slots.add(slot)
-    handle.onMessage((message) => this.#onMessage(slot, message))
+    // A message whose errors need their classes imported waits for them, and later events with it.
+    const inOrder = inArrivalOrder()
+    handle.onMessage((message) => inOrder(errorsIn(message), () => this.#onMessage(slot, message)))
     const exited = new Promise<void>((resolve) =>
-      handle.onExit((exit) => {
-        this.#exits.delete(exited)
-        this.#onExit(slot, exit.signal === null)
-        resolve()
-      }),
+      handle.onExit((exit) =>
+        inOrder(undefined, () => {
+          this.#exits.delete(exited)
+          this.#onExit(slot, exit.signal === null)
+          resolve()
+        }),
+      ),
     )
     this.#exits.add(exited)
   }

@@ -4,6 +4,7 @@
  */
 import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
+import { noteModule } from './known-modules.js'
 import { isBundle, type TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
 
@@ -43,9 +44,9 @@ function fix(spec: TargetSpec): string {
     )
   }
   return (
-    `Export ${spec.name ? `'${spec.name}'` : 'the function'} from the module that starts the unit ` +
-    '(in CommonJS, put it in module.exports), ' +
-    `or say where it is exported with fromModule(${name}, new URL('./module.js', import.meta.url)).`
+    `Export ${spec.name ? `'${spec.name}'` : 'the function'} from the module that defines it ` +
+    `(any module that exports it will do; in CommonJS, put it in module.exports), or say where it ` +
+    `is exported with fromModule(${name}, new URL('./module.js', import.meta.url)).`
   )
 }
 
@@ -57,54 +58,105 @@ export interface ResolvedTarget {
   readonly rebuilt: boolean
 }
 
+/** What to look for among a module's exports. */
+interface Wanted {
+  readonly path?: readonly string[] | undefined
+  readonly name: string
+  /** Accepts a candidate found by name or by scanning. */
+  readonly accept: (value: Function) => boolean
+}
+
+/** Walks `path` from the namespace: `['default', 'Tasks', 'run']`. */
+function walk(ns: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = ns
+  for (const key of path) {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
+/**
+ * Finds a function among a module's exports: at the path the sender found by identity, else the
+ * export named after it, else any export or member of an export (a class's static method, a
+ * property of a default-exported object) that `accept`s.
+ */
+export function findExport(ns: Record<string, unknown>, wanted: Wanted): Function | undefined {
+  if (wanted.path !== undefined) {
+    const value = walk(ns, wanted.path)
+    if (typeof value === 'function' && wanted.accept(value)) return value
+  }
+  const named = wanted.name ? ns[wanted.name] : undefined
+  if (typeof named === 'function' && wanted.accept(named)) return named
+  const values = Object.values(ns)
+  for (const value of values) if (typeof value === 'function' && wanted.accept(value)) return value
+  for (const value of values) {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue
+    // Members of classes, of plain objects and of namespaces (`export * as tasks`), not of instances.
+    const proto: unknown = typeof value === 'object' ? Object.getPrototypeOf(value) : null
+    if (proto !== Object.prototype && proto !== null) continue
+    for (const key of Object.getOwnPropertyNames(value)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key)
+      const member: unknown = descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
+      if (typeof member === 'function' && key !== 'constructor' && wanted.accept(member)) return member
+    }
+  }
+  return undefined
+}
+
+/** The modules to search, in order: the one found for it, then the calling module. */
+function modulesOf(spec: { readonly module: string | undefined; readonly caller?: string | undefined }): string[] {
+  const list: string[] = []
+  for (const module of [spec.module, spec.caller]) if (module !== undefined && !list.includes(module)) list.push(module)
+  return list
+}
+
 export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly string[]): Promise<ResolvedTarget> {
-  let importError: unknown
-  if (spec.module !== undefined) {
-    let ns: Record<string, unknown> | undefined
+  const message = (error: unknown): string => (error as Error)?.message ?? String(error)
+  if (spec.explicit && spec.module !== undefined) {
+    let ns: Record<string, unknown>
     try {
       ns = await importModule(spec.module, loaderHooks)
     } catch (error) {
+      if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
+      throw new TargetNotFoundError(`cannot import ${spec.module} to find ${display(spec)}: ${message(error)}`, { cause: error })
+    }
+    noteModule(spec.module, ns)
+    const exportName = spec.exportName ?? spec.name
+    const byName = exportName ? ns[exportName] : undefined
+    if (typeof byName === 'function') return { fn: byName as AnyFunction, rebuilt: false }
+    throw new TargetNotFoundError(
+      `${spec.module} has no exported function '${exportName}' (found ${typeof byName}). ` +
+        'fromModule() needs the module that exports the function and the export name.',
+    )
+  }
+  let importError: unknown
+  const sameSource = (value: Function): boolean => source(value) === spec.source
+  for (const module of modulesOf(spec)) {
+    let ns: Record<string, unknown>
+    try {
+      ns = await importModule(module, loaderHooks)
+    } catch (error) {
       // The module tried to start a unit while being imported here: say so, never hide it.
       if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
-      if (spec.explicit) {
-        throw new TargetNotFoundError(
-          `cannot import ${spec.module} to find ${display(spec)}: ${(error as Error)?.message ?? String(error)}`,
-          { cause: error },
-        )
-      }
-      importError = error
+      importError ??= error
+      continue
     }
-    if (ns !== undefined) {
-      const exportName = spec.exportName ?? spec.name
-      const byName = exportName ? ns[exportName] : undefined
-      if (typeof byName === 'function' && (spec.explicit || source(byName) === spec.source)) {
-        return { fn: byName as AnyFunction, rebuilt: false }
-      }
-      if (spec.explicit) {
-        throw new TargetNotFoundError(
-          `${spec.module} has no exported function '${exportName}' (found ${typeof byName}). ` +
-            'fromModule() needs the module that exports the function and the export name.',
-        )
-      }
-      // A CommonJS module's `module.exports` is its namespace's default; Node names only the
-      // exports it can see statically (not `Object.assign(module.exports, api)`, say).
-      const commonjs = typeof ns.default === 'object' && ns.default !== null ? Object.values(ns.default) : []
-      for (const value of [...Object.values(ns), ...commonjs]) {
-        if (typeof value === 'function' && source(value) === spec.source) return { fn: value as AnyFunction, rebuilt: false }
-      }
-    }
+    noteModule(module, ns)
+    const fn = findExport(ns, { path: module === spec.module ? spec.path : undefined, name: spec.name, accept: sameSource })
+    if (fn !== undefined) return { fn: fn as AnyFunction, rebuilt: false }
   }
   return { fn: fromSource(spec, importError), rebuilt: true }
 }
 
 function fromSource(spec: TargetSpec, importError: unknown): AnyFunction {
-  const where = spec.module === undefined ? '' : ` from ${spec.module}`
+  const modules = modulesOf(spec).join(' or ')
   const because =
     importError === undefined
-      ? spec.module === undefined
+      ? modules === ''
         ? 'it was not defined in a module'
-        : `it is not exported${where}`
-      : `${spec.module} could not be imported (${(importError as Error)?.message ?? String(importError)})`
+        : `it is not exported from ${modules}`
+      : `${modules} could not be imported (${(importError as Error)?.message ?? String(importError)})`
   if (/\{\s*\[native code\]\s*\}\s*$/.test(spec.source)) {
     throw new TargetNotFoundError(
       `cannot send target ${display(spec)}: ${because}, and it is a native or bound function, ` +
@@ -158,20 +210,28 @@ export async function resolveSubclass(spec: SubclassSpec, loaderHooks: readonly 
   const how =
     `A runner subclass travels by reference: export class ${spec.exportName} from the module that ` +
     'defines it, and guard that module\'s entry code with isMain(import.meta).'
-  if (spec.module === undefined) throw new TargetNotFoundError(`cannot find the module of ${spec.exportName}. ${how}`)
-  let ns: Record<string, unknown>
-  try {
-    ns = await importModule(spec.module, loaderHooks)
-  } catch (error) {
+  const modules = modulesOf(spec)
+  if (modules.length === 0) throw new TargetNotFoundError(`cannot find the module of ${spec.exportName}. ${how}`)
+  let importError: unknown
+  for (const module of modules) {
+    let ns: Record<string, unknown>
+    try {
+      ns = await importModule(module, loaderHooks)
+    } catch (error) {
+      if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
+      importError ??= error
+      continue
+    }
+    noteModule(module, ns)
+    const path = module === spec.module ? spec.path : undefined
+    const Class = findExport(ns, { path, name: spec.exportName, accept: (value) => value.name === spec.exportName })
+    if (Class !== undefined) return Class as new () => object
+  }
+  if (importError !== undefined) {
     throw new TargetNotFoundError(
-      `cannot import ${spec.module} to find class ${spec.exportName}: ${(error as Error)?.message ?? String(error)}`,
-      { cause: error },
+      `cannot import ${modules.join(' or ')} to find class ${spec.exportName}: ${(importError as Error)?.message ?? String(importError)}`,
+      { cause: importError },
     )
   }
-  const byName = ns[spec.exportName]
-  if (typeof byName === 'function') return byName as new () => object
-  for (const value of Object.values(ns)) {
-    if (typeof value === 'function' && value.name === spec.exportName) return value as new () => object
-  }
-  throw new TargetNotFoundError(`class ${spec.exportName} is not exported from ${spec.module}. ${how}`)
+  throw new TargetNotFoundError(`class ${spec.exportName} is not exported from ${modules.join(' or ')}. ${how}`)
 }

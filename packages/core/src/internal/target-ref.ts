@@ -1,12 +1,26 @@
 /**
- * How a target function travels (see ARCHITECTURE.md): by reference to the module that exports it
- * when it can, by source as a fallback, or by an explicit module reference given with
- * {@link fromModule}.
+ * How a target function travels (see ARCHITECTURE.md): by reference to the module that defines or
+ * exports it (found by `locator.ts`) or to the calling module, by source as a fallback, or by an
+ * explicit module reference given with {@link fromModule}.
  */
 import { isAbsolute } from 'node:path'
 import { dirname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isBundleFile } from './bundle.js'
+import { useLocator } from './error-transport.js'
+import { knowledge, noteDefinedIn, noteModule } from './known-modules.js'
+import { locate } from './locator.js'
+
+// This side has the locator loaded: errors sent from here find their classes with it too.
+useLocator(locate)
+
+/** Where `value` is exported, remembering the module that defines it (see error-rebuild.ts). */
+function find(value: object, caller: string | undefined): ReturnType<typeof locate> {
+  noteModule(caller)
+  const found = locate(value, [caller], knowledge)
+  if (found?.definedIn !== undefined) noteDefinedIn(value, found.definedIn)
+  return found
+}
 
 /** What the parent knows about a target; the unit turns it back into a function. */
 export interface TargetSpec {
@@ -14,10 +28,17 @@ export interface TargetSpec {
   readonly name: string
   /** Its source text: the fallback, and the check that an export is the same function. */
   readonly source: string
-  /** The module expected to export it (the calling module, or the explicit one). */
+  /**
+   * The module expected to export it: the explicit one, else the one that defines or exports it,
+   * else the calling module.
+   */
   readonly module: string | undefined
   /** The export to look for; defaults to `name`. */
   readonly exportName: string | undefined
+  /** Its place among `module`'s exports, when the sender found it there by identity. */
+  readonly path?: readonly string[] | undefined
+  /** The calling module, tried after `module` when they differ. */
+  readonly caller?: string | undefined
   /** True when the module came from {@link fromModule}: no fallback to source. */
   readonly explicit: boolean
 }
@@ -111,8 +132,10 @@ export function normalizeModule(module: string | URL): string {
 }
 
 /**
- * Says where a function is exported from, for functions defined in another module than the one
- * that starts the runner or submits the task. Returns the same function, so types still flow.
+ * Says where a function is exported from. Rarely needed: a function is found in the module that
+ * defines it wherever that is; this is for a module that search cannot see (a bundle that exports
+ * the function under another name, a module loaded from a URL). The unit then imports that module
+ * only, with no fallback. Returns the same function, so types still flow.
  *
  * @param fn - the function, as imported
  * @param module - the module that exports it: `import.meta.url` of that module, a `URL`, or an
@@ -133,17 +156,29 @@ export function fromModule<F extends (...args: never[]) => unknown>(
   if (!exportName) throw new TypeError('fromModule() needs an export name for an anonymous function')
   const ref: ModuleRef = { module: normalizeModule(module), exportName }
   Object.defineProperty(fn, kModuleRef, { value: ref, configurable: true })
+  noteDefinedIn(fn, ref.module)
   return fn
 }
 
 /** Builds the spec for a target called from `caller`. */
 export function targetSpec(fn: (...args: never[]) => unknown, caller: string | undefined): TargetSpec {
+  const source = Function.prototype.toString.call(fn)
   const ref = (fn as unknown as Record<symbol, ModuleRef | undefined>)[kModuleRef]
+  if (ref !== undefined) return { name: fn.name, source, module: ref.module, exportName: ref.exportName, explicit: true }
+  const found = find(fn, caller)
   return {
     name: fn.name,
-    source: Function.prototype.toString.call(fn),
-    module: ref?.module ?? caller,
-    exportName: ref?.exportName,
-    explicit: ref !== undefined,
+    source,
+    module: found?.module ?? caller,
+    exportName: undefined,
+    path: found?.path,
+    caller: found === undefined || found.module === caller ? undefined : caller,
+    explicit: false,
   }
+}
+
+/** Where a class (a runner subclass, an error's class) can be imported from: see {@link locate}. */
+export function classRef(Class: abstract new (...args: never[]) => unknown, caller: string | undefined): { module: string | undefined; path: readonly string[] | undefined } {
+  const found = find(Class, caller)
+  return { module: found?.module ?? caller, path: found?.path }
 }

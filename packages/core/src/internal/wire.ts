@@ -14,8 +14,13 @@ export interface WireMessage {
 
 /** How a runner subclass travels: its class by reference, its own fields by value. */
 export interface SubclassSpec {
+  /** The module that defines or exports the class, else the calling module. */
   readonly module: string | undefined
   readonly exportName: string
+  /** Its place among `module`'s exports, when found there by identity. */
+  readonly path?: readonly string[] | undefined
+  /** The calling module, tried after `module` when they differ. */
+  readonly caller?: string | undefined
   readonly fields: Record<string, unknown>
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConcError, RuntimeError } from '../errors.js'
+import { ConcError, RuntimeError, registerConcErrors } from '../errors.js'
 
 /**
  * `get()` on an empty queue that was told not to wait, or waited `timeout` seconds (Python's
@@ -66,3 +66,5 @@ export class OSError extends ConcError {
     super(message, { ...options, code: 'ERR_CONC_OS' })
   }
 }
+
+registerConcErrors(Empty, Full, BrokenBarrierError, EOFError, OSError)

@@ -2,10 +2,9 @@
  * The child side of a primitive owned by a parent process: each operation is a request over the
  * unit channel, answered by the owner's {@link SyncServer}. Errors come back as the same classes.
  */
-import { ConcTypeError, RuntimeError, ValueError } from '../../errors.js'
-import { type SerializedThrown, deserializeThrown } from '../../internal/error-transport.js'
+import { deserializeThrown, loadErrorClasses } from '../../internal/error-rebuild.js'
+import type { SerializedThrown } from '../../internal/error-transport.js'
 import type { UnitChannel } from '../../unit.js'
-import { BrokenBarrierError, EOFError, Empty, Full, OSError } from '../errors.js'
 import type { Backend, CallContext, SharedState } from './shared.js'
 
 export interface CallMessage {
@@ -29,27 +28,6 @@ export type ReplyBody =
   | { readonly ok: true; readonly value: unknown; readonly ack: boolean }
   | { readonly ok: false; readonly error: SerializedThrown }
 export type ReplyMessage = { readonly t: 'sync.reply'; readonly rid: number } & ReplyBody
-
-const KNOWN: Record<string, new (message: string) => Error> = {
-  Empty,
-  Full,
-  BrokenBarrierError,
-  EOFError,
-  OSError,
-  ValueError,
-  RuntimeError,
-}
-
-/** Rebuilds an error from the owner as the same @conc class when it is one of ours. */
-function rebuild(serialized: SerializedThrown): unknown {
-  const error = deserializeThrown(serialized)
-  if (!(error instanceof Error)) return error
-  const Known = KNOWN[error.name]
-  if (Known === undefined) return error.name === 'TypeError' ? new ConcTypeError(error.message) : error
-  const typed = new Known(error.message)
-  if (error.stack !== undefined) typed.stack = error.stack
-  return typed
-}
 
 /** After these succeed, a child's copies of shared values are refreshed (see {@link keepFresh}). */
 const ACQUIRE = new Set(['acquire', 'wait'])
@@ -98,8 +76,14 @@ export class SyncClient {
       if (message.ack) this.#send({ t: aborted ? 'sync.nack' : 'sync.ack', rid: message.rid })
       if (aborted) pending.reject(pending.signal?.reason)
       else pending.resolve(message.value)
+    } else if (aborted) {
+      pending.reject(pending.signal?.reason)
     } else {
-      pending.reject(aborted ? pending.signal?.reason : rebuild(message.error))
+      // The owner's error, as the same class (registered @conc classes need no import).
+      const error = message.error
+      const classes = loadErrorClasses(error)
+      if (classes === undefined) pending.reject(deserializeThrown(error))
+      else void classes.then(() => pending.reject(deserializeThrown(error)))
     }
   }
 
