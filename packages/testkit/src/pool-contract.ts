@@ -909,15 +909,31 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
 
     it('a Barrier given to pool tasks stays whole when the pool ends its workers normally (shutdown, close, maxTasksPerChild)', async () => {
       const barrier = new L.Barrier(2)
-      const ex = new Executor({ maxWorkers: 1, maxTasksPerChild: 1 })
+      const ex = executor({ maxWorkers: 1, maxTasksPerChild: 1 })
       expect(await ex.submit(h.holdOnly, barrier, 0)).toBeUndefined()
       expect(await ex.submit(h.holdOnly, barrier, 0)).toBeUndefined() // the first worker was replaced
       await ex.shutdown()
-      const p = new Pool({ processes: 1 })
+      const p = pool({ processes: 1 })
       expect(await p.apply(h.holdOnly, [barrier, 0])).toBeUndefined()
       p.close()
       await p.join()
       await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+      expect(await barrier.broken).toBe(false)
+    }, 60_000)
+
+    it('a worker stopped normally ends at once, even if a task left a timer running, or if it is stopped before it is ready', async () => {
+      const barrier = new L.Barrier(2)
+      // Tasks leave timers: each replacement (maxTasksPerChild) and the shutdown must not wait for them.
+      const ex = executor({ maxWorkers: 1, maxTasksPerChild: 1 })
+      for (let i = 0; i < 3; i++) expect(await ex.submit(h.leaveTimer, barrier)).toBe('left')
+      await ex.shutdown()
+      // Closed before its worker is ready: the stop must reach the worker all the same.
+      const early = pool({ processes: 1, initializer: h.keepGiven, initargs: [barrier] })
+      early.close()
+      await early.join()
+      await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+      // No worker was terminated after its grace period (a death, which breaks a Barrier): each
+      // ended normally, at once.
       expect(await barrier.broken).toBe(false)
     }, 60_000)
   })
