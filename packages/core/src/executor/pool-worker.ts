@@ -18,6 +18,7 @@ import {
   type InitFailedMessage,
   type PoolWorkerData,
   type RunMessage,
+  type StoppedMessage,
   type TaskFailure,
   type TaskMode,
 } from './protocol.js'
@@ -202,8 +203,14 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
   }
   channel.send({ t: 'p.ready' })
-  // A stop asked by the pool (shutdown, close, maxTasksPerChild): finish what was sent, then return
-  // so that the unit ends normally (exit code 0), which is not a death for the primitives it held.
+  // A stop asked by the pool (shutdown, close, maxTasksPerChild): finish what was sent, let the
+  // primitives' writes land, and end now with exit code 0 (a normal end, not a death, for the
+  // primitives the worker held), whatever timers or sockets the tasks left open, as Python's
+  // worker exits once it is told to.
   await stop
   await draining
+  await context.settle?.()
+  channel.sendAndExit(STOPPED, 0)
 }
+
+const STOPPED: StoppedMessage = { t: 'p.stopped' }

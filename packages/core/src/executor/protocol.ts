@@ -57,6 +57,11 @@ export interface StopMessage {
   readonly t: 'p.stop'
 }
 
+/** Worker → parent: stopped as asked; the worker exits (code 0) right after sending it. */
+export interface StoppedMessage {
+  readonly t: 'p.stopped'
+}
+
 /** The `data` of the pool-worker service. */
 export interface PoolWorkerData {
   readonly initializer: TargetSpec | undefined

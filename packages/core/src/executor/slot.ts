@@ -52,10 +52,13 @@ export class Slot {
    * is expected either way.
    */
   end(force: boolean): void {
-    if (this.leaving) return
+    if (this.#killed || (this.leaving && !force)) return
     this.leaving = true
     this.handle.ref()
     if (force) {
+      // Also a worker already asked to stop: `terminate()` after `close()` does not wait for it.
+      this.#killed = true
+      clearTimeout(this.#grace)
       this.handle.kill()
       return
     }
@@ -70,6 +73,7 @@ export class Slot {
   }
 
   #grace: NodeJS.Timeout | undefined
+  #killed = false
 }
 
 /** How long a worker asked to stop may take to end by itself before it is terminated. */

@@ -20,10 +20,25 @@ function startChild(): void {
   process.on('disconnect', () => process.exit(process.exitCode ?? 1))
 
   const listeners: ((message: WireMessage) => void)[] = []
+  // Messages that came before anyone listened (a pool's `p.stop` to a worker still importing its
+  // service): kept, in order, for the listeners, as a worker thread's port keeps them.
+  let early: WireMessage[] | undefined = []
+  const deliver = (message: WireMessage): void => {
+    for (const listener of listeners) listener(message)
+  }
   const channel: UnitChannel = {
     ident: process.pid,
     send: (message) => void send(message),
-    onMessage: (listener) => void listeners.push(listener),
+    onMessage(listener) {
+      listeners.push(listener)
+      if (listeners.length > 1) return
+      // After this turn, so that every listener added in the same turn gets them too.
+      setImmediate(() => {
+        const queued = early ?? []
+        early = undefined
+        for (const message of queued) deliver(message)
+      })
+    },
     sendAndExit: (message, code) => void send(message, () => process.exit(code)),
     release() {
       process.removeAllListeners('message')
@@ -37,7 +52,8 @@ function startChild(): void {
       initialised = true
       void runUnit(message, channel)
     } else if (isWireMessage(message)) {
-      for (const listener of listeners) listener(message)
+      if (early !== undefined) early.push(message)
+      else deliver(message)
     }
   })
 }
