@@ -12,7 +12,8 @@ export { currentUnit, mainUnit, parentUnit } from './current.js'
 export type { ParentProcess } from './current.js'
 export { isMain } from './is-main.js'
 export type { CommonJSModule } from './is-main.js'
-export { fromModule, registerInternalModule } from './internal/target-ref.js'
+export { fromModule } from './internal/target-ref.js'
+export { registerInternalModule } from './internal/bundle.js'
 
 // Uncaught errors in units
 export { defaultExcepthook, getExcepthook, setExcepthook } from './excepthook.js'

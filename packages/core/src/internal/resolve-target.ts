@@ -5,7 +5,8 @@
 import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
 import { noteModule } from './known-modules.js'
-import { isBundle, type TargetSpec } from './target-ref.js'
+import { isBundle } from './bundle.js'
+import type { TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
 
 let hooksRegistered = false

@@ -4,9 +4,8 @@
  * explicit module reference given with {@link fromModule}.
  */
 import { isAbsolute } from 'node:path'
-import { dirname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { isBundleFile } from './bundle.js'
+import { isBundle, isInternal } from './bundle.js'
 import { useLocator } from './error-transport.js'
 import { knowledge, noteDefinedIn, noteModule } from './known-modules.js'
 import { locate } from './locator.js'
@@ -49,49 +48,10 @@ interface ModuleRef {
   readonly exportName: string
 }
 
-const internalFiles = new Set<string>()
-
-/**
- * Marks the directory of `moduleUrl` as @conc's own, so the search for "the calling module" skips
- * its frames. Each package calls it once for its build output. (Inlined into an application
- * bundle, only that file is marked, and the application's frames in it are the bundle's.)
- */
-export function registerInternalModule(moduleUrl: string): void {
-  internalFiles.add(fileURLToPath(moduleUrl))
-}
-registerInternalModule(import.meta.url)
-const coreFile = fileURLToPath(import.meta.url)
-
-/**
- * A registered file that an application bundle inlined. Only when core's own code was bundled: an
- * installed backend by another author keeps its directory, entry files or not.
- */
-function inBundle(file: string): boolean {
-  return isBundleFile(coreFile) && isBundleFile(file)
-}
-
 function toModuleUrl(file: string): string | undefined {
   if (file.startsWith('file:')) return file
   if (isAbsolute(file)) return pathToFileURL(file).href
   return undefined
-}
-
-function isInternal(url: string): boolean {
-  if (!url.startsWith('file:')) return true
-  const path = fileURLToPath(url)
-  for (const file of internalFiles) {
-    if (path === file) return true
-    const dir = dirname(file)
-    if (!inBundle(file) && (path.startsWith(dir + '/') || path.startsWith(dir + '\\'))) return true
-  }
-  return false
-}
-
-/** Whether `url` is an application bundle that inlined @conc (the caller's code is in it too). */
-export function isBundle(url: string): boolean {
-  if (!url.startsWith('file:')) return false
-  const path = fileURLToPath(url)
-  return internalFiles.has(path) && inBundle(path)
 }
 
 /**
