@@ -113,7 +113,7 @@ export async function runUnit(init: unknown, channel: UnitChannel): Promise<void
       await runService(init.service, init, channel)
     } catch (error) {
       await readyToSerialize(error)
-    channel.send(report(error))
+      channel.send(report(error))
       process.exitCode = 1
     }
     await settle()
