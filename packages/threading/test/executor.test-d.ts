@@ -61,13 +61,13 @@ test('map zips several iterables, each checked against its parameter of fn; opti
 
 test('imap and imapUnordered give iterators whose next() takes a timeout in seconds', async () => {
   const pool = new ThreadPool({ processes: 1 })
-  const it = pool.imap(later, [1, 2])
-  expectTypeOf(it).toEqualTypeOf<IMapIterator<string>>()
+  const iter = pool.imap(later, [1, 2])
+  expectTypeOf(iter).toEqualTypeOf<IMapIterator<string>>()
   expectTypeOf(pool.imapUnordered(later, [1, 2])).toEqualTypeOf<IMapIterator<string>>()
-  expectTypeOf(it.next(0.5)).toEqualTypeOf<Promise<IteratorResult<string, undefined>>>()
-  expectTypeOf(it.next).parameters.toEqualTypeOf<[timeout?: number | null | undefined]>()
+  expectTypeOf(iter.next(0.5)).toEqualTypeOf<Promise<IteratorResult<string, undefined>>>()
+  expectTypeOf(iter.next).parameters.toEqualTypeOf<[timeout?: number | null | undefined]>()
   // @ts-expect-error: the timeout is a number of seconds
-  void it.next('1')
-  for await (const value of it) expectTypeOf(value).toEqualTypeOf<string>()
+  void iter.next('1')
+  for await (const value of iter) expectTypeOf(value).toEqualTypeOf<string>()
   pool.terminate()
 })
