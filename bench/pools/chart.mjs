@@ -40,7 +40,7 @@ export function chart(analysed, { machine, workers, date }) {
     out.push(`<rect x="${Math.min(from, to).toFixed(1)}" y="${y}" width="${Math.abs(to - from).toFixed(1)}" height="${barH}" fill="${color}"/>`)
     out.push(`<line x1="${x(ratio.min).toFixed(1)}" y1="${y + barH / 2}" x2="${x(ratio.max).toFixed(1)}" y2="${y + barH / 2}" stroke="#222"/>`)
     const label = `${ratio.median >= 10 ? ratio.median.toFixed(1) : ratio.median.toFixed(2)}× vs ${r.best.label}`
-    out.push(`<text x="${(Math.max(to, x(ratio.max)) + 4).toFixed(1)}" y="${y + 12}" fill="${color}">${esc(label)}</text>`)
+    out.push(`<text x="${(Math.max(from, to, x(ratio.max)) + 4).toFixed(1)}" y="${y + 12}" fill="${color}">${esc(label)}</text>`)
   })
   out.push('</svg>')
   return `${out.join('\n')}\n`

@@ -16,15 +16,18 @@ const calls = Number(process.argv[2] ?? 5000)
 const rounds = Number(process.argv[3] ?? 5)
 const child = fileURLToPath(new URL('./ipc-child.cjs', import.meta.url))
 
-function viaIpc(serialization, shape) {
+function viaIpc(serialization, shape, withCallback = false) {
   const proc = fork(child, ['ipc'], { serialization })
   let pending
   proc.on('message', (m) => pending(m))
+  const noop = () => {}
   return {
-    name: `IPC ${serialization === 'advanced' ? "'advanced' (V8)" : 'JSON'}, ${shape}`,
+    name: `IPC ${serialization === 'advanced' ? "'advanced' (V8)" : 'JSON'}, ${shape}${withCallback ? ", send(m, callback) as @conc's backend does" : ''}`,
     call: (x) => new Promise((resolve) => {
       pending = resolve
-      proc.send(shape === 'number' ? x : { t: 'p.run', f: 1, m: 1, a: [x] })
+      const m = shape === 'number' ? x : { t: 'p.run', f: 1, m: 1, a: [x] }
+      if (withCallback) proc.send(m, noop)
+      else proc.send(m)
     }),
     check: (v, x) => (shape === 'number' ? v === x + 1 : v.v[0] === x + 1),
     close: () => proc.kill(),
@@ -62,7 +65,15 @@ function viaPipe(encoding) {
   }
 }
 
-const contenders = [viaIpc('advanced', 'number'), viaIpc('json', 'number'), viaIpc('advanced', 'pool messages'), viaIpc('json', 'pool messages'), viaPipe('v8'), viaPipe('json')]
+const contenders = [
+  viaIpc('advanced', 'number'),
+  viaIpc('json', 'number'),
+  viaIpc('advanced', 'pool messages'),
+  viaIpc('advanced', 'pool messages', true),
+  viaIpc('json', 'pool messages'),
+  viaPipe('v8'),
+  viaPipe('json'),
+]
 await new Promise((resolve) => setTimeout(resolve, 500))
 for (const c of contenders) for (let i = 0; i < 1000; i++) if (!c.check(await c.call(i), i)) throw new Error('wrong')
 const stats = new Map(contenders.map((c) => [c, { p50: [], p99: [], cpu: [] }]))
