@@ -9,6 +9,8 @@ const answer = (m) => (typeof m === 'number' ? m + 1 : { t: 'p.done', v: [m.a[0]
 
 if (mode === 'ipc') {
   process.on('message', (m) => process.send(answer(m)))
+} else if (mode === 'ipc-text') {
+  process.on('message', (m) => process.send(JSON.stringify(answer(JSON.parse(m)))))
 } else {
   // Length-prefixed frames on a raw pipe: the body is JSON text or v8.serialize bytes.
   const pipe = new net.Socket({ fd: 3, readable: true, writable: true })

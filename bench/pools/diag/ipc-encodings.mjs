@@ -34,6 +34,22 @@ function viaIpc(serialization, shape, withCallback = false) {
   }
 }
 
+/** 'advanced' channel, but the pool messages travel as JSON text (one string for V8 to copy). */
+function viaIpcJsonText() {
+  const proc = fork(child, ['ipc-text'], { serialization: 'advanced' })
+  let pending
+  proc.on('message', (m) => pending(JSON.parse(m)))
+  return {
+    name: "IPC 'advanced' (V8), pool messages sent as JSON text (JSON.stringify / JSON.parse at both ends)",
+    call: (x) => new Promise((resolve) => {
+      pending = resolve
+      proc.send(JSON.stringify({ t: 'p.run', f: 1, m: 1, a: [x] }))
+    }),
+    check: (v, x) => v.v[0] === x + 1,
+    close: () => proc.kill(),
+  }
+}
+
 function viaPipe(encoding) {
   const proc = fork(child, [`pipe-${encoding}`], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'ipc'] })
   const pipe = proc.stdio[3]
@@ -71,6 +87,7 @@ const contenders = [
   viaIpc('advanced', 'pool messages'),
   viaIpc('advanced', 'pool messages', true),
   viaIpc('json', 'pool messages'),
+  viaIpcJsonText(),
   viaPipe('v8'),
   viaPipe('json'),
 ]
