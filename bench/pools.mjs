@@ -11,7 +11,8 @@
  * Options: --only <ids>, --backend thread|process, --rounds N (every workload), --libs <ids>
  * (contenders; ours is always kept), --workers N (default 2), --list, --no-write (print only),
  * --write (a subset run replaces its rows in results/pools.json and regenerates the README
- * section and the chart; a full run writes by default).
+ * section and the chart; a full run writes by default), --rewrite (measure nothing: regenerate
+ * results/pools.md, the chart and the README section from results/pools.json).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     libs: { type: 'string' },
     workers: { type: 'string' },
     list: { type: 'boolean' },
+    rewrite: { type: 'boolean' },
     write: { type: 'boolean' },
     'no-write': { type: 'boolean' },
   },
@@ -47,7 +49,8 @@ const only = args.only?.split(',')
 const libs = (args.libs ?? process.env.BENCH_LIBS)?.split(',')
 const backends = args.backend === undefined ? ['thread', 'process'] : [args.backend]
 const full = only === undefined && args.backend === undefined && libs === undefined && args.rounds === undefined
-const write = !args['no-write'] && process.env.BENCH_NO_WRITE !== '1' && (full || args.write === true)
+const rewrite = args.rewrite === true
+const write = rewrite || (!args['no-write'] && process.env.BENCH_NO_WRITE !== '1' && (full || args.write === true))
 for (const id of only ?? []) if (!WORKLOADS.some((w) => w.id === id)) throw new Error(`unknown workload ${id} (see --list)`)
 
 const log = (s) => process.stderr.write(`${s}\n`)
@@ -69,7 +72,7 @@ log(`${machine}; load average ${loadStart}; ${workers} workers per pool`)
 
 const groups = []
 for (const workload of WORKLOADS) {
-  if (only !== undefined && !only.includes(workload.id)) continue
+  if (rewrite || (only !== undefined && !only.includes(workload.id))) continue
   for (const backend of workload.backends) {
     if (!backends.includes(backend)) continue
     const ids = Object.entries(CONTENDERS)
@@ -83,6 +86,8 @@ for (const workload of WORKLOADS) {
     raw.seconds = (performance.now() - t) / 1000
     raw.date = new Date().toISOString()
     raw.load = uptime()
+    raw.commit = commit
+    raw.runStarted = started.toISOString().slice(0, 16)
     const analysed = analyse(raw, workload)
     groups.push({ raw, analysed })
     log(`\n${groupTable(analysed, raw, workload)}`)
@@ -132,9 +137,12 @@ if (write) {
   mkdirSync(dir, { recursive: true })
   const file = new URL('pools.json', dir)
   let previous = []
-  if (!full) {
+  let previousRun
+  if (!full || rewrite) {
     try {
-      previous = JSON.parse(readFileSync(file, 'utf8')).groups ?? []
+      const json = JSON.parse(readFileSync(file, 'utf8'))
+      previous = json.groups ?? []
+      previousRun = json.run
     } catch {
       previous = []
     }
@@ -144,18 +152,26 @@ if (write) {
   const merged = [...previous.filter((g) => g.raw !== undefined && !fresh.has(key(g))), ...groups]
   const order = (g) => WORKLOADS.findIndex((w) => w.id === g.raw.workload) * 2 + (g.raw.backend === 'thread' ? 0 : 1)
   merged.sort((a, b) => order(a) - order(b))
-  const run = { date: started.toISOString(), machine, workers, versions, commit, loadStart, loadEnd, minutes: seconds / 60, argv: process.argv.slice(2), full }
+  const run = rewrite && previousRun !== undefined ? previousRun : { date: started.toISOString(), machine, workers, versions, commit, loadStart, loadEnd, minutes: seconds / 60, argv: process.argv.slice(2), full }
   const configurations = Object.fromEntries(
     WORKLOADS.map((w) => [w.profile, Object.fromEntries(Object.keys(CONTENDERS).map((id) => [id, configure(id, w.profile, workers).note]))]),
   )
   writeFileSync(file, `${JSON.stringify({ run, configurations, groups: merged }, null, 1)}\n`)
   const analysedMerged = merged.map((g) => g.analysed)
   const dates = [...new Set(merged.map((g) => g.raw.date.slice(0, 10)))].join(', ')
+  // Rows may come from several runs (a subset run with --write replaces only its rows).
+  const runsOf = new Set(merged.map((g) => g.raw.runStarted ?? g.raw.date.slice(0, 16)))
+  const loads = merged.map((g) => Number(g.raw.load.split(' / ')[0]))
+  const commits = [...new Set(merged.map((g) => g.raw.commit ?? commit))].join(', ')
+  const provenance =
+    runsOf.size > 1
+      ? `the rows come from ${runsOf.size} runs, started ${[...runsOf].sort().map((d) => `${d.replace('T', ' ')} UTC`).join(' and ')} (each table of the details says when it was measured); load average ${fmtNumber(Math.min(...loads), 1)}–${fmtNumber(Math.max(...loads), 1)} at the end of each row`
+      : `load average ${run.loadStart} at the start, ${run.loadEnd} at the end`
   writeFileSync(new URL('pools.svg', dir), chart(analysedMerged, { machine, workers, date: dates }))
   const details = merged.map((g) => groupTable(g.analysed, g.raw, WORKLOADS.find((w) => w.id === g.raw.workload))).join('\n')
   writeFileSync(
     new URL('pools.md', dir),
-    `# Pools benchmark: every contender, every ratio\n\nGenerated by \`bench/pools.mjs\` (method: [bench/README.md](../README.md#pools)). ${machine}; ${workers} workers per pool; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; code: ${commit}. Run ${run.date} (${full ? 'full run' : `subset: ${run.argv.join(' ')}`}), load average ${loadStart} at start, ${loadEnd} at the end. Values: median of the rounds (range); *@conc ÷ it*: per round, @conc's speed ÷ the contender's (times and latencies inverted, so > 1 means @conc is faster), then the median (range) of those ratios. *Italic* rows are references (no pool), not peers.\n\n${details}`,
+    `# Pools benchmark: every contender, every ratio\n\nGenerated by \`bench/pools.mjs\` (method: [bench/README.md](../README.md#pools)). ${machine}; ${workers} workers per pool; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; code: ${commits}. Last run ${run.date} (${run.full ? 'full run' : `subset: ${run.argv.join(' ')}`}), load average ${run.loadStart} at start, ${run.loadEnd} at the end; each table says when its rows were measured. Values: median of the rounds (range); *@conc ÷ it*: per round, @conc's speed ÷ the contender's (times and latencies inverted, so > 1 means @conc is faster), then the median (range) of those ratios. *Italic* rows are references (no pool), not peers.\n\n${details}`,
   )
   const readme = new URL('../README.md', import.meta.url)
   const BEGIN = '<!-- pools:begin (generated by bench/pools.mjs) -->'
@@ -166,7 +182,7 @@ if (write) {
   if (a >= 0 && b > a) {
     const block =
       `${BEGIN}\n\n` +
-      `Measured ${dates} on ${machine}, a shared machine (load average ${loadStart} at the start, ${loadEnd} at the end: absolute figures are noisy, the paired ratios much less); ${workers} workers per pool; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; code: ${commit}. ` +
+      `Measured ${dates} on ${machine}, a shared machine (${provenance}: absolute figures are noisy, the paired ratios much less); ${workers} workers per pool; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; code: ${commits}. ` +
       'Every contender runs in its own process; the contenders of a row are interleaved round by round (each round runs each once, in an order that rotates), every contender is measured in the same rounds, every result of every round is checked, and everyone gets the same inputs. ' +
       '*@conc ÷ best peer* is paired: per round, @conc\'s speed ÷ the best peer\'s (times and latencies inverted, so > 1 means @conc is faster), then the median and the range over the rounds. ' +
       'Each peer runs in its best configuration for the workload (many tasks in flight per worker for async tasks, V8 serialization for the process pools\' binary payloads): see [bench/README.md](bench/README.md#pools). ' +

@@ -45,6 +45,7 @@ export function summaryTable(analysed) {
 /** One group in full: every contender, its configuration, every paired ratio. */
 export function groupTable(group, raw, workload) {
   const out = [`### ${workload.title}: ${backendName(group.backend)}`, '']
+  if (raw.date !== undefined) out.push(`Measured ${raw.date.slice(0, 16).replace('T', ' ')} UTC, ${raw.rounds} rounds in ${Math.round(raw.seconds ?? 0)} s; load average ${raw.load} at the end.`, '')
   const head = ['contender']
   const align = ['---']
   for (const m of group.metrics) {

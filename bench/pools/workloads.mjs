@@ -89,7 +89,7 @@ function percentile(sorted, p) {
 
 const BURST_TOTAL = Number(process.env.BENCH_TASKS ?? 50_000)
 const BURST_SIZE = 10_000
-const BURST_COUNT = 3
+const BURST_COUNT = 5
 const PRIME_INPUTS = Array.from({ length: 64 }, (_, i) => 120_000 + i)
 const SMALL_PRIME_INPUTS = Array.from({ length: 400 }, (_, i) => 30_000 + i)
 const MAP_ITEMS = 1_000_000
@@ -122,8 +122,14 @@ export const WORKLOADS = [
       { key: 'once', label: `(1) ${BURST_TOTAL.toLocaleString('en-US')} trivial tasks submitted at once`, better: 'higher', unit: 'tasks/s' },
       { key: 'by10k', label: `(f) trivial tasks in bursts of ${BURST_SIZE.toLocaleString('en-US')} (${BURST_COUNT} bursts, each awaited)`, better: 'higher', unit: 'tasks/s' },
     ],
+    // The same rule for everyone: bursts of 10,000 until 60,000 tasks or 2 s. A pool that runs
+    // 500,000 tasks a second needs tens of thousands of calls before its code is optimized; the
+    // slow peers reach their pace within the 2 s.
     async warmup(pool) {
-      await atOnce(10_000, (i) => pool.run('inc', i), (v, i) => check(v === i + 1, `inc(${i}) = ${v}`))
+      const started = performance.now()
+      for (let done = 0; done < 60_000 && performance.now() - started < 2000; done += 10_000) {
+        await atOnce(10_000, (i) => pool.run('inc', done + i), (v, i) => check(v === done + i + 1, `inc(${done + i}) = ${v}`))
+      }
     },
     async run(pool, state, round) {
       const verify = (v, i) => check(v === i + 1, `inc(${i}) = ${v}`)
