@@ -3,7 +3,7 @@
  * ratio of @conc to the best peer on a log scale (> 1: @conc faster), with its range across rounds.
  * Losing rows are drawn in red, the same size as the wins.
  */
-import { backendName, summaryRows } from './report.mjs'
+import { backendName, fmtX, summaryRows } from './report.mjs'
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
@@ -39,7 +39,7 @@ export function chart(analysed, { machine, workers, date }) {
     out.push(`<text x="${labelW - 6}" y="${y + 12}" text-anchor="end">${esc(`${r.label.replace(/\s*\(\d+ bursts, each awaited\)/, '')} — ${backendName(r.backend)}`)}</text>`)
     out.push(`<rect x="${Math.min(from, to).toFixed(1)}" y="${y}" width="${Math.abs(to - from).toFixed(1)}" height="${barH}" fill="${color}"/>`)
     out.push(`<line x1="${x(ratio.min).toFixed(1)}" y1="${y + barH / 2}" x2="${x(ratio.max).toFixed(1)}" y2="${y + barH / 2}" stroke="#222"/>`)
-    const label = `${ratio.median >= 10 ? ratio.median.toFixed(1) : ratio.median.toFixed(2)}× vs ${r.best.label}`
+    const label = `${fmtX(ratio.median)} vs ${r.best.label}`
     out.push(`<text x="${(Math.max(from, to, x(ratio.max)) + 4).toFixed(1)}" y="${y + 12}" fill="${color}">${esc(label)}</text>`)
   })
   out.push('</svg>')

@@ -11,7 +11,8 @@ export function fmtValue(x, unit) {
   return fmtNumber(x, 0)
 }
 
-const fmtX = (x) => (x === undefined ? 'n/a' : `${x >= 10 ? fmtNumber(x, 1) : fmtNumber(x, 2)}×`)
+/** A ratio: 2 decimals, or 3 when 2 would round a loss up to 1.00 (or a win down to it). */
+export const fmtX = (x) => (x === undefined ? 'n/a' : `${x >= 10 ? fmtNumber(x, 1) : fmtNumber(x, x !== 1 && fmtNumber(x, 2) === '1.00' ? 3 : 2)}×`)
 export const fmtRatio = (s) => (s === undefined ? 'n/a' : `${fmtX(s.median)} (${fmtX(s.min)}–${fmtX(s.max)})`)
 const fmtStat = (s, unit) => (s === undefined ? 'n/a' : `${fmtValue(s.median, unit)} (${fmtValue(s.min, unit)}–${fmtValue(s.max, unit)})`)
 
