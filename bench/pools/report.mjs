@@ -11,8 +11,8 @@ export function fmtValue(x, unit) {
   return fmtNumber(x, 0)
 }
 
-/** A ratio: 2 decimals, or 3 when 2 would round a loss up to 1.00 (or a win down to it). */
-export const fmtX = (x) => (x === undefined ? 'n/a' : `${x >= 10 ? fmtNumber(x, 1) : fmtNumber(x, x !== 1 && fmtNumber(x, 2) === '1.00' ? 3 : 2)}×`)
+/** A ratio: 2 decimals, or 4 when 2 would round a loss up to 1.00 (or a win down to it). */
+export const fmtX = (x) => (x === undefined ? 'n/a' : `${x >= 10 ? fmtNumber(x, 1) : fmtNumber(x, x !== 1 && fmtNumber(x, 2) === '1.00' ? 4 : 2)}×`)
 export const fmtRatio = (s) => (s === undefined ? 'n/a' : `${fmtX(s.median)} (${fmtX(s.min)}–${fmtX(s.max)})`)
 const fmtStat = (s, unit) => (s === undefined ? 'n/a' : `${fmtValue(s.median, unit)} (${fmtValue(s.min, unit)}–${fmtValue(s.max, unit)})`)
 
@@ -37,7 +37,7 @@ export function summaryTable(analysed) {
     const unit = `${backendName(r.backend)}, ${r.unit}${r.better === 'lower' ? ' (lower is better)' : ''}`
     const ours = r.oursError !== undefined ? `failed: ${r.oursError}` : fmtValue(r.ours?.median, r.unit)
     const best = r.best === undefined ? 'n/a' : `${r.best.label}: ${fmtValue(r.best.stat.median, r.unit)}`
-    const verdict = r.loses === undefined ? 'n/a' : r.loses ? '**loses**' : 'wins'
+    const verdict = r.loses === undefined ? 'n/a' : !r.loses ? 'wins' : r.best.ratio.median >= 0.99 ? '**loses** (by < 1 %)' : '**loses**'
     lines.push(`| ${r.label} | ${unit} | ${ours} | ${best} | ${fmtRatio(r.best?.ratio)} | ${r.rounds} | ${verdict} |`)
   }
   return lines.join('\n')
