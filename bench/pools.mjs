@@ -1,132 +1,178 @@
 /**
- * Benchmark: this project's executors against the Node pools people use today, side by side in
- * one run, with the same worker count. Each library runs in its own process (pools/driver.mjs),
- * one after the other, so none shares a heap, a JIT or the CPUs with another.
+ * Benchmark: this project's executors against the Node pools people use today (piscina, tinypool,
+ * workerpool, poolifier), on both backends, with the same worker count. Method and workloads:
+ * bench/README.md ("Pools").
  *
- *   pnpm bench:pools                 # from the repository root: builds, then runs this
- *   node bench/pools.mjs             # packages must be built
+ *   pnpm bench:pools                                   # from the repository root: builds, then runs this
+ *   node bench/pools.mjs                               # packages must be built
+ *   node bench/pools.mjs --only latency,async          # a subset of workloads (ids: see --list)
+ *   node bench/pools.mjs --only copies --backend process --rounds 3 --libs conc-process,tinypool-process
  *
- * Workloads: (1) 100 000 trivial tasks (`x => x + 1`) submitted at once, tasks per second;
- * (2) a naive prime count over 64 inputs, speedup over running them inline; (3) `map` over
- * 1 000 000 items with chunksize 10 000, items per second (peers: one task per chunk).
- *
- * Env: BENCH_WORKERS (default: the number of CPUs), BENCH_ROUNDS (3), BENCH_LIBS (comma list),
- * BENCH_NO_WRITE=1 (print only; do not write results/ and the README table).
+ * Options: --only <ids>, --backend thread|process, --rounds N (every workload), --libs <ids>
+ * (contenders; ours is always kept), --workers N (default 2), --list, --no-write (print only),
+ * --write (a subset run replaces its rows in results/pools.json and regenerates the README
+ * section and the chart; a full run writes by default), --rewrite (measure nothing: regenerate
+ * results/pools.md, the chart and the README section from results/pools.json).
  */
-import { execFile } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus } from 'node:os'
-import { fileURLToPath } from 'node:url'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { parseArgs } from 'node:util'
+import { analyse } from './pools/analyse.mjs'
 import { chart } from './pools/chart.mjs'
+import { CONTENDERS, configure } from './pools/libraries.mjs'
+import { runGroup } from './pools/orchestrate.mjs'
+import { backendName, fmtNumber, groupTable, summaryTable } from './pools/report.mjs'
+import { refsOf, WORKLOADS } from './pools/workloads.mjs'
 
-const LIBS = [
-  ['conc-thread', 'thread', '@conc/threading ThreadPoolExecutor'],
-  ['conc-process', 'process', '@conc/multiprocessing ProcessPoolExecutor'],
-  ['piscina', 'thread', 'piscina'],
-  ['tinypool', 'thread', 'tinypool (worker_threads)'],
-  ['tinypool-process', 'process', 'tinypool (child_process)'],
-  ['workerpool-thread', 'thread', 'workerpool (thread)'],
-  ['workerpool-process', 'process', 'workerpool (process)'],
-  ['poolifier-thread', 'thread', 'poolifier FixedThreadPool'],
-  ['poolifier-cluster', 'process', 'poolifier FixedClusterPool'],
-]
-const workers = Number(process.env.BENCH_WORKERS ?? availableParallelism())
-const only = process.env.BENCH_LIBS?.split(',')
-const driver = fileURLToPath(new URL('./pools/driver.mjs', import.meta.url))
-const ceilingScript = fileURLToPath(new URL('./pools/ceiling.mjs', import.meta.url))
-const versions = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).devDependencies
-
-function measure(library, script = driver) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, script === driver ? [script, library, String(workers)] : [script, String(workers)], { timeout: 120_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      const line = stdout.trim().split('\n').at(-1)
-      try {
-        resolve(JSON.parse(line))
-      } catch {
-        resolve({ library, error: (error?.message ?? stderr).slice(0, 500) })
-      }
-    })
-  })
-}
-
-const fmt = (x, digits = 0) => (x === undefined ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
-const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b)
-
-const results = []
-for (const [id, kind, label] of LIBS) {
-  if (only !== undefined && !only.includes(id)) continue
-  process.stderr.write(`measuring ${label}...\n`)
-  // The speedup bare threads get right now, just before this pool runs: the machine is shared.
-  const ceiling = await measure(id, ceilingScript)
-  results.push({ ...(await measure(id)), kind, label, ceiling: ceiling.speedup })
-}
-const get = (id) => results.find((r) => r.library === id && r.error === undefined)
-const ours = { thread: get('conc-thread'), process: get('conc-process') }
-const peers = results.filter((r) => !r.library.startsWith('conc-') && r.error === undefined)
-const best = (kind, pick) => Math.max(...peers.filter((r) => r.kind === kind).map(pick))
-
-const rows = results.map((r) => {
-  const mine = ours[r.kind]
-  const isOurs = r.library.startsWith('conc-')
-  return {
-    label: r.label,
-    kind: r.kind,
-    trivial: r.trivial?.tasksPerSecond,
-    cpu: r.cpu?.speedup,
-    ceiling: r.ceiling,
-    map: r.map?.itemsPerSecond,
-    vsTrivial: isOurs ? undefined : ratio(mine?.trivial.tasksPerSecond, r.trivial?.tasksPerSecond),
-    vsCpu: isOurs ? undefined : ratio(mine?.cpu.speedup, r.cpu?.speedup),
-    vsMap: isOurs ? undefined : ratio(mine?.map.itemsPerSecond, r.map?.itemsPerSecond),
-    error: r.error,
-  }
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    backend: { type: 'string' },
+    rounds: { type: 'string' },
+    libs: { type: 'string' },
+    workers: { type: 'string' },
+    list: { type: 'boolean' },
+    rewrite: { type: 'boolean' },
+    write: { type: 'boolean' },
+    'no-write': { type: 'boolean' },
+  },
 })
 
-const cores = availableParallelism()
-const targets = [
-  {
-    what: '(1) thread executor ≥ fastest peer thread pool',
-    value: ratio(ours.thread?.trivial.tasksPerSecond, best('thread', (r) => r.trivial.tasksPerSecond)),
-    need: 1,
-  },
-  {
-    what: '(1) process executor ≥ 1.5 × fastest peer process pool',
-    value: ratio(ours.process?.trivial.tasksPerSecond, best('process', (r) => r.trivial.tasksPerSecond)),
-    need: 1.5,
-  },
-  { what: `(2) thread executor speedup ≥ 0.9 × ${cores} cores`, value: ours.thread?.cpu.speedup, need: 0.9 * cores },
-  { what: `(2) process executor speedup ≥ 0.9 × ${cores} cores`, value: ours.process?.cpu.speedup, need: 0.9 * cores },
-  { what: '(2) thread executor ≥ 0.9 × what bare threads got just before', value: ratio(ours.thread?.cpu.speedup, ours.thread?.ceiling), need: 0.9 },
-  { what: '(2) process executor ≥ 0.9 × what bare threads got just before', value: ratio(ours.process?.cpu.speedup, ours.process?.ceiling), need: 0.9 },
-  { what: '(3) thread map ≥ 10 × its per-task rate of (1)', value: ratio(ours.thread?.map.itemsPerSecond, ours.thread?.trivial.tasksPerSecond), need: 10 },
-  { what: '(3) process map ≥ 10 × its per-task rate of (1)', value: ratio(ours.process?.map.itemsPerSecond, ours.process?.trivial.tasksPerSecond), need: 10 },
-].map((t) => ({ ...t, met: t.value !== undefined && t.value >= t.need }))
+if (args.list) {
+  for (const w of WORKLOADS) console.log(`${w.id.padEnd(10)} ${w.backends.join('+').padEnd(15)} ${w.rounds} rounds  ${w.title}`)
+  process.exit(0)
+}
 
-const x = (v) => (v === undefined ? '' : `${fmt(v, 2)}×`)
-const table = [
-  `| pool (${workers} workers) | units | (1) trivial tasks/s | ours ÷ it | (2) CPU speedup (bare threads then) | ours ÷ it | (3) map items/s | ours ÷ it |`,
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) =>
-    r.error !== undefined
-      ? `| ${r.label} | ${r.kind} | failed: ${r.error.split('\n')[0]} | | | | | |`
-      : `| ${r.label} | ${r.kind} | ${fmt(r.trivial)} | ${x(r.vsTrivial)} | ${fmt(r.cpu, 2)}× (${fmt(r.ceiling, 2)}×) | ${x(r.vsCpu)} | ${fmt(r.map)} | ${x(r.vsMap)} |`,
-  ),
-].join('\n')
-const targetTable = [
-  '| target | measured | met |',
-  '| --- | ---: | :---: |',
-  ...targets.map((t) => `| ${t.what} | ${fmt(t.value, 2)} (need ${fmt(t.need, 2)}) | ${t.met ? 'yes' : '**no**'} |`),
-].join('\n')
+const workers = Number(args.workers ?? process.env.BENCH_WORKERS ?? 2)
+const only = args.only?.split(',')
+const libs = (args.libs ?? process.env.BENCH_LIBS)?.split(',')
+const backends = args.backend === undefined ? ['thread', 'process'] : [args.backend]
+const full = only === undefined && args.backend === undefined && libs === undefined && args.rounds === undefined
+const rewrite = args.rewrite === true
+const write = rewrite || (!args['no-write'] && process.env.BENCH_NO_WRITE !== '1' && (full || args.write === true))
+for (const id of only ?? []) if (!WORKLOADS.some((w) => w.id === id)) throw new Error(`unknown workload ${id} (see --list)`)
 
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}`
-console.log(`\n${machine}\n\n${table}\n\n${targetTable}\n`)
+const log = (s) => process.stderr.write(`${s}\n`)
+const uptime = () => loadavg().map((x) => x.toFixed(2)).join(' / ')
+const versionOf = (name) => JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
+const versions = Object.fromEntries(['piscina', 'tinypool', 'workerpool', 'poolifier'].map((n) => [n, versionOf(n)]))
+const git = (...a) => {
+  try {
+    return execFileSync('git', a, { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim()
+  } catch {
+    return ''
+  }
+}
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'packages') === '' ? '' : ' plus uncommitted package changes'}`
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${fmtNumber(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`
+const started = new Date()
+const loadStart = uptime()
+log(`${machine}; load average ${loadStart}; ${workers} workers per pool`)
 
-if (process.env.BENCH_NO_WRITE !== '1') {
+const groups = []
+for (const workload of WORKLOADS) {
+  if (rewrite || (only !== undefined && !only.includes(workload.id))) continue
+  for (const backend of workload.backends) {
+    if (!backends.includes(backend)) continue
+    const ids = Object.entries(CONTENDERS)
+      .filter(([id, c]) => c.kind === backend && c.role !== 'ref' && (c.role === 'ours' || libs === undefined || libs.includes(id)))
+      .map(([id]) => id)
+      .concat(refsOf(workload, backend).filter((id) => libs === undefined || libs.includes(id)))
+    const rounds = Number(args.rounds ?? workload.rounds)
+    log(`\n${workload.id} on ${backendName(backend)}: ${ids.join(', ')}; ${rounds} rounds (load ${uptime()})`)
+    const t = performance.now()
+    const raw = await runGroup({ workload, backend, ids, rounds, workers, log })
+    raw.seconds = (performance.now() - t) / 1000
+    raw.date = new Date().toISOString()
+    raw.load = uptime()
+    raw.commit = commit
+    raw.runStarted = started.toISOString().slice(0, 16)
+    const analysed = analyse(raw, workload)
+    groups.push({ raw, analysed })
+    log(`\n${groupTable(analysed, raw, workload)}`)
+  }
+}
+const loadEnd = uptime()
+const seconds = (Date.now() - started.getTime()) / 1000
+
+/** The old README's targets, from this run's figures. */
+function targets(all) {
+  const find = (w, b) => all.find((g) => g.raw.workload === w && g.raw.backend === b)
+  const metric = (w, b, key) => find(w, b)?.analysed.metrics.find((m) => m.key === key)
+  const oursOf = (w, b, key) => metric(w, b, key)?.ours?.median
+  const speedup = (b) => metric('cpu', b, 'ms')?.contenders.find((c) => c.role === 'ours')?.speedup?.median
+  const vsBare = (b) => {
+    const g = find('cpu', b)
+    const ours = g?.raw.contenders.find((c) => c.role === 'ours')
+    const bare = g?.raw.contenders.find((c) => c.id === 'bare-threads')
+    if (ours?.samples.ms === undefined || bare?.samples.ms === undefined) return undefined
+    const r = ours.samples.ms.map((v, i) => bare.samples.ms[i] / v).sort((a, b) => a - b)
+    return r[r.length >> 1]
+  }
+  const rows = [
+    ['(1) thread executor ≥ fastest peer thread pool', metric('bursts', 'thread', 'once')?.best?.ratio?.median, 1],
+    ['(1) process executor ≥ 1.5 × fastest peer process pool', metric('bursts', 'process', 'once')?.best?.ratio?.median, 1.5],
+    [`(2) thread executor speedup ≥ 0.9 × ${workers} workers`, speedup('thread'), 0.9 * workers],
+    [`(2) process executor speedup ≥ 0.9 × ${workers} workers`, speedup('process'), 0.9 * workers],
+    ['(2) thread executor ≥ 0.9 × bare worker threads (paired)', vsBare('thread'), 0.9],
+    ['(2) process executor ≥ 0.9 × bare worker threads (paired)', vsBare('process'), 0.9],
+    ['(3) thread map ≥ 10 × its per-task rate of (1)', oursOf('map', 'thread', 'rate') / oursOf('bursts', 'thread', 'once'), 10],
+    ['(3) process map ≥ 10 × its per-task rate of (1)', oursOf('map', 'process', 'rate') / oursOf('bursts', 'process', 'once'), 10],
+  ].filter(([, value]) => value !== undefined && !Number.isNaN(value))
+  const all9 = all.flatMap((g) => g.analysed.metrics).filter((m) => m.loses !== undefined)
+  const lines = rows.map(([what, value, need]) => `| ${what} | ${fmtNumber(value, 2)} (need ${fmtNumber(need, 2)}) | ${value >= need ? 'yes' : '**no**'} |`)
+  const won = all9.filter((m) => !m.loses).length
+  lines.push(`| issue 9: @conc ≥ 1.0 × the best peer on every row | ${won} of ${all9.length} rows | ${won === all9.length ? 'yes' : '**no**'} |`)
+  return ['| target | measured | met |', '| --- | ---: | :---: |', ...lines].join('\n')
+}
+
+const analysedAll = groups.map((g) => g.analysed)
+console.log(`\n## Summary (${machine}; load average ${loadStart} at start, ${loadEnd} at the end; ${fmtNumber(seconds / 60, 1)} min)\n`)
+console.log(summaryTable(analysedAll))
+console.log(`\n${targets(groups)}\n`)
+
+if (write) {
   const dir = new URL('./results/', import.meta.url)
   mkdirSync(dir, { recursive: true })
-  const date = new Date().toISOString()
-  writeFileSync(new URL('pools.json', dir), `${JSON.stringify({ date, machine, workers, versions, results, targets }, null, 2)}\n`)
-  writeFileSync(new URL('pools.svg', dir), chart(rows, { machine, workers }))
+  const file = new URL('pools.json', dir)
+  let previous = []
+  let previousRun
+  if (!full || rewrite) {
+    try {
+      const json = JSON.parse(readFileSync(file, 'utf8'))
+      previous = json.groups ?? []
+      previousRun = json.run
+    } catch {
+      previous = []
+    }
+  }
+  const key = (g) => `${g.raw.workload}/${g.raw.backend}`
+  const fresh = new Set(groups.map(key))
+  const merged = [...previous.filter((g) => g.raw !== undefined && !fresh.has(key(g))), ...groups]
+  const order = (g) => WORKLOADS.findIndex((w) => w.id === g.raw.workload) * 2 + (g.raw.backend === 'thread' ? 0 : 1)
+  merged.sort((a, b) => order(a) - order(b))
+  const run = rewrite && previousRun !== undefined ? previousRun : { date: started.toISOString(), machine, workers, versions, commit, loadStart, loadEnd, minutes: seconds / 60, argv: process.argv.slice(2), full }
+  const configurations = Object.fromEntries(
+    WORKLOADS.map((w) => [w.profile, Object.fromEntries(Object.keys(CONTENDERS).map((id) => [id, configure(id, w.profile, workers).note]))]),
+  )
+  writeFileSync(file, `${JSON.stringify({ run, configurations, groups: merged }, null, 1)}\n`)
+  const analysedMerged = merged.map((g) => g.analysed)
+  const dates = [...new Set(merged.map((g) => g.raw.date.slice(0, 10)))].join(', ')
+  // Rows may come from several runs (a subset run with --write replaces only its rows).
+  const runsOf = new Set(merged.map((g) => g.raw.runStarted ?? g.raw.date.slice(0, 16)))
+  const loads = merged.map((g) => Number(g.raw.load.split(' / ')[0]))
+  const commits = [...new Set(merged.map((g) => g.raw.commit ?? commit))].join(', ')
+  const provenance =
+    runsOf.size > 1
+      ? `the rows come from ${runsOf.size} runs, started ${[...runsOf].sort().map((d) => `${d.replace('T', ' ')} UTC`).join(' and ')} (each table of the details says when it was measured); load average ${fmtNumber(Math.min(...loads), 1)}–${fmtNumber(Math.max(...loads), 1)} at the end of each row`
+      : `load average ${run.loadStart} at the start, ${run.loadEnd} at the end`
+  writeFileSync(new URL('pools.svg', dir), chart(analysedMerged, { machine, workers, date: dates }))
+  const details = merged.map((g) => groupTable(g.analysed, g.raw, WORKLOADS.find((w) => w.id === g.raw.workload))).join('\n')
+  writeFileSync(
+    new URL('pools.md', dir),
+    `# Pools benchmark: every contender, every ratio\n\nGenerated by \`bench/pools.mjs\` (method: [bench/README.md](../README.md#pools)). ${machine}; ${workers} workers per pool; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; code: ${commits}. Last run ${run.date} (${run.full ? 'full run' : `subset: ${run.argv.join(' ')}`}), load average ${run.loadStart} at start, ${run.loadEnd} at the end; each table says when its rows were measured. Values: median of the rounds (range); *@conc ÷ it*: per round, @conc's speed ÷ the contender's (times and latencies inverted, so > 1 means @conc is faster), then the median (range) of those ratios. *Italic* rows are references (no pool), not peers.\n\n${details}`,
+  )
   const readme = new URL('../README.md', import.meta.url)
   const BEGIN = '<!-- pools:begin (generated by bench/pools.mjs) -->'
   const END = '<!-- pools:end -->'
@@ -134,9 +180,17 @@ if (process.env.BENCH_NO_WRITE !== '1') {
   const a = text.indexOf(BEGIN)
   const b = text.indexOf(END)
   if (a >= 0 && b > a) {
-    const block = `${BEGIN}\n\nMeasured ${date.slice(0, 10)} on ${machine}; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}. ` +
-      'Each pool runs in its own process; in brackets, the speedup of bare worker threads measured just before that pool (what the shared machine allowed then). (1) and (3) are medians of 3 rounds (1 round of (1) for pools slower than 3 s per round), (2) the median of 3 paired rounds (inline run, then pooled run).\n\n' +
-      `${table}\n\n${targetTable}\n\n![pools benchmark](bench/results/pools.svg)\n\n`
+    const block =
+      `${BEGIN}\n\n` +
+      `Measured ${dates} on ${machine}, a shared machine (${provenance}: absolute figures are noisy, the paired ratios much less); ${workers} workers per pool; peers: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; code: ${commits}. ` +
+      'Every contender runs in its own process; the contenders of a row are interleaved round by round (each round runs each once, in an order that rotates), every contender is measured in the same rounds, every result of every round is checked, and everyone gets the same inputs. ' +
+      '*@conc ÷ best peer* is paired: per round, @conc\'s speed ÷ the best peer\'s (times and latencies inverted, so > 1 means @conc is faster), then the median and the range over the rounds. ' +
+      'Each peer runs in its best configuration for the workload (many tasks in flight per worker for async tasks, V8 serialization for the process pools\' binary payloads): see [bench/README.md](bench/README.md#pools). ' +
+      'Every contender and every ratio: [bench/results/pools.md](bench/results/pools.md).\n\n' +
+      `${summaryTable(analysedMerged)}\n\n` +
+      `${targets(merged)}\n\n![pools benchmark](bench/results/pools.svg)\n\n`
     writeFileSync(readme, text.slice(0, a) + block + text.slice(b))
   }
+  log(`wrote bench/results/pools.json, pools.md, pools.svg and the README's pools section`)
 }
+
