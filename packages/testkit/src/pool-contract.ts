@@ -21,6 +21,13 @@ export interface PoolBackendUnderTest {
   readonly Pool: new (options?: any) => any
   /** `BrokenThreadPool` / `BrokenProcessPool`. */
   readonly Broken: new (...args: any[]) => Error
+  /**
+   * False when the workers are not this program's (`@conc/distributed`: worker hosts shared by
+   * every client). The tests about local workers (their ids, names and number, `maxTasksPerChild`,
+   * a dead worker breaking an executor, `maxWorkers` bounding how many tasks run) are then
+   * skipped. Default true.
+   */
+  readonly localWorkers?: boolean
   readonly lib: {
     fromModule<F extends Fn>(fn: F, module: string | URL, exportName?: string): F
     readonly BrokenExecutor: new (...args: any[]) => Error
@@ -68,6 +75,7 @@ const messages = (errors: unknown[]): string[] => errors.map((e) => (e as Error)
 
 export function definePoolContract(backend: PoolBackendUnderTest): void {
   const { Executor, Pool, Broken, lib, kind } = backend
+  const itLocal = backend.localWorkers === false ? it.skip : it
   let t: Record<string, Fn>
   const open: { shutdown?: (o?: any) => Promise<void>; terminate?: () => void; join?: () => Promise<void> }[] = []
   const executor = (options: Record<string, unknown> = {}): any => {
@@ -182,7 +190,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       for (const f of futures.filter((g: any) => !g.cancelled())) expect(await f).toBe(0.05)
     })
 
-    it('await using shuts down; sequential submits reuse one worker; never more than maxWorkers (G57)', async () => {
+    itLocal('await using shuts down; sequential submits reuse one worker; never more than maxWorkers (G57)', async () => {
       let ids: number[] = []
       {
         await using ex = new Executor({ maxWorkers: 3 })
@@ -199,7 +207,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(ids.length).toBeLessThanOrEqual(2)
     })
 
-    it('names workers <prefix>_<i> (G57)', async () => {
+    itLocal('names workers <prefix>_<i> (G57)', async () => {
       const ex = executor({ threadNamePrefix: 'Worker', maxWorkers: 1 })
       expect(await ex.submit(t.unitName)).toBe('Worker_0')
       const plain = executor({ maxWorkers: 1 })
@@ -221,7 +229,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await ex.submit(t.square, 3)).toBe(9)
     })
 
-    it('a worker that dies breaks the executor: pending futures and later submits fail (G59)', async () => {
+    itLocal('a worker that dies breaks the executor: pending futures and later submits fail (G59)', async () => {
       const ex = executor({ maxWorkers: 1 })
       expect(await ex.submit(t.square, 2)).toBe(4)
       const dying = ex.submit(t.exitNow, 1)
@@ -246,7 +254,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(() => new Executor({ initializer: 5 })).toThrow('initializer must be a callable')
     })
 
-    it('maxTasksPerChild 3 with one worker: tasks 1–3 share a worker, task 4 gets a new one (G60)', async () => {
+    itLocal('maxTasksPerChild 3 with one worker: tasks 1–3 share a worker, task 4 gets a new one (G60)', async () => {
       const ex = executor({ maxWorkers: 1, maxTasksPerChild: 3 })
       const ids: number[] = []
       for (let i = 0; i < 4; i++) ids.push(await ex.submit(t.ident))
@@ -265,7 +273,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await ex.submit(t.square, 6)).toBe(36)
     })
 
-    it('an AbortSignal withdraws a queued task and stops a running one; the worker is replaced', async () => {
+    itLocal('an AbortSignal withdraws a queued task and stops a running one; the worker is replaced', async () => {
       const ex = executor({ maxWorkers: 1 })
       const blocker = new AbortController()
       const running = ex.submitWith({ signal: blocker.signal }, t.sleep, 30)
@@ -754,7 +762,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(settled.every((r) => r.status === 'fulfilled' || r.reason instanceof lib.CancelledError)).toBe(true)
     })
 
-    it('maxTasksPerChild replaces workers; with close + join before the end nothing hangs (F54)', async () => {
+    itLocal('maxTasksPerChild replaces workers; with close + join before the end nothing hangs (F54)', async () => {
       const p = pool({ maxTasksPerChild: 10 })
       const before = new Set((await p.map(t.ident as never, Array.from({ length: 4 }), { chunksize: 1 })) as number[])
       const ids = new Set((await p.map(t.ident as never, Array.from({ length: 100 }), { chunksize: 1 })) as number[])
@@ -766,7 +774,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await r.get(10)).toEqual([0, 1, 4, 9, 16, 25])
     })
 
-    it('a worker that dies fails only its own tasks and is replaced (nothing hangs)', async () => {
+    itLocal('a worker that dies fails only its own tasks and is replaced (nothing hangs)', async () => {
       const p = pool()
       const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => p.applyAsync(t.maybeCrash, [i, 0.02])))
       for (const [i, r] of results.entries()) {
