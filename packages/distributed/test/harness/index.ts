@@ -55,9 +55,9 @@ export class Cluster {
     return { connection: this.connection, queue: this.queue, app: this.hostDefaults.app ?? TEST_APP }
   }
 
-  /** Starts one more host on the queue. */
-  async addHost(options: Omit<HostOptions, 'connection' | 'queue'> = {}): Promise<Child> {
-    const host = await startHost({ ...this.hostDefaults, ...options, connection: this.connection, queue: this.queue }, `conc-worker #${this.hosts.length + 1}`)
+  /** Starts one more host, on the cluster's queue unless `queue` says another. */
+  async addHost(options: Omit<HostOptions, 'connection'> = {}): Promise<Child> {
+    const host = await startHost({ ...this.hostDefaults, ...options, connection: this.connection, queue: options.queue ?? this.queue }, `conc-worker #${this.hosts.length + 1}`)
     this.hosts.push(host)
     return host
   }
