@@ -472,6 +472,70 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
   })
 
+  describe(`${kind} map and imap over endless input: a bounded window (buffersize)`, () => {
+    /** Counts the items a consumer took from it: 0, 1, 2, ... forever. */
+    function naturals(): { readonly items: Generator<number>; readonly read: () => number; readonly closed: () => boolean } {
+      let read = 0
+      let closed = false
+      function* items(): Generator<number> {
+        try {
+          for (;;) yield read++
+        } finally {
+          closed = true
+        }
+      }
+      return { items: items(), read: () => read, closed: () => closed }
+    }
+
+    it('executor.map with buffersize reads the input as results are consumed; stopping early closes it', async () => {
+      const ex = executor()
+      const input = naturals()
+      const seen: number[] = []
+      for await (const y of ex.map(t.square, input.items, { buffersize: 4 })) {
+        seen.push(y as number)
+        if (seen.length === 30) break
+      }
+      expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i * i))
+      expect(input.read()).toBeLessThanOrEqual(30 + 4)
+      expect(input.closed()).toBe(true)
+      const zipped = naturals()
+      const sums: number[] = []
+      for await (const s of ex.map(t.add, zipped.items, [10, 20, 30], { buffersize: 2, chunksize: 2 })) sums.push(s as number)
+      expect(sums).toEqual([10, 21, 32])
+      expect(zipped.closed()).toBe(true)
+    })
+
+    it('imap and imapUnordered with buffersize read endless input a window at a time', async () => {
+      const p = pool()
+      for (const method of ['imap', 'imapUnordered'] as const) {
+        const input = naturals()
+        const seen: number[] = []
+        for await (const y of p[method](t.square, input.items, { buffersize: 3, chunksize: 5 })) {
+          seen.push(y as number)
+          if (seen.length === 40) break
+        }
+        if (method === 'imap') expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i * i))
+        else expect(seen).toHaveLength(40)
+        expect(input.read()).toBeLessThanOrEqual(40 + 3 * 5 + 5)
+        expect(input.closed()).toBe(true)
+      }
+      // A finite input gives every result, in order for imap.
+      const xs = Array.from({ length: 100 }, (_, i) => i)
+      expect(await collect(p.imap(t.square, xs, { buffersize: 2, chunksize: 7 }))).toEqual(xs.map((x) => x * x))
+      expect(((await collect(p.imapUnordered(t.square, xs, { buffersize: 1 }))) as number[]).sort((a, b) => a - b)).toEqual(xs.map((x) => x * x))
+    })
+
+    it('buffersize is checked as Python checks it', async () => {
+      const ex = executor()
+      const p = pool()
+      expect(() => ex.map(t.square, [1], { buffersize: 0 })).toThrow('buffersize must be None or > 0')
+      expect(() => ex.map(t.square, [1], { buffersize: 0 })).toThrow(lib.ValueError)
+      expect(() => ex.map(t.square, [1], { buffersize: '2' })).toThrow(TypeError)
+      expect(() => p.imap(t.square, [1], { buffersize: -1 })).toThrow(lib.ValueError)
+      expect(await collect(ex.map(t.square, [1, 2], { buffersize: null }))).toEqual([1, 4])
+    })
+  })
+
   describe(`${kind} ending workers with work in flight: the program goes on after the await`, () => {
     // Each program awaits the end of its workers, then prints `after`. A program whose event loop
     // empties while that await is pending stops there (exit code 13 under top-level await).
