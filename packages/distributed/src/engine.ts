@@ -76,6 +76,8 @@ const CLOSE_TIMEOUT_MS = 3000
 export class RemoteEngine implements PoolEngine {
   readonly functions: RemoteFunctions
   readonly workerIds: number[] = []
+  /** `map`/`imap` read their input a window at a time: at most `maxInFlight` chunks ahead. */
+  readonly buffersize: number
   readonly #settings: Settings
   readonly #keys: Keys
   readonly #Broken: Broken
@@ -108,6 +110,7 @@ export class RemoteEngine implements PoolEngine {
       )
     }
     this.#settings = settings
+    this.buffersize = settings.maxInFlight
     this.#keys = keys(settings.prefix, settings.queue)
     this.#Broken = Broken
     this.functions = new RemoteFunctions(new References(settings.app))
