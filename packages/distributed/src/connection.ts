@@ -3,7 +3,7 @@
  * options), its default (`CONC_REDIS_URL`, then `redis://127.0.0.1:6379`), and how it is shown in
  * messages (without a password).
  */
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import { ConcTypeError } from '@conc/core'
 
 /** Where Redis is when nothing says otherwise. */
@@ -49,8 +49,9 @@ export function describeConnection(options: RedisOptions & { url?: string }): st
   return `redis://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`
 }
 
-/** A plain ioredis client for these options. */
-export function createRedis(options: RedisOptions & { url?: string }, extra: RedisOptions = {}): Redis {
+/** A plain ioredis client for these options (ioredis is loaded on first use). */
+export async function createRedis(options: RedisOptions & { url?: string }): Promise<Redis> {
+  const { Redis } = await import('ioredis')
   const { url, ...rest } = options
-  return url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra })
+  return url === undefined ? new Redis(rest) : new Redis(url, rest)
 }

@@ -20,7 +20,7 @@ import type { BrokenExecutor } from '@conc/core'
 import { encodeArgs } from './codec.js'
 import { rebuildError } from './errors.js'
 import { CANCEL_MARKER_TTL_MS, keys, type Keys } from './keys.js'
-import { Link } from './link.js'
+import { type Clients, Link } from './link.js'
 import type { Settings } from './options.js'
 import { References } from './reference.js'
 import { FAILED, type FunctionRef, type JobData, STALLED_REASON, WIRE_VERSION, decodeValue } from './wire.js'
@@ -72,6 +72,12 @@ const RECONCILE_AFTER_MS = 15_000
 const WATCH_INTERVAL_MS = 500
 /** How long closing waits for Redis before it drops the connections. */
 const CLOSE_TIMEOUT_MS = 3000
+/**
+ * An idle client closes its connections after this long (and opens them again on its next task):
+ * BullMQ's event reader keeps a timer that would keep the program alive, and an idle program
+ * should end, as with a local pool.
+ */
+const IDLE_CLOSE_MS = 1000
 
 export class RemoteEngine implements PoolEngine {
   readonly functions: RemoteFunctions
@@ -99,6 +105,7 @@ export class RemoteEngine implements PoolEngine {
   /** Commands in flight that closing should wait for. */
   readonly #chores = new Set<Promise<unknown>>()
   #watch: NodeJS.Timeout | undefined
+  #idleTimer: NodeJS.Timeout | undefined
   #downSince: number | undefined
   readonly #init: { readonly entry: FnEntry; readonly args: string } | undefined
 
@@ -256,7 +263,7 @@ export class RemoteEngine implements PoolEngine {
 
   /** One `addBulk`, retried while Redis is unreachable (the job ids make a repeat harmless). */
   #add(jobs: readonly { readonly entry: Entry; readonly data: JobData }[]): void {
-    const link = this.#link as Link
+    const { queue } = (this.#link as Link).clients as Clients
     const bulk = jobs.map(({ entry, data }) => ({
       name: data.x,
       data,
@@ -264,13 +271,13 @@ export class RemoteEngine implements PoolEngine {
         jobId: entry.id,
         // A safety net only: the client removes each job once its task has settled.
         removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 24 * 3600 },
       },
     }))
     const added = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          await link.queue.addBulk(bulk)
+          await queue.addBulk(bulk)
           break
         } catch (error) {
           if (this.#broken !== undefined || this.#closed) return
@@ -389,19 +396,19 @@ export class RemoteEngine implements PoolEngine {
    */
   #withdraw(entry: Entry): void {
     if (entry.added === undefined) return
-    const link = this.#link as Link
+    const { queue, commands } = (this.#link as Link).clients as Clients
     const id = entry.id
     this.#abandoned.add(id)
     this.#chore(
       (async () => {
         await entry.added
-        const removed = await link.queue.remove(id)
+        const removed = await queue.remove(id)
         if (removed === 1) {
           this.#abandoned.delete(id)
           return
         }
-        await link.commands.set(this.#keys.cancel(id), '1', 'PX', CANCEL_MARKER_TTL_MS)
-        await link.commands.publish(this.#keys.cancelChannel, id)
+        await commands.set(this.#keys.cancel(id), '1', 'PX', CANCEL_MARKER_TTL_MS)
+        await commands.publish(this.#keys.cancelChannel, id)
       })(),
     )
   }
@@ -436,9 +443,9 @@ export class RemoteEngine implements PoolEngine {
   #flushRemovals(): void {
     this.#removing = false
     const ids = this.#toRemove
-    if (ids.length === 0 || this.#link === undefined) return
+    const queue = this.#link?.clients?.queue
+    if (ids.length === 0 || queue === undefined) return
     this.#toRemove = []
-    const queue = this.#link.queue
     // A job still active (abandoned) is not removed; its end event brings it back here.
     for (const id of ids) this.#chore(queue.remove(id))
   }
@@ -461,6 +468,10 @@ export class RemoteEngine implements PoolEngine {
 
   #idle(): void {
     this.#setBusy(false)
+    if (this.#link !== undefined && this.#idleTimer === undefined && !this.#closed) {
+      this.#idleTimer = setTimeout(() => this.#release(), IDLE_CLOSE_MS)
+      this.#idleTimer.unref()
+    }
     const waiters = this.#idleWaiters
     this.#idleWaiters = []
     for (const wake of waiters) wake()
@@ -468,8 +479,23 @@ export class RemoteEngine implements PoolEngine {
 
   // ----- Redis health and reconciliation
 
+  /** Closes the connections of an idle client; its next task opens new ones. */
+  #release(): void {
+    this.#idleTimer = undefined
+    const link = this.#link
+    if (link === undefined || this.#pending.size > 0) return
+    this.#flushRemovals()
+    this.#link = undefined
+    const chores = Promise.allSettled([...this.#chores])
+    void Promise.race([chores, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]).then(() => link.close(CLOSE_TIMEOUT_MS))
+  }
+
   /** While tasks are pending: watch Redis, read back jobs not heard of, keep the program alive. */
   #setBusy(busy: boolean): void {
+    if (busy && this.#idleTimer !== undefined) {
+      clearTimeout(this.#idleTimer)
+      this.#idleTimer = undefined
+    }
     this.#link?.setBusy(busy)
     if (busy && this.#watch === undefined) {
       this.#downSince = undefined
@@ -505,14 +531,14 @@ export class RemoteEngine implements PoolEngine {
 
   /** Reads back the jobs not heard of for `olderThanMs`: finished ones settle, lost ones are added again. */
   async #reconcile(olderThanMs: number): Promise<void> {
-    const link = this.#link
-    if (link === undefined || this.#reconciling) return
+    const commands = this.#link?.clients?.commands
+    if (commands === undefined || this.#reconciling) return
     const now = Date.now()
     const entries = [...this.#pending.values()].filter((entry) => entry.state === ADDED && now - entry.touched >= olderThanMs).slice(0, 5000)
     if (entries.length === 0) return
     this.#reconciling = true
     try {
-      const pipeline = link.commands.pipeline()
+      const pipeline = commands.pipeline()
       for (const entry of entries) pipeline.hmget(this.#keys.job(entry.id), 'timestamp', 'finishedOn', 'returnvalue', 'failedReason')
       const replies = (await pipeline.exec()) ?? []
       const lost: Entry[] = []
@@ -533,9 +559,12 @@ export class RemoteEngine implements PoolEngine {
     }
   }
 
-  /** A job vanished from Redis before it settled (Redis restarted without persistence). */
+  /**
+   * A job vanished from Redis before it settled (Redis restarted without persistence). At most
+   * once, it fails: it may have started on a host without this client hearing of it.
+   */
   #lost(entry: Entry): void {
-    if (this.#settings.atMostOnce && entry.started) {
+    if (this.#settings.atMostOnce) {
       this.#settle(entry, (task) => task.sink.reject(task, this.#failure(task, FAILED.lost)))
       return
     }
@@ -549,6 +578,8 @@ export class RemoteEngine implements PoolEngine {
   async #close(): Promise<void> {
     if (this.#watch !== undefined) clearInterval(this.#watch)
     this.#watch = undefined
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
+    this.#idleTimer = undefined
     const link = this.#link
     if (link === undefined) return
     const chores = Promise.allSettled([...this.#chores])

@@ -14,7 +14,7 @@ import { TimeoutError, type BasePool, fromModule } from '@conc/core'
 import { serializeThrown } from '@conc/core/engine'
 import { Pool as ProcessPool } from '@conc/multiprocessing'
 import { ThreadPool } from '@conc/threading'
-import { type ConnectionOptions, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq'
+import type { ConnectionOptions, Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { DEFAULT_PAYLOAD_LIMIT } from './codec.js'
 import { type Connection, createRedis, describeConnection, redisOptions } from './connection.js'
@@ -36,7 +36,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 30
 export interface WorkerHostOptions {
   /** Where Redis is; default `CONC_REDIS_URL`, then `redis://127.0.0.1:6379`. */
   readonly connection?: Connection | undefined
-  /** The queue to serve; default `conc-default`. */
+  /** The queue to serve; default `CONC_QUEUE`, then `conc-default`. */
   readonly queue?: string | undefined
   /** BullMQ's key prefix; default `bull`. */
   readonly prefix?: string | undefined
@@ -72,6 +72,14 @@ interface Running {
   readonly controller: AbortController
 }
 
+/** What {@link WorkerHost.start} loads before the host is made. */
+interface Loaded {
+  readonly bullmq: typeof import('bullmq')
+  readonly runner: typeof runJob
+  readonly commands: Redis
+  readonly subscriber: Redis
+}
+
 const RUNNER = new URL('./task-runner.js', import.meta.url).href
 
 /**
@@ -94,13 +102,16 @@ export class WorkerHost {
   readonly #log: (line: string) => void
   readonly #shutdownMs: number
   readonly #runJob: typeof runJob
+  readonly #bullmq: typeof import('bullmq')
   #closing: Promise<void> | undefined
   /** What the host serves, as printed at start. */
   readonly description: string
 
-  private constructor(options: WorkerHostOptions, runner: typeof runJob) {
+  private constructor(options: WorkerHostOptions, loaded: Loaded) {
+    const { bullmq, runner } = loaded
+    this.#bullmq = bullmq
     const connection = redisOptions(options.connection)
-    const queue = options.queue ?? DEFAULT_QUEUE
+    const queue = options.queue ?? (process.env.CONC_QUEUE || DEFAULT_QUEUE)
     const prefix = options.prefix ?? DEFAULT_PREFIX
     const app = resolve(options.app ?? '.')
     const concurrency = options.concurrency ?? (availableParallelism() || 1)
@@ -115,11 +126,11 @@ export class WorkerHost {
     this.#runJob = fromModule(runner, RUNNER, 'runJob')
     const poolOptions = { processes: concurrency, maxTasksPerChild: options.maxTasksPerChild }
     this.#pool = backend === 'threads' ? new ThreadPool(poolOptions) : new ProcessPool(poolOptions)
-    this.#commands = createRedis(connection)
+    this.#commands = loaded.commands
     this.#commands.on('error', () => undefined)
-    this.#subscriber = createRedis(connection)
+    this.#subscriber = loaded.subscriber
     this.#subscriber.on('error', () => undefined)
-    this.#worker = new Worker(queue, (job, token, signal) => this.#process(job, token, signal), {
+    this.#worker = new bullmq.Worker(queue, (job, token, signal) => this.#process(job, token, signal), {
       connection: { ...connection } as ConnectionOptions,
       prefix,
       concurrency,
@@ -140,9 +151,15 @@ export class WorkerHost {
 
   /** Starts a host: connects, subscribes to the cancel channel, and takes jobs. */
   static async start(options: WorkerHostOptions = {}): Promise<WorkerHost> {
-    const runner = (await import(RUNNER)) as { runJob?: typeof runJob }
+    const connection = redisOptions(options.connection)
+    const [runner, bullmq, commands, subscriber] = await Promise.all([
+      import(RUNNER) as Promise<{ runJob?: typeof runJob }>,
+      import('bullmq'),
+      createRedis(connection),
+      createRedis(connection),
+    ])
     if (typeof runner.runJob !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob (a broken install?)`)
-    const host = new WorkerHost(options, runner.runJob)
+    const host = new WorkerHost(options, { bullmq, runner: runner.runJob, commands, subscriber })
     await host.#startServing()
     return host
   }
@@ -171,13 +188,13 @@ export class WorkerHost {
     const parsed = parseJobData(job.data)
     if (typeof parsed === 'string') {
       this.#log(`conc-worker: job ${id} (${job.name}) is not a @conc task, failed: ${parsed}`)
-      throw new UnrecoverableError(`${FAILED.malformed}: ${parsed}`)
+      throw new this.#bullmq.UnrecoverableError(`${FAILED.malformed}: ${parsed}`)
     }
     const data: JobData = parsed
     const what = `task ${id} ${data.p}#${data.x}`
     if (data.o === 1 && job.stalledCounter > 0) {
       this.#log(`conc-worker: ${what} lost its host before; at most once, so it fails instead of running again`)
-      throw new UnrecoverableError(FAILED.lost)
+      throw new this.#bullmq.UnrecoverableError(FAILED.lost)
     }
     const controller = new AbortController()
     this.#running.set(id, { job, controller })
@@ -191,6 +208,7 @@ export class WorkerHost {
       if ('err' in envelope) this.#log(`conc-worker: ${what} raised ${describeFailure(envelope)}`)
       return envelope
     } catch (error) {
+      const { UnrecoverableError, WaitingError } = this.#bullmq
       const reason = controller.signal.aborted ? controller.signal.reason : undefined
       if (reason === HANDBACK) {
         this.#log(`conc-worker: ${what} handed back to the queue (shutting down)`)

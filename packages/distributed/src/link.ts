@@ -2,10 +2,11 @@
  * A client's connections to Redis: BullMQ's `Queue` (adds and removes jobs), one `QueueEvents`
  * (the results of every job of this client, from the queue's event stream), and a plain client
  * for @conc's own commands (cancel markers, the cancel channel, reconciliation reads). They are
- * made on first use, and keep the program alive only while the client has tasks in Redis, as a
- * local pool's workers do.
+ * made on the client's first task, and keep the program alive only while it has tasks in Redis,
+ * as a local pool's workers do. BullMQ and ioredis are loaded then too: a module that imports
+ * `@conc/distributed` (for `isMain`, say) costs a worker host's local worker nothing more.
  */
-import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq'
+import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { createRedis } from './connection.js'
 import type { Keys } from './keys.js'
@@ -26,12 +27,17 @@ interface SocketOwner {
   on(event: string, fn: () => void): unknown
 }
 
-export class Link {
+/** The connections, once made. */
+export interface Clients {
   readonly queue: Queue
+  readonly events: QueueEvents
   readonly commands: Redis
+}
+
+export class Link {
   /** Resolves once events are read and jobs can be added. */
-  readonly ready: Promise<void>
-  #events: QueueEvents | undefined
+  readonly ready: Promise<Clients>
+  #clients: Clients | undefined
   #busy = true
   readonly #sockets = new Set<SocketOwner>()
   #closing: Promise<void> | undefined
@@ -40,40 +46,45 @@ export class Link {
     readonly settings: Settings,
     readonly keys: Keys,
     handlers: EventHandlers,
-    /** Called each time the plain client (re)connects, after the first time. */
+    /** Called each time the plain client connects again. */
     onReconnect: () => void,
   ) {
-    const { connection, queue, prefix } = settings
-    this.commands = createRedis(connection)
-    this.commands.on('error', () => undefined)
-    let first = true
-    this.commands.on('ready', () => {
-      if (first) first = false
-      else onReconnect()
-    })
-    this.#track(this.commands as unknown as SocketOwner)
-    this.queue = new Queue(queue, { connection: { ...connection } as ConnectionOptions, prefix })
-    this.queue.on('error', () => undefined)
-    this.ready = this.#start(handlers)
+    this.ready = this.#start(handlers, onReconnect)
     this.ready.catch(() => undefined)
   }
 
-  async #start(handlers: EventHandlers): Promise<void> {
-    const { queue, prefix, connection } = this.settings
+  async #start(handlers: EventHandlers, onReconnect: () => void): Promise<Clients> {
+    const { connection, queue: name, prefix } = this.settings
+    const [bullmq, commands] = await Promise.all([import('bullmq'), createRedis(connection)])
+    commands.on('error', () => undefined)
+    let first = true
+    commands.on('ready', () => {
+      if (first) first = false
+      else onReconnect()
+    })
+    this.#track(commands as unknown as SocketOwner)
+    const queue = new bullmq.Queue(name, { connection: { ...connection } as ConnectionOptions, prefix })
+    queue.on('error', () => undefined)
     // Read the events from the stream's current end: every event of a job added later is read,
     // and none of the history (QueueEvents alone would start at '$' whenever its first read runs).
-    const last = (await this.commands.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][]
-    const events = new QueueEvents(queue, { connection: { ...connection } as ConnectionOptions, prefix, lastEventId: last[0]?.[0] ?? '0-0' })
-    this.#events = events
+    const last = (await commands.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][]
+    const events = new bullmq.QueueEvents(name, { connection: { ...connection } as ConnectionOptions, prefix, lastEventId: last[0]?.[0] ?? '0-0' })
     events.on('error', () => undefined)
-    for (const [name, fn] of Object.entries(handlers)) events.on(name as 'active', fn as never)
-    await Promise.all([events.waitUntilReady(), this.queue.waitUntilReady()])
-    for (const client of [await events.getBackend().client, await this.queue.getBackend().client]) this.#track(client as unknown as SocketOwner)
+    for (const [event, fn] of Object.entries(handlers)) events.on(event as 'active', fn as never)
+    this.#clients = { queue, events, commands }
+    await Promise.all([events.waitUntilReady(), queue.waitUntilReady()])
+    for (const client of [await events.getBackend().client, await queue.getBackend().client]) this.#track(client as unknown as SocketOwner)
+    return this.#clients
+  }
+
+  /** The connections, once {@link ready}. */
+  get clients(): Clients | undefined {
+    return this.#clients
   }
 
   /** Whether Redis answers now (the plain client is connected). */
   get up(): boolean {
-    return this.commands.status === 'ready'
+    return this.#clients?.commands.status === 'ready'
   }
 
   /** While idle, the connections do not keep the program alive. */
@@ -100,15 +111,20 @@ export class Link {
   /** Closes every connection; gives up waiting after `timeoutMs` (Redis may be gone). */
   close(timeoutMs: number): Promise<void> {
     this.#closing ??= (async () => {
+      const clients = this.#clients ?? (await Promise.race([this.ready.catch(() => undefined), delay(timeoutMs)]))
+      if (clients === undefined) return
       this.setBusy(true)
-      const closing = Promise.allSettled([this.#events?.close(), this.queue.close(), this.commands.quit()])
-      const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())
-      await Promise.race([closing, timer])
-      this.#events?.disconnect().catch(() => undefined)
-      this.queue.disconnect().catch(() => undefined)
-      this.commands.disconnect()
+      const { queue, events, commands } = clients
+      await Promise.race([Promise.allSettled([events.close(), queue.close(), commands.quit()]), delay(timeoutMs)])
+      events.disconnect().catch(() => undefined)
+      queue.disconnect().catch(() => undefined)
+      commands.disconnect()
       this.setBusy(false)
     })()
     return this.#closing
   }
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref())
 }

@@ -25,7 +25,7 @@ export interface DistributedOptions {
    * Default: `CONC_REDIS_URL`, then `redis://127.0.0.1:6379`.
    */
   readonly connection?: Connection | undefined
-  /** The queue the worker hosts serve (`conc-worker --queue`); default `conc-default`. */
+  /** The queue the worker hosts serve (`conc-worker --queue`); default `CONC_QUEUE`, then `conc-default`. */
   readonly queue?: string | undefined
   /** BullMQ's key prefix; default `bull`. */
   readonly prefix?: string | undefined
@@ -92,7 +92,7 @@ export function settings(options: DistributedOptions): Settings {
   return {
     connection,
     shown: describeConnection(connection),
-    queue: queueName(options.queue ?? DEFAULT_QUEUE, 'queue'),
+    queue: queueName(options.queue ?? (process.env.CONC_QUEUE || DEFAULT_QUEUE), 'queue'),
     prefix: queueName(options.prefix ?? DEFAULT_PREFIX, 'prefix'),
     app: app instanceof URL || app.startsWith('file:') ? fileURLToPath(app) : resolve(app),
     atMostOnce: options.atMostOnce === true,

@@ -27,11 +27,22 @@ class Pool extends distributed.Pool {
   }
 }
 
+/** The contract's fixture programs make their pools with no options: they find the cluster here. */
+const ENV = ['CONC_REDIS_URL', 'CONC_APP', 'CONC_QUEUE'] as const
+const saved = ENV.map((name) => process.env[name])
+
 describe.skipIf(skipped)('distributed', () => {
   beforeAll(async () => {
-    cluster = await Cluster.start({ hosts: 2, host: { concurrency: 1 } })
+    // The hosts serve TypeScript fixtures too (pool-dispose.ts), as a host started under tsx does.
+    cluster = await Cluster.start({ hosts: 2, host: { concurrency: 1, nodeArgs: ['--import', 'tsx'] } })
+    const { connection, app, queue } = cluster.clientOptions
+    Object.assign(process.env, { CONC_REDIS_URL: connection, CONC_APP: app, CONC_QUEUE: queue })
   })
   afterAll(async () => {
+    ENV.forEach((name, i) => {
+      if (saved[i] === undefined) delete process.env[name]
+      else process.env[name] = saved[i]
+    })
     await cluster?.close()
   })
 

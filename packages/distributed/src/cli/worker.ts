@@ -20,7 +20,7 @@ Runs the @conc tasks of one queue, in a local pool of processes or threads.
   --concurrency N          tasks at once, the local pool's size (default: the number of CPUs)
   --backend KIND           processes (default) or threads
   --max-tasks-per-child K  replace a local worker after K tasks
-  --queue NAME             the queue to serve (default: conc-default)
+  --queue NAME             the queue to serve (default: $CONC_QUEUE, then conc-default)
   --prefix PREFIX          BullMQ's key prefix (default: bull)
   --lock-duration S        seconds a job's lock lasts without renewal (default: 5)
   --stalled-interval S     seconds between checks for jobs whose host was lost (default: 2)

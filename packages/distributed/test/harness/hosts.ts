@@ -31,6 +31,8 @@ export interface HostOptions {
   readonly wrap?: readonly string[]
   /** The `node` binary (default: this one). */
   readonly node?: string
+  /** Node's own options, before the script (e.g. `['--import', 'tsx']` to serve TypeScript modules). */
+  readonly nodeArgs?: readonly string[]
 }
 
 /** The command-line arguments of a host. */
@@ -53,7 +55,7 @@ export function hostArgs(options: HostOptions): string[] {
 
 /** Starts a host and waits until it serves (its "serving queue" line). */
 export async function startHost(options: HostOptions, name = 'conc-worker'): Promise<Child> {
-  const child = startChild(name, options.node ?? process.execPath, [WORKER_BIN, ...hostArgs(options)], {
+  const child = startChild(name, options.node ?? process.execPath, [...(options.nodeArgs ?? []), WORKER_BIN, ...hostArgs(options)], {
     env: { CONC_BACKEND: LOCAL_BACKEND, NODE_OPTIONS: '', ...options.env },
     wrap: options.wrap,
   })
