@@ -2,7 +2,8 @@
 /**
  * Packs the published packages (@conc/core, @conc/threading, @conc/multiprocessing,
  * @conc/distributed) into npm tarballs, so that a project can install them from a clone of this
- * repository before they are on the registry: `npm install ../conc/tarballs/*.tgz` (see the README, "Install").
+ * repository before they are on the registry: `npm install ../conc/tarballs/*.tgz` (see the
+ * README, "Install").
  *
  * Run it through the root script, which builds first: `npx --yes pnpm@10.34.9 pack:tarballs`.
  * `--out DIR` writes the tarballs to DIR (default: `tarballs/` in the repository); tarballs of

@@ -33,7 +33,7 @@ export interface TaskExtra {
   timeoutMs: number | undefined
   transfer: readonly TransferListItem[] | undefined
   onAbort: (() => void) | undefined
-  timer: NodeJS.Timeout | undefined
+  timer: ReturnType<typeof setTimeout> | undefined
   /** The worker running this task, for tasks that run alone (abortable, timed). */
   slot: unknown
 }
