@@ -6,64 +6,17 @@
  * with a clear error when Redis stays unreachable past `redisTimeout`.
  */
 import { randomBytes } from 'node:crypto'
-import { CancelledError, MaybeEncodingError, TimeoutError, ValueError } from '@conc/core'
-import {
-  type EngineOptions,
-  type FnEntry,
-  FunctionRegistry,
-  MODE_CALL,
-  type PoolEngine,
-  type SerializedThrown,
-  type Task,
-} from '@conc/core/engine'
-import type { BrokenExecutor } from '@conc/core'
+import { CancelledError, ValueError } from '@conc/core'
+import { type EngineOptions, type FnEntry, MODE_CALL, type PoolEngine, type Task } from '@conc/core/engine'
 import { encodeArgs } from './codec.js'
-import { rebuildError } from './errors.js'
+import { ADDED, ADDING, DONE, Entry, LOCAL, RemoteFunctions } from './entry.js'
+import { readJobs } from './job-state.js'
 import { CANCEL_MARKER_TTL_MS, keys, type Keys } from './keys.js'
 import { type Clients, Link } from './link.js'
 import type { Settings } from './options.js'
 import { References } from './reference.js'
-import { FAILED, type FunctionRef, type JobData, STALLED_REASON, WIRE_VERSION, decodeValue } from './wire.js'
-
-type Broken = new (message: string, options?: { cause?: unknown }) => BrokenExecutor
-
-const LOCAL = 0
-const ADDING = 1
-const ADDED = 2
-const DONE = 3
-
-/** One task of this client, from `push` until it settles. */
-class Entry {
-  state: typeof LOCAL | typeof ADDING | typeof ADDED | typeof DONE = LOCAL
-  /** A host started it (its future is running). */
-  started = false
-  /** When the client last heard of its job; reconciliation reads jobs not heard of lately. */
-  touched = 0
-  /** Settles when the `add` that carried it has. */
-  added: Promise<unknown> | undefined
-  onAbort: (() => void) | undefined
-
-  constructor(
-    readonly id: string,
-    readonly task: Task,
-    readonly args: string,
-  ) {}
-}
-
-/** Functions with the reference each travels as, looked up once per function. */
-class RemoteFunctions extends FunctionRegistry {
-  readonly refs = new Map<FnEntry, Promise<FunctionRef>>()
-
-  constructor(private readonly references: References) {
-    super()
-  }
-
-  override get(fn: unknown, what?: string): FnEntry {
-    const entry = super.get(fn, what)
-    if (!this.refs.has(entry)) this.refs.set(entry, this.references.of(fn as object, entry.spec))
-    return entry
-  }
-}
+import { type Broken, failureOf, outcomeOf } from './outcome.js'
+import { FAILED, type FunctionRef, type JobData, WIRE_VERSION } from './wire.js'
 
 /** Jobs added in one `addBulk` call at most. */
 const ADD_BATCH = 1000
@@ -311,34 +264,10 @@ export class RemoteEngine implements PoolEngine {
       if (this.#abandoned.delete(id)) this.#remove(id)
       return
     }
-    const envelope = returnvalue as Partial<{ ok: string; err: string; i: 1; e: 1 }> | null
-    if (envelope !== null && typeof envelope === 'object' && typeof envelope.ok === 'string') {
-      let value: unknown
-      try {
-        value = decodeValue(envelope.ok)
-      } catch (error) {
-        this.#settle(entry, (t) => t.sink.reject(t, new MaybeEncodingError(`the task's result could not be decoded here: ${(error as Error).message}`, { cause: error })))
-        return
-      }
-      this.#settle(entry, (t) => t.sink.resolve(t, value))
-      return
-    }
-    if (envelope !== null && typeof envelope === 'object' && typeof envelope.err === 'string') {
-      let error: unknown
-      try {
-        error = rebuildError(decodeValue(envelope.err) as SerializedThrown)
-      } catch (why) {
-        error = new Error(`the task failed, and its error could not be decoded here: ${(why as Error).message}`)
-      }
-      if (envelope.e === 1) error = new MaybeEncodingError((error as Error).message)
-      if (envelope.i === 1) {
-        this.#break(new this.#Broken('A worker host could not run the initializer, the pool is not usable anymore', { cause: error }))
-        return
-      }
-      this.#settle(entry, (t) => t.sink.reject(t, error))
-      return
-    }
-    this.#settle(entry, (t) => t.sink.reject(t, new Error(`the job ${id} returned something that is not a @conc result: ${JSON.stringify(returnvalue)?.slice(0, 200)}`)))
+    const outcome = outcomeOf(id, returnvalue, this.#Broken)
+    if (outcome.ok) this.#settle(entry, (task) => task.sink.resolve(task, outcome.value))
+    else if (outcome.init === true) this.#break(outcome.error)
+    else this.#settle(entry, (task) => task.sink.reject(task, outcome.error))
   }
 
   #onFailed(id: string, reason: string): void {
@@ -347,23 +276,7 @@ export class RemoteEngine implements PoolEngine {
       if (this.#abandoned.delete(id)) this.#remove(id)
       return
     }
-    this.#settle(entry, (task) => task.sink.reject(task, this.#failure(task, reason)))
-  }
-
-  /** The error of a job that failed before it could return a result. */
-  #failure(task: Task, reason: string): unknown {
-    if (reason.startsWith(FAILED.timeout)) {
-      const seconds = (task.extra?.timeoutMs ?? 0) / 1000
-      return new TimeoutError(`the task did not finish within ${seconds} seconds`)
-    }
-    if (reason.startsWith(FAILED.cancelled)) return new CancelledError('the task was cancelled on its worker host')
-    if (reason.startsWith(FAILED.lost) || reason === STALLED_REASON) {
-      const why = reason.startsWith(FAILED.lost)
-        ? 'the task is at most once (the atMostOnce option), so it is not run again'
-        : 'it was already run again as many times as the hosts allow (conc-worker --max-stalled)'
-      return new this.#Broken(`The worker host running the task was lost (it died, or lost Redis for longer than its lock); ${why}.`)
-    }
-    return new Error(`the worker host failed the task: ${reason}`)
+    this.#settle(entry, (task) => task.sink.reject(task, failureOf(reason, task.extra?.timeoutMs, this.#Broken)))
   }
 
   #onRemoved(id: string): void {
@@ -538,20 +451,15 @@ export class RemoteEngine implements PoolEngine {
     if (entries.length === 0) return
     this.#reconciling = true
     try {
-      const pipeline = commands.pipeline()
-      for (const entry of entries) pipeline.hmget(this.#keys.job(entry.id), 'timestamp', 'finishedOn', 'returnvalue', 'failedReason')
-      const replies = (await pipeline.exec()) ?? []
-      const lost: Entry[] = []
+      const states = await readJobs(commands, this.#keys, entries.map((entry) => entry.id))
       entries.forEach((entry, i) => {
-        const [error, fields] = replies[i] ?? [null, null]
-        if (error !== null || entry.state !== ADDED) return
-        const [timestamp, finishedOn, returnvalue, failedReason] = fields as [string | null, string | null, string | null, string | null]
+        const found = states[i]
+        if (found === undefined || entry.state !== ADDED) return
         entry.touched = now
-        if (timestamp === null) lost.push(entry)
-        else if (finishedOn !== null && returnvalue !== null) this.#onCompleted(entry.id, JSON.parse(returnvalue))
-        else if (finishedOn !== null && failedReason !== null) this.#onFailed(entry.id, failedReason)
+        if (found.state === 'missing') this.#lost(entry)
+        else if (found.state === 'completed') this.#onCompleted(entry.id, found.returnvalue)
+        else if (found.state === 'failed') this.#onFailed(entry.id, found.reason)
       })
-      for (const entry of lost) this.#lost(entry)
     } catch {
       // Redis went away again; the next check retries.
     } finally {
@@ -565,7 +473,7 @@ export class RemoteEngine implements PoolEngine {
    */
   #lost(entry: Entry): void {
     if (this.#settings.atMostOnce) {
-      this.#settle(entry, (task) => task.sink.reject(task, this.#failure(task, FAILED.lost)))
+      this.#settle(entry, (task) => task.sink.reject(task, failureOf(FAILED.lost, undefined, this.#Broken)))
       return
     }
     // At least once: run it again. Its id is free (the job is gone).

@@ -10,7 +10,7 @@
  */
 import { availableParallelism, hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { TimeoutError, type BasePool, fromModule } from '@conc/core'
+import { BrokenExecutor, BrokenProcessPool, TimeoutError, type BasePool, fromModule } from '@conc/core'
 import { serializeThrown } from '@conc/core/engine'
 import { Pool as ProcessPool } from '@conc/multiprocessing'
 import { ThreadPool } from '@conc/threading'
@@ -224,9 +224,11 @@ export class WorkerHost {
         this.#log(`conc-worker: ${what} timed out after ${(data.t as number) / 1000} s; its local worker was ended`)
         throw new UnrecoverableError(FAILED.timeout)
       }
-      // The local unit died under the task (process.exit, out of memory): the task's failure.
+      // The local unit died under the task (process.exit, out of memory): the task's failure, with
+      // the distributed pool's class whatever this host's backend (Python's message is kept).
       this.#log(`conc-worker: ${what} failed: ${(error as Error)?.message ?? String(error)}`)
-      return { err: encodeValue(serializeThrown(error)) }
+      const failure = error instanceof BrokenExecutor ? new BrokenProcessPool((error as Error).message, { cause: (error as Error).cause }) : error
+      return { err: encodeValue(serializeThrown(failure)) }
     } finally {
       signal?.removeEventListener('abort', onAbort)
       this.#running.delete(id)

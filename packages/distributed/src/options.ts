@@ -16,7 +16,7 @@ export const DEFAULT_PREFIX = 'bull'
 /** Seconds Redis may stay unreachable before the pending tasks fail. */
 export const DEFAULT_REDIS_TIMEOUT = 30
 /** Tasks of one client in Redis at once (queued or running); more wait in the client. */
-export const DEFAULT_MAX_IN_FLIGHT = 10_000
+export const DEFAULT_MAX_IN_FLIGHT = 1000
 
 /** Where and how tasks travel; taken by `Pool` and `ProcessPoolExecutor` of `@conc/distributed`. */
 export interface DistributedOptions {
@@ -44,7 +44,7 @@ export interface DistributedOptions {
   readonly redisTimeout?: number | undefined
   /** The largest encoded arguments of one task, in bytes (default 16 MiB). */
   readonly payloadLimit?: number | undefined
-  /** Tasks of this client in Redis at once; the rest wait in this program (default 10,000). */
+  /** Tasks of this client in Redis at once; the rest wait in this program (default 1000). */
   readonly maxInFlight?: number | undefined
 }
 
