@@ -15,7 +15,7 @@ import { CANCEL_MARKER_TTL_MS, keys, type Keys } from './keys.js'
 import { type Clients, Link } from './link.js'
 import type { Settings } from './options.js'
 import { References } from './reference.js'
-import { type Broken, failureOf, outcomeOf } from './outcome.js'
+import { type Broken, type Outcome, failureOf, outcomeOf } from './outcome.js'
 import { FAILED, type FunctionRef, type JobData, WIRE_VERSION } from './wire.js'
 
 /** Jobs added in one `addBulk` call at most. */
@@ -205,6 +205,7 @@ export class RemoteEngine implements PoolEngine {
       c: this.#client,
       p: ref.p,
       x: ref.x,
+      ...(ref.w === undefined ? {} : { w: ref.w }),
       h: ref.h,
       m: task.mode,
       a: entry.args,
@@ -264,7 +265,14 @@ export class RemoteEngine implements PoolEngine {
       if (this.#abandoned.delete(id)) this.#remove(id)
       return
     }
-    const outcome = outcomeOf(id, returnvalue, this.#Broken)
+    if (entry.settling) return
+    const outcome = outcomeOf(id, returnvalue, this.#settings.app, this.#Broken)
+    if (!(outcome instanceof Promise)) return this.#apply(entry, outcome)
+    entry.settling = true
+    void outcome.then((known) => this.#apply(entry, known))
+  }
+
+  #apply(entry: Entry, outcome: Outcome): void {
     if (outcome.ok) this.#settle(entry, (task) => task.sink.resolve(task, outcome.value))
     else if (outcome.init === true) this.#break(outcome.error)
     else this.#settle(entry, (task) => task.sink.reject(task, outcome.error))
@@ -272,6 +280,7 @@ export class RemoteEngine implements PoolEngine {
 
   #onFailed(id: string, reason: string): void {
     const entry = this.#pending.get(id)
+    if (entry?.settling === true) return
     if (entry === undefined) {
       if (this.#abandoned.delete(id)) this.#remove(id)
       return
@@ -282,7 +291,7 @@ export class RemoteEngine implements PoolEngine {
   #onRemoved(id: string): void {
     const entry = this.#pending.get(id)
     // This client removes only jobs whose tasks have settled: someone else removed this one.
-    if (entry === undefined || entry.state === LOCAL) return
+    if (entry === undefined || entry.state === LOCAL || entry.settling) return
     this.#settle(entry, (task) => task.sink.cancel(task, new CancelledError('the task was removed from the queue by another program')))
   }
 
@@ -454,7 +463,7 @@ export class RemoteEngine implements PoolEngine {
       const states = await readJobs(commands, this.#keys, entries.map((entry) => entry.id))
       entries.forEach((entry, i) => {
         const found = states[i]
-        if (found === undefined || entry.state !== ADDED) return
+        if (found === undefined || entry.state !== ADDED || entry.settling) return
         entry.touched = now
         if (found.state === 'missing') this.#lost(entry)
         else if (found.state === 'completed') this.#onCompleted(entry.id, found.returnvalue)

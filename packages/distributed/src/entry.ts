@@ -17,6 +17,8 @@ export class Entry {
   state: typeof LOCAL | typeof ADDING | typeof ADDED | typeof DONE = LOCAL
   /** A host started it (its future is running). */
   started = false
+  /** Its outcome is known, and settles once its error's class is imported: later news is ignored. */
+  settling = false
   /** When the client last heard of its job; reconciliation reads jobs not heard of lately. */
   touched = 0
   /** Settles when the `add` that carried it has. */

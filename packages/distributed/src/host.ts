@@ -9,14 +9,15 @@
  * back to the queue for another host.
  */
 import { availableParallelism, hostname } from 'node:os'
+import { existsSync, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { BrokenExecutor, BrokenProcessPool, TimeoutError, type BasePool, fromModule } from '@conc/core'
-import { serializeThrown } from '@conc/core/engine'
 import { Pool as ProcessPool } from '@conc/multiprocessing'
 import { ThreadPool } from '@conc/threading'
 import type { ConnectionOptions, Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { DEFAULT_PAYLOAD_LIMIT } from './codec.js'
+import { serializeForClient } from './error-refs.js'
 import { type Connection, createRedis, describeConnection, redisOptions } from './connection.js'
 import { keys, type Keys } from './keys.js'
 import { DEFAULT_PREFIX, DEFAULT_QUEUE } from './options.js'
@@ -114,6 +115,8 @@ export class WorkerHost {
     const queue = options.queue ?? (process.env.CONC_QUEUE || DEFAULT_QUEUE)
     const prefix = options.prefix ?? DEFAULT_PREFIX
     const app = resolve(options.app ?? '.')
+    // Modules are loaded by their real paths: the root is compared with them that way too.
+    const root = existsSync(app) ? realpathSync(app) : app
     const concurrency = options.concurrency ?? (availableParallelism() || 1)
     const backend = options.backend ?? 'processes'
     const lock = options.lockDuration ?? DEFAULT_LOCK_DURATION
@@ -122,7 +125,7 @@ export class WorkerHost {
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`))
     this.#shutdownMs = (options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT) * 1000
     this.#keys = keys(prefix, queue)
-    this.#info = { root: app, limit: options.payloadLimit ?? DEFAULT_PAYLOAD_LIMIT, label: `worker host ${hostname()} (pid ${process.pid})` }
+    this.#info = { root, limit: options.payloadLimit ?? DEFAULT_PAYLOAD_LIMIT, label: `worker host ${hostname()} (pid ${process.pid})` }
     this.#runJob = fromModule(runner, RUNNER, 'runJob')
     const poolOptions = { processes: concurrency, maxTasksPerChild: options.maxTasksPerChild }
     this.#pool = backend === 'threads' ? new ThreadPool(poolOptions) : new ProcessPool(poolOptions)
@@ -228,7 +231,7 @@ export class WorkerHost {
       // the distributed pool's class whatever this host's backend (Python's message is kept).
       this.#log(`conc-worker: ${what} failed: ${(error as Error)?.message ?? String(error)}`)
       const failure = error instanceof BrokenExecutor ? new BrokenProcessPool((error as Error).message, { cause: (error as Error).cause }) : error
-      return { err: encodeValue(serializeThrown(failure)) }
+      return { err: encodeValue(await serializeForClient(failure, this.#info.root)) }
     } finally {
       signal?.removeEventListener('abort', onAbort)
       this.#running.delete(id)

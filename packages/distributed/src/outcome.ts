@@ -4,7 +4,7 @@
  */
 import { CancelledError, MaybeEncodingError, TimeoutError, type BrokenExecutor } from '@conc/core'
 import type { SerializedThrown } from '@conc/core/engine'
-import { rebuildError } from './errors.js'
+import { rebuildError } from './error-refs.js'
 import { FAILED, STALLED_REASON, decodeValue } from './wire.js'
 
 export type Broken = new (message: string, options?: { cause?: unknown }) => BrokenExecutor
@@ -12,9 +12,12 @@ export type Broken = new (message: string, options?: { cause?: unknown }) => Bro
 /** A task's outcome: its value, its error, or (`init`) the client's initializer failed on a host. */
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown; readonly init?: true }
 
-/** The outcome of a job's return value (an envelope written by a host's task runner). */
-export function outcomeOf(id: string, returnvalue: unknown, Broken: Broken): Outcome {
-  const envelope = returnvalue as Partial<{ ok: string; err: string; i: 1; e: 1 }> | null
+/**
+ * The outcome of a job's return value (an envelope written by a host's task runner); a promise
+ * when the error's class must be imported first. `root` is this client's application root.
+ */
+export function outcomeOf(id: string, returnvalue: unknown, root: string, Broken: Broken): Outcome | Promise<Outcome> {
+  const envelope = returnvalue as Partial<{ ok: string; err: string; i: 1 }> | null
   if (envelope !== null && typeof envelope === 'object' && typeof envelope.ok === 'string') {
     try {
       return { ok: true, value: decodeValue(envelope.ok) }
@@ -23,17 +26,16 @@ export function outcomeOf(id: string, returnvalue: unknown, Broken: Broken): Out
     }
   }
   if (envelope !== null && typeof envelope === 'object' && typeof envelope.err === 'string') {
-    let error: unknown
+    const init = envelope.i === 1
+    const outcome = (error: unknown): Outcome =>
+      init ? { ok: false, init: true, error: new Broken('A process initializer failed on a worker host, the pool is not usable anymore', { cause: error }) } : { ok: false, error }
+    let rebuilt: unknown
     try {
-      error = rebuildError(decodeValue(envelope.err) as SerializedThrown)
+      rebuilt = rebuildError(decodeValue(envelope.err) as SerializedThrown, root)
     } catch (why) {
-      error = new Error(`the task failed, and its error could not be decoded here: ${(why as Error).message}`)
+      return outcome(new Error(`the task failed, and its error could not be decoded here: ${(why as Error).message}`))
     }
-    if (envelope.e === 1) error = new MaybeEncodingError((error as Error).message)
-    if (envelope.i === 1) {
-      return { ok: false, init: true, error: new Broken('A process initializer failed on a worker host, the pool is not usable anymore', { cause: error }) }
-    }
-    return { ok: false, error }
+    return rebuilt instanceof Promise ? rebuilt.then(outcome) : outcome(rebuilt)
   }
   return { ok: false, error: new Error(`the job ${id} returned something that is not a @conc result: ${JSON.stringify(returnvalue)?.slice(0, 200)}`) }
 }

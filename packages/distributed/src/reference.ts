@@ -53,23 +53,27 @@ export class References {
       throw new TargetNotFoundError(`cannot send ${display(spec)} to a worker host: it was not defined in a module file. ${how}`)
     }
     const file = fileURLToPath(url)
-    const exportName = await this.#exportName(fn, spec, url, file)
+    // Found by identity among the module's exports (core's locator): its place there.
+    const path = spec.explicit || spec.path === undefined || spec.path.length === 0 ? undefined : spec.path
+    const exportName = path?.[0] ?? (await this.#exportName(fn, spec, url, file))
     if (exportName === undefined) {
       throw new TargetNotFoundError(`cannot send ${display(spec)} to a worker host: it is not an export of ${file}. ${how}`)
     }
     const root = await this.#root
     const real = await realpath(file)
-    const path = relative(root, real)
-    if (path === '' || path.startsWith('..') || isAbsolute(path)) {
+    const inRoot = relative(root, real)
+    if (inRoot === '' || inRoot.startsWith('..') || isAbsolute(inRoot)) {
       throw new TargetNotFoundError(
         `cannot send ${display(spec)} to a worker host: it is exported from ${real}, outside the application root ${root}. ${how}`,
       )
     }
-    return { p: path.split(sep).join('/'), x: exportName, h: await moduleVersion(real) }
+    const deeper = path !== undefined && path.length > 1 ? { w: path.slice(1) } : {}
+    return { p: inRoot.split(sep).join('/'), x: exportName, ...deeper, h: await moduleVersion(real) }
   }
 
   /**
-   * The name `fn` is exported under. The module is imported (it is loaded already, so this is
+   * The name `fn` is exported under, when core's locator did not find it by identity. The module
+   * is imported (it is loaded already, so this is
    * quick) and its exports compared with `fn`. A module still evaluating (the program's entry,
    * awaiting at its top level) cannot be imported without waiting for itself: its source text is
    * searched for the export instead, and the host checks that the export is a function.

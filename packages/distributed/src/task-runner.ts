@@ -10,8 +10,9 @@
 import { realpath } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { TargetNotFoundError } from '@conc/core'
-import { MODE_CALL, MODE_CHUNK, MODE_ONE, serializeThrown } from '@conc/core/engine'
+import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE } from '@conc/core/engine'
+import { serializeForClient } from './error-refs.js'
 import { moduleVersion } from './version.js'
 import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
 
@@ -33,7 +34,7 @@ function inside(root: string, path: string): boolean {
 
 /** Where this local worker runs, for messages: the host's name and the `conc-worker` pid. */
 export interface HostInfo {
-  /** The application root (absolute). */
+  /** The application root (absolute, symbolic links resolved). */
   readonly root: string
   /** The largest encoded result, in bytes. */
   readonly limit: number
@@ -67,9 +68,11 @@ async function load(root: string, ref: FunctionRef, host: string): Promise<Fn> {
     )
   }
   const ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>
-  const fn = ns[ref.x]
+  // A deeper path: a CommonJS module's `exports.work` is `default.work`, a static method `Class.run`.
+  let fn: unknown = ns[ref.x]
+  for (const key of ref.w ?? []) fn = fn === null || fn === undefined ? undefined : (fn as Record<string, unknown>)[key]
   if (typeof fn !== 'function') {
-    throw new TargetNotFoundError(`${ref.p} on ${host} has no exported function '${ref.x}' (found ${typeof fn}) (${where})`)
+    throw new TargetNotFoundError(`${ref.p} on ${host} has no exported function '${[ref.x, ...(ref.w ?? [])].join('.')}' (found ${typeof fn}) (${where})`)
   }
   return fn as Fn
 }
@@ -99,18 +102,19 @@ async function call(fn: Fn, mode: number, payload: unknown): Promise<unknown> {
   return out
 }
 
-function failure(error: unknown, extra: { i?: 1; e?: 1 } = {}): Envelope {
-  return { err: encodeValue(serializeThrown(error)), ...extra }
+async function failure(error: unknown, root: string, extra: { i?: 1 } = {}): Promise<Envelope> {
+  return { err: encodeValue(await serializeForClient(error, root)), ...extra }
 }
 
-function encodingFailure(value: unknown, reason: string): Envelope {
+/** Python's `MaybeEncodingError` for a result that cannot travel. */
+function encodingFailure(value: unknown, reason: string, root: string): Promise<Envelope> {
   let shown: string
   try {
     shown = typeof value === 'function' ? `function ${value.name || '(anonymous)'}` : String(value)
   } catch {
     shown = typeof value
   }
-  return failure(new Error(`Error sending result: '${shown.slice(0, 200)}'. Reason: '${reason}'`), { e: 1 })
+  return failure(new MaybeEncodingError(`Error sending result: '${shown.slice(0, 200)}'. Reason: '${reason}'`), root)
 }
 
 /**
@@ -125,7 +129,7 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
   try {
     fn = await find(host, data)
   } catch (error) {
-    return failure(error)
+    return failure(error, host.root)
   }
   const init = data.i
   if (init !== undefined && !initialized.has(data.c)) {
@@ -135,23 +139,23 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
       if (isThenable(r)) await r
       initialized.add(data.c)
     } catch (error) {
-      return failure(error, { i: 1 })
+      return failure(error, host.root, { i: 1 })
     }
   }
   let value: unknown
   try {
     value = await call(fn, data.m, decodeValue(data.a))
   } catch (error) {
-    return failure(error)
+    return failure(error, host.root)
   }
   let ok: string
   try {
     ok = encodeValue(value)
   } catch (error) {
-    return encodingFailure(value, (error as Error)?.message ?? String(error))
+    return encodingFailure(value, (error as Error)?.message ?? String(error), host.root)
   }
   if (ok.length > limit) {
-    return encodingFailure(value, `the result takes ${(ok.length / 1024 / 1024).toFixed(1)} MiB encoded, more than the ${(limit / 1024 / 1024).toFixed(1)} MiB a result may carry`)
+    return encodingFailure(value, `the result takes ${(ok.length / 1024 / 1024).toFixed(1)} MiB encoded, more than the ${(limit / 1024 / 1024).toFixed(1)} MiB a result may carry`, host.root)
   }
   return { ok }
 }

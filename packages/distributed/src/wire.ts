@@ -19,6 +19,8 @@ export interface FunctionRef {
   readonly p: string
   /** The export name. */
   readonly x: string
+  /** Where the function is inside that export, if deeper (`['work']` for a CommonJS `exports.work` under `default`). */
+  readonly w?: readonly string[]
   /** The module's version: a hash of its file's bytes. */
   readonly h: string
 }
@@ -40,11 +42,8 @@ export interface JobData extends FunctionRef {
   readonly i?: FunctionRef & { readonly a: string }
 }
 
-/**
- * A job's return value: the task's value, or what it threw; `i` when the client's initializer
- * threw, `e` when the result could not be encoded (Python's `MaybeEncodingError`).
- */
-export type Envelope = { readonly ok: string } | { readonly err: string; readonly i?: 1; readonly e?: 1 }
+/** A job's return value: the task's value, or what it threw (`i` when the client's initializer threw). */
+export type Envelope = { readonly ok: string } | { readonly err: string; readonly i?: 1 }
 
 /** Why a job failed, when it did not run to an envelope (BullMQ's `failedReason`). */
 export const FAILED = {
@@ -73,6 +72,7 @@ function checkRef(value: Record<string, unknown>, what: string): string | undefi
   if (!isString(value.p) || value.p === '') return `${what} has no module path`
   if (!isString(value.x) || value.x === '') return `${what} has no export name`
   if (!isString(value.h)) return `${what} has no module version`
+  if (value.w !== undefined && !(Array.isArray(value.w) && value.w.every(isString))) return `${what} has an invalid export path`
   return undefined
 }
 

@@ -84,6 +84,18 @@ describe.skipIf(skipped)('bad input', () => {
     expect(await jobsIn(c.queue)).toBe(0)
   })
 
+  it('a function imported from another module is found where it is defined, and an error class of the application comes back as itself', async () => {
+    const ex = executor()
+    // Plain imports: no fromModule. Core's locator finds the module that exports them.
+    const { failWith, square, TaskError } = (await import('./fixtures/tasks.mjs')) as typeof import('./fixtures/tasks.mjs')
+    expect(await ex.submit(square, 12)).toBe(144)
+    const error = await ex.submit(failWith, 'no luck', 7).exception()
+    expect(error).toBeInstanceOf(TaskError)
+    expect((error as InstanceType<typeof TaskError>).code).toBe(7)
+    expect((error as Error).message).toBe('no luck')
+    expect((error as Error).stack).toContain('tasks.mjs')
+  })
+
   it('a job written into the queue by someone else fails, and the host keeps serving', async () => {
     const queue = new Queue(c.queue, { connection: { url: c.connection } })
     try {
@@ -101,7 +113,7 @@ describe.skipIf(skipped)('bad input', () => {
     }
   })
 
-  it('a function the host does not have, or another version of its module, fails the task naming the module, the export and both versions', async () => {
+  it('a function the host does not have, or another version of its module, fails the task naming the module, the export and both versions; an error class of the same build comes back as the client’s', async () => {
     const clientApp = join(files.dir, 'client-app')
     const hostApp = join(files.dir, 'host-app')
     mkdirSync(clientApp)
@@ -109,6 +121,10 @@ describe.skipIf(skipped)('bad input', () => {
     writeFileSync(join(clientApp, 'tasks.mjs'), 'export function answer() { return 42 }\n')
     writeFileSync(join(hostApp, 'tasks.mjs'), 'export function answer() { return 43 }\n')
     writeFileSync(join(clientApp, 'extra.mjs'), 'export function added() { return 1 }\n')
+    // The same build of this module on both sides: its error class comes back as the client's own.
+    const errors = "export class AppError extends Error { name = 'AppError' }\nexport function boom() { throw new AppError('boom') }\n"
+    writeFileSync(join(clientApp, 'errors.mjs'), errors)
+    writeFileSync(join(hostApp, 'errors.mjs'), errors)
     // A host of the other build serves a queue of its own.
     const queue = `${c.queue}-apps`
     const other = await c.addHost({ app: hostApp, queue })
@@ -127,6 +143,11 @@ describe.skipIf(skipped)('bad input', () => {
       expect(missing).toBeInstanceOf(TargetNotFoundError)
       expect((missing as Error).message).toMatch(/^worker host .* has no module extra\.mjs in its application root .*host-app \(wanted for export 'added'\)/)
       expect(other.output()).toMatch(/raised TargetNotFoundError/)
+      const errorsUrl = pathToFileURL(join(clientApp, 'errors.mjs'))
+      const { boom, AppError } = (await import(errorsUrl.href)) as { boom: () => never; AppError: new () => Error }
+      const thrown = await ex.submit(boom).exception(30)
+      expect(thrown).toBeInstanceOf(AppError)
+      expect((thrown as Error).stack).toContain('host-app')
     } finally {
       await other.stop()
     }
