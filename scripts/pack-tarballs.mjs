@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Packs the published packages (@conc/core, @conc/threading, @conc/multiprocessing) into npm
- * tarballs, so that a project can install them from a clone of this repository before they are
- * on the registry: `npm install ../conc/tarballs/*.tgz` (see the README, "Install").
+ * Packs the published packages (@conc/core, @conc/threading, @conc/multiprocessing,
+ * @conc/distributed) into npm tarballs, so that a project can install them from a clone of this
+ * repository before they are on the registry: `npm install ../conc/tarballs/*.tgz` (see the
+ * README, "Install").
  *
  * Run it through the root script, which builds first: `npx --yes pnpm@10.34.9 pack:tarballs`.
  * `--out DIR` writes the tarballs to DIR (default: `tarballs/` in the repository); tarballs of
@@ -15,7 +16,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-export const PUBLISHED = ['core', 'threading', 'multiprocessing']
+export const PUBLISHED = ['core', 'threading', 'multiprocessing', 'distributed']
 
 function pnpmCommand() {
   const execPath = process.env.npm_execpath

@@ -2,12 +2,16 @@
 /**
  * Packaging test: what a user gets from the registry, checked before it gets there.
  *
- * Packs @conc/core, @conc/threading and @conc/multiprocessing with the README's install-from-a-
- * clone commands (`pnpm pack:tarballs`, which uses `pnpm pack`: `workspace:*` becomes a version),
- * checks each tarball (its files, the LICENSE, source maps that resolve inside it), installs the
- * three tarballs with plain `npm install` into a fresh project under the system temp directory
- * (no workspace, no links into this repo), and there:
- *   - checks that @conc/core came from the local tarball, not from the public registry;
+ * Packs @conc/core, @conc/threading, @conc/multiprocessing and @conc/distributed with the
+ * README's install-from-a-clone commands (`pnpm pack:tarballs`, which uses `pnpm pack`:
+ * `workspace:*` becomes a version), checks each tarball (its files, the LICENSE, source maps that
+ * resolve inside it), installs the tarballs with plain `npm install` into a fresh project under
+ * the system temp directory (no workspace, no links into this repo), and there:
+ *   - checks that @conc/core came from the local tarball, not from the public registry, and that
+ *     only @conc/distributed brings BullMQ and ioredis;
+ *   - runs `conc-worker --help` from node_modules/.bin and, when redis-server is installed, tasks
+ *     through a local Redis and a `conc-worker` host of the installed package (the documentation's
+ *     examples of @conc/distributed run against them too);
  *   - runs the Python course example with `node` against both backends and checks every line;
  *   - runs a CommonJS program (`require`, `module.exports`, `isMain(module)`) on both backends;
  *   - bundles a program with each supported bundler, following the README's recipe, and runs
@@ -24,12 +28,12 @@
  * Plain Node; the bundlers and TypeScript come from the repository's devDependencies. Exits
  * non-zero when a check fails.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { outputProblem, planExamples } from './packaging/markdown-examples.mjs'
 import { BUNDLE_FILES, BUNDLE_OUTPUT, CJS_FILES, CJS_OUTPUT } from './packaging/programs.mjs'
 import { readTarball, sourceMapProblems } from './packaging/tarball.mjs'
@@ -52,7 +56,15 @@ const PACKAGES = [
   { name: '@conc/core', dir: 'packages/core', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/unit.js', 'dist/unit.d.ts', 'dist/executor/pool-worker.js'] },
   { name: '@conc/threading', dir: 'packages/threading', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/entry/worker.js'] },
   { name: '@conc/multiprocessing', dir: 'packages/multiprocessing', mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/entry/child.js'] },
+  {
+    name: '@conc/distributed',
+    dir: 'packages/distributed',
+    mustShip: ['dist/index.js', 'dist/index.d.ts', 'dist/task-runner.js', 'dist/cli/worker.js'],
+  },
 ]
+
+/** Only @conc/distributed may bring these: installing the other packages must not. */
+const DISTRIBUTED_ONLY = ['bullmq', 'ioredis']
 
 // ---------------------------------------------------------------------------------------------
 // Reporting
@@ -158,6 +170,54 @@ function run(command, args, { cwd = root, env = process.env, timeoutMs = 60_000 
       resolve({ code, signal, stdout, stderr, error: spawnError, timedOut, stray, ms: performance.now() - started })
     })
   })
+}
+
+/**
+ * Starts a long-running command in its own process group (killed with it at the end); `lines`
+ * collects its output, `waitFor(pattern)` resolves with the first matching line.
+ */
+function startBackground(command, args, { cwd = root, env = process.env } = {}) {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: !isWindows })
+  running.add(child)
+  const lines = []
+  let wake = () => {}
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = ''
+    stream.setEncoding('utf8').on('data', (chunk) => {
+      const parts = (partial + chunk).split('\n')
+      partial = parts.pop()
+      lines.push(...parts)
+      wake()
+    })
+  }
+  let exited = false
+  child.on('error', () => {})
+  child.on('close', () => {
+    exited = true
+    running.delete(child)
+    wake()
+  })
+  return {
+    lines,
+    waitFor(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new CheckFailure(`${command} did not print ${pattern} within ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs)
+        wake = () => {
+          const line = lines.find((l) => pattern.test(l))
+          if (line !== undefined || exited) {
+            clearTimeout(timer)
+            if (line !== undefined) resolve(line)
+            else reject(new CheckFailure(`${command} exited before printing ${pattern}:\n${lines.join('\n')}`))
+          }
+        }
+        wake()
+      })
+    },
+    stop() {
+      killGroup(child)
+      running.delete(child)
+    },
+  }
 }
 
 function killGroup(child) {
@@ -344,6 +404,25 @@ if (isMain(import.meta)) {
 }
 `
 
+const DISTRIBUTED_EXAMPLE = `import { ProcessPoolExecutor, Pool, isMain } from '@conc/distributed'
+
+export function cube(x) {
+  return x ** 3
+}
+
+if (isMain(import.meta)) {
+  const executor = new ProcessPoolExecutor()
+  console.log(await executor.submit(cube, 3))
+  await executor.shutdown()
+  const pool = new Pool()
+  console.log(await pool.map(cube, [1, 2, 3]))
+  pool.close()
+  await pool.join()
+}
+`
+
+const DISTRIBUTED_OUTPUT = ['27', '[ 1, 8, 27 ]']
+
 const TS_OUTPUT = ['Thread', 'Process'].flatMap((R) => ['Fazendo algo com o TypeScript', `${R} exitCode 0`])
 
 function compareLines(actual, expected) {
@@ -472,6 +551,40 @@ const BUNDLERS = [
   },
 ]
 
+/**
+ * A redis-server (a free port, nothing persisted) and a `conc-worker` host of the installed
+ * package serving `appRoot` (under tsx when `loader` is given), for programs that use
+ * @conc/distributed; `env` tells them where both are. Skipped when redis-server is not installed.
+ */
+async function startDistributed(app, appRoot, loader) {
+  const redisServer = ['redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server'].find(
+    (candidate) => spawnSync(candidate, ['--version']).status === 0,
+  )
+  if (redisServer === undefined) return new Skipped('redis-server is not installed')
+  const port = String(20000 + Math.floor(Math.random() * 20000))
+  const redis = startBackground(redisServer, ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: app })
+  let host
+  try {
+    await redis.waitFor(/Ready to accept connections/)
+    const url = `redis://127.0.0.1:${port}`
+    const worker = join(app, 'node_modules', '@conc', 'distributed', 'dist', 'cli', 'worker.js')
+    const args = [...(loader === undefined ? [] : ['--import', loader]), worker, '--connection', url, '--app', appRoot, '--concurrency', '2']
+    host = startBackground(process.execPath, args, { cwd: app, env: consumerEnv() })
+    await host.waitFor(/serving queue/, 60_000)
+    return {
+      env: { CONC_REDIS_URL: url, CONC_APP: appRoot },
+      stop() {
+        host.stop()
+        redis.stop()
+      },
+    }
+  } catch (error) {
+    host?.stop()
+    redis.stop()
+    throw error
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The documentation's examples
 
@@ -494,6 +607,16 @@ async function checkDocumentation(app) {
   } catch {
     tsx = undefined
   }
+  // Examples of @conc/distributed need a Redis and a worker host serving the examples.
+  let distributed
+  const needsDistributed = plans.some((plan) => plan.programs.some((program) => program.code.includes("'@conc/distributed'")))
+  if (needsDistributed) {
+    await check('documentation: a Redis and a conc-worker host for the examples of @conc/distributed', async () => {
+      const loader = tsx === undefined ? undefined : pathToFileURL(createRequire(join(root, 'packages/threading/package.json')).resolve('tsx')).href
+      distributed = await startDistributed(app, join(app, 'examples'), loader)
+      if (distributed instanceof Skipped) return distributed
+    })
+  }
   for (const plan of plans) {
     const dir = join(app, 'examples', plan.dir)
     mkdirSync(dir, { recursive: true })
@@ -501,9 +624,12 @@ async function checkDocumentation(app) {
     for (const program of plan.programs) {
       await check(`example ${program.location} (${program.runner === 'tsx' ? 'TypeScript, run with tsx' : 'JavaScript, run with node'})`, async () => {
         if (program.runner === 'tsx' && tsx === undefined) return new Skipped('tsx is not installed in the repo')
+        const remote = program.code.includes("'@conc/distributed'")
+        if (remote && (distributed === undefined || distributed instanceof Skipped)) return new Skipped('needs redis-server, which is not installed')
         writeFileSync(join(dir, program.file), program.code)
         const args = program.runner === 'tsx' ? [tsx, program.file] : [program.file]
-        const r = await run(process.execPath, args, { cwd: dir, env: consumerEnv(), timeoutMs: 60_000 })
+        const env = remote ? { ...consumerEnv(), ...distributed.env } : consumerEnv()
+        const r = await run(process.execPath, args, { cwd: dir, env, timeoutMs: 60_000 })
         const problems = []
         if (!succeeded(r)) problems.push(`it ${describeRun(r)}`)
         else {
@@ -521,6 +647,7 @@ async function checkDocumentation(app) {
       })
     }
   }
+  if (distributed !== undefined && !(distributed instanceof Skipped)) distributed.stop()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,7 +739,7 @@ async function main() {
     }
 
     await check(
-      'npm install of the three tarballs into a fresh project',
+      'npm install of the tarballs into a fresh project',
       async () => {
         writeFileSync(
           join(app, 'package.json'),
@@ -649,6 +776,43 @@ async function main() {
       expect(problems.length === 0, problems.join('\n'))
       const core = lock.packages['node_modules/@conc/core']
       return `node_modules/@conc/core ${core.version} <- ${core.resolved}`
+    })
+
+    await check('BullMQ and ioredis come with @conc/distributed only', () => {
+      const problems = []
+      for (const pkg of PACKAGES.filter((p) => p.name !== '@conc/distributed')) {
+        const installed = JSON.parse(readFileSync(join(app, 'node_modules', pkg.name, 'package.json'), 'utf8'))
+        const deps = { ...installed.dependencies, ...installed.peerDependencies, ...installed.optionalDependencies }
+        for (const name of DISTRIBUTED_ONLY) if (name in deps) problems.push(`${pkg.name} depends on ${name}`)
+      }
+      const distributed = JSON.parse(readFileSync(join(app, 'node_modules', '@conc/distributed', 'package.json'), 'utf8'))
+      for (const name of DISTRIBUTED_ONLY) {
+        if (!(name in (distributed.dependencies ?? {}))) problems.push(`@conc/distributed does not depend on ${name}`)
+        if (!existsSync(join(app, 'node_modules', name, 'package.json'))) problems.push(`${name} is not installed`)
+      }
+      expect(problems.length === 0, problems.join('\n'))
+      const version = (name) => JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')).version
+      return DISTRIBUTED_ONLY.map((name) => `${name} ${version(name)}`).join(', ')
+    })
+
+    await check('conc-worker --help runs from node_modules/.bin', async () => {
+      const bin = join(app, 'node_modules', '.bin', isWindows ? 'conc-worker.cmd' : 'conc-worker')
+      expect(existsSync(bin), `${bin} is missing`)
+      const r = await run(bin, ['--help'], { cwd: app, env: consumerEnv() })
+      expect(succeeded(r) && /^usage: conc-worker/.test(r.stdout), describeRun(r))
+    })
+
+    await check('a task through Redis and a conc-worker host of the installed package', async () => {
+      const cluster = await startDistributed(app, app)
+      if (cluster instanceof Skipped) return cluster
+      try {
+        writeFileSync(join(app, 'distributed.mjs'), DISTRIBUTED_EXAMPLE)
+        const r = await run(process.execPath, ['distributed.mjs'], { cwd: app, env: { ...consumerEnv(), ...cluster.env }, timeoutMs: 60_000 })
+        assertProgramRun(r, DISTRIBUTED_OUTPUT)
+        return r.stdout.trimEnd()
+      } finally {
+        cluster.stop()
+      }
     })
 
     await check('course example with node: Thread and Process print the same lines', async () => {

@@ -37,6 +37,7 @@ export type { ExecutorOptions, MapOptions, TaskOptions } from './executor/execut
 export { AsyncResult, BasePool } from './executor/pool.js'
 export type { IMapIterator, PoolOptions, PoolTaskOptions, PoolMapOptions } from './executor/pool.js'
 export type { PoolFlavor } from './executor/flavor.js'
+export type { EngineFlavor, PoolEngine } from './executor/engine.js'
 export {
   BrokenExecutor,
   BrokenProcessPool,

@@ -5,19 +5,19 @@
  * @module
  */
 import type { TransferListItem } from '../backend.js'
-import { ConcTypeError, RuntimeError } from '../errors.js'
+import { RuntimeError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
-import { encodeShared } from '../internal/shared-codec.js'
 import { timeoutToMs } from '../internal/timeout.js'
-import { type IterablesFor, type MapOptions, splitMapArgs, zipArgs } from './map-args.js'
+import { Feed } from './feed.js'
+import { type IterablesFor, type MapOptions, splitMapArgs, zipArgs, zipLazy } from './map-args.js'
 import { CancelledError } from './errors.js'
 import { Future } from './future.js'
 import { mapInOrder } from './map-iterator.js'
 import { MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, packChunk } from './protocol.js'
 import { Task, type TaskSink } from './task.js'
 import type { PoolFlavor } from './flavor.js'
-import { WorkerPool } from './worker-pool.js'
-import { checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
+import { checkBuffersize, checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 /** Options of `new ThreadPoolExecutor(...)` / `new ProcessPoolExecutor(...)`. */
 export interface ExecutorOptions<I extends AnyFunction = AnyFunction> {
@@ -53,6 +53,7 @@ export const FUTURE_SINK: TaskSink = {
     if (!future.done()) future.setException(error)
   },
   cancel: (task) => void (task.target as Future).cancel(),
+  onCancel: (task, fn) => (task.target as Future).addDoneCallback((future) => future.cancelled() && fn()),
 }
 
 const counters = { thread: 0, process: 0 }
@@ -73,23 +74,23 @@ const counters = { thread: 0, process: 0 }
  * ```
  */
 export class Executor {
-  readonly #pool: WorkerPool
+  readonly #pool: PoolEngine
   /** The most workers this executor runs at once. */
   readonly maxWorkers: number
   #shutdown = false
   #stopped: Promise<void> | undefined
 
-  constructor(flavor: PoolFlavor, options: ExecutorOptions = {}) {
-    const kind = flavor.backend.kind
-    const maxWorkers = checkWorkers(options.maxWorkers, flavor, 'maxWorkers', 'max_workers must be greater than 0')
+  constructor(flavor: PoolFlavor | EngineFlavor, options: ExecutorOptions = {}) {
+    const engine = engineFlavor(flavor)
+    const kind = engine.kind
+    const maxWorkers = checkWorkers(options.maxWorkers, engine, 'maxWorkers', 'max_workers must be greater than 0')
     this.maxWorkers = maxWorkers
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'max_tasks_per_child must be >= 1')
     checkInitializer(options.initializer)
-    const why = options.initargs === undefined ? undefined : flavor.backend.whyNotSendable(encodeShared(options.initargs, flavor.backend.kind).value)
-    if (why !== undefined) throw new ConcTypeError(`initargs cannot be sent to a ${flavor.backend.unitNoun}: ${why}`, { code: 'ERR_CONC_DATA_CLONE' })
+    if (options.initargs !== undefined) engine.checkInitargs(options.initargs)
     const n = ++counters[kind]
     const prefix = options.threadNamePrefix || `${kind === 'thread' ? 'ThreadPoolExecutor' : 'ProcessPoolExecutor'}-${n - 1}`
-    this.#pool = new WorkerPool(flavor, {
+    this.#pool = engine.createEngine({
       maxWorkers,
       maxTasksPerChild,
       initializer: options.initializer ?? undefined,
@@ -157,12 +158,24 @@ export class Executor {
   map(fn: AnyFunction, ...args: unknown[]): AsyncIterableIterator<unknown> {
     const { iterables, options } = splitMapArgs(args)
     const chunksize = checkChunksize(options.chunksize, 'chunksize must be >= 1.') ?? 1
+    const buffersize = checkBuffersize(options.buffersize) ?? this.#pool.buffersize
     const deadline = timeoutToMs(options.timeout)
     const started = performance.now()
     this.#checkOpen()
     const entry = this.#pool.functions.get(fn)
     const single = iterables.length === 1
     const first = iterables[0]
+    const end = deadline === undefined ? undefined : started + deadline
+    if (buffersize !== undefined) {
+      const mode = chunksize === 1 ? (single ? MODE_ONE : MODE_CALL) : single ? MODE_CHUNK : MODE_STAR_CHUNK
+      const submit = (chunk: unknown[]): Future<unknown> => {
+        const future = new Future()
+        this.#pool.push(new Task(entry, mode, chunksize === 1 ? chunk[0] : packChunk(chunk), FUTURE_SINK, future, 0))
+        return future
+      }
+      const items = single ? (first as Iterable<unknown>) : zipLazy(iterables)
+      return mapInOrder(new Feed(items, chunksize, submit, buffersize, true), chunksize > 1, end)
+    }
     // One iterable: each item is the argument; several: each zipped row is the argument list.
     const items = single && Array.isArray(first) ? (first as readonly unknown[]) : single ? Array.from(first as Iterable<unknown>) : zipArgs(iterables)
     const futures: Future<unknown>[] = []
@@ -179,7 +192,7 @@ export class Executor {
         futures.push(future)
       }
     }
-    return mapInOrder(futures, chunksize > 1, deadline === undefined ? undefined : started + deadline)
+    return mapInOrder(Feed.of(futures, true), chunksize > 1, end)
   }
 
   /**

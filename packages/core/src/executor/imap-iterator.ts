@@ -9,6 +9,7 @@
  */
 import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
 import { TimeoutError } from './errors.js'
+import type { Feed } from './feed.js'
 import type { Future } from './future.js'
 
 /**
@@ -95,19 +96,18 @@ abstract class ChunkIterator<T> implements IMapIterator<T> {
 }
 
 class InOrder<T> extends ChunkIterator<T> {
-  readonly #futures: readonly Future<unknown>[]
-  #next = 0
+  readonly #feed: Feed
 
-  constructor(futures: readonly Future<unknown>[]) {
+  constructor(feed: Feed) {
     super()
-    this.#futures = futures
+    this.#feed = feed
   }
 
   protected async advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
     for (;;) {
       const value = this.fromChunk()
       if (value !== undefined) return value
-      const future = this.#futures[this.#next]
+      const future = this.#feed.peek()
       if (future === undefined) return DONE
       let values: ArrayLike<unknown>
       try {
@@ -115,44 +115,40 @@ class InOrder<T> extends ChunkIterator<T> {
       } catch (error) {
         // Our wait ran out: the result is still to come, and the next call waits for it.
         if (error instanceof TimeoutError && !future.done()) throw error
-        this.#next++
+        this.#feed.shift()
         this.chunk = undefined
         throw error
       }
-      this.#next++
+      this.#feed.shift()
       this.chunk = values
       this.at = 0
     }
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
-    for (let i = this.#next; i < this.#futures.length; i++) this.#futures[i]?.cancel()
-    this.#next = this.#futures.length
+    this.#feed.cancel()
     this.chunk = undefined
     return DONE
   }
 }
 
 class Unordered<T> extends ChunkIterator<T> {
-  readonly #futures: readonly Future<unknown>[]
+  readonly #feed: Feed
   /** Finished futures in the order they finished; those before `#head` were handed out. */
   readonly #finished: (Future<unknown> | undefined)[] = []
   #head = 0
-  /** Futures not handed out yet. */
-  #left: number
   #wake: (() => void) | undefined
 
-  constructor(futures: readonly Future<unknown>[]) {
+  constructor(feed: Feed) {
     super()
-    this.#futures = futures
-    this.#left = futures.length
+    this.#feed = feed
     const onDone = (future: Future<unknown>): void => {
       this.#finished.push(future)
       const wake = this.#wake
       this.#wake = undefined
       wake?.()
     }
-    for (const future of futures) future.addDoneCallback(onDone)
+    feed.onSubmit((future) => future.addDoneCallback(onDone))
   }
 
   protected async advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
@@ -168,14 +164,14 @@ class Unordered<T> extends ChunkIterator<T> {
           this.#finished.length = 0
           this.#head = 0
         }
-        this.#left--
+        this.#feed.handOut(future)
         this.chunk = undefined
         // Done already: this settles at once, with the chunk or the task's error.
         this.chunk = (await future.result()) as ArrayLike<unknown>
         this.at = 0
         continue
       }
-      if (this.#left <= 0) return DONE
+      if (this.#feed.size === 0 && this.#feed.ended) return DONE
       const left = deadline === undefined ? undefined : deadline - performance.now()
       if (left !== undefined && left <= 0) throw new TimeoutError()
       await raceTimeout(new Promise<void>((resolve) => (this.#wake = resolve)), left)
@@ -184,8 +180,7 @@ class Unordered<T> extends ChunkIterator<T> {
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
-    for (const future of this.#futures) if (!future.done()) future.cancel()
-    this.#left = 0
+    this.#feed.cancel()
     this.#finished.length = 0
     this.#head = 0
     this.chunk = undefined
@@ -193,7 +188,7 @@ class Unordered<T> extends ChunkIterator<T> {
   }
 }
 
-/** The iterator of `imap` (`ordered`) or `imapUnordered` over the futures of its chunk tasks. */
-export function imapIterator<T>(futures: readonly Future<unknown>[], ordered: boolean): IMapIterator<T> {
-  return ordered ? new InOrder<T>(futures) : new Unordered<T>(futures)
+/** The iterator of `imap` (`feed.ordered`) or `imapUnordered` over the chunk tasks of `feed`. */
+export function imapIterator<T>(feed: Feed): IMapIterator<T> {
+  return feed.ordered ? new InOrder<T>(feed) : new Unordered<T>(feed)
 }

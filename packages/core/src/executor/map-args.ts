@@ -14,12 +14,18 @@ export interface MapOptions {
   readonly timeout?: number | null | undefined
   /** Items sent to a worker together (default 1). */
   readonly chunksize?: number | null | undefined
+  /**
+   * Chunks submitted ahead of the results consumed (Python 3.14's `buffersize`): the input is read
+   * as the results are, so it may be huge or endless. Default: all at once (the distributed
+   * executor reads a bounded window by default).
+   */
+  readonly buffersize?: number | null | undefined
 }
 
 /** One iterable per parameter of `fn`, in order: `map(add, xs, ys)` calls `add(x, y)`. */
 export type IterablesFor<P extends readonly unknown[]> = { [K in keyof P]: Iterable<P[K]> }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'chunksize'] satisfies (keyof MapOptions)[])
+const OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'chunksize', 'buffersize'] satisfies (keyof MapOptions)[])
 
 function isIterable(value: unknown): value is Iterable<unknown> {
   return value !== null && value !== undefined && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
@@ -73,6 +79,25 @@ export function zipArgs(iterables: readonly Iterable<unknown>[]): unknown[][] {
     }
   } finally {
     // Close the longer ones, as `for...of` would: an endless generator ends here.
+    for (const iterator of iterators) iterator.return?.()
+  }
+}
+
+/** {@link zipArgs}, read lazily: for a `map` that reads its input as its results are consumed. */
+export function* zipLazy(iterables: readonly Iterable<unknown>[]): Generator<unknown[], void, undefined> {
+  if (iterables.length === 0) return
+  const iterators = iterables.map((iterable) => iterable[Symbol.iterator]())
+  try {
+    for (;;) {
+      const row: unknown[] = []
+      for (const iterator of iterators) {
+        const next = iterator.next()
+        if (next.done === true) return
+        row.push(next.value)
+      }
+      yield row
+    }
+  } finally {
     for (const iterator of iterators) iterator.return?.()
   }
 }

@@ -4,15 +4,14 @@
  * or fails (Python's `_result_or_cancel`).
  */
 import { TimeoutError } from './errors.js'
-import type { Future } from './future.js'
+import type { Feed } from './feed.js'
 
 class InOrder implements AsyncIterableIterator<unknown> {
-  #next = 0
   #chunk: readonly unknown[] | undefined
   #at = 0
 
   constructor(
-    readonly futures: readonly Future<unknown>[],
+    readonly feed: Feed,
     readonly chunked: boolean,
     readonly deadline: number | undefined,
   ) {}
@@ -25,7 +24,7 @@ class InOrder implements AsyncIterableIterator<unknown> {
 
   async #advance(): Promise<IteratorResult<unknown>> {
     for (;;) {
-      const future = this.futures[this.#next]
+      const future = this.feed.peek()
       if (future === undefined) return { value: undefined, done: true }
       let value: unknown
       try {
@@ -36,10 +35,10 @@ class InOrder implements AsyncIterableIterator<unknown> {
           value = await future.result(Math.max(0, left) / 1000)
         }
       } catch (error) {
-        this.#cancelRest(this.#next)
+        this.#cancelRest()
         throw error
       }
-      this.#next++
+      this.feed.shift()
       if (!this.chunked) return { value, done: false }
       this.#chunk = value as unknown[]
       this.#at = 0
@@ -47,14 +46,13 @@ class InOrder implements AsyncIterableIterator<unknown> {
     }
   }
 
-  #cancelRest(from: number): void {
-    for (let i = from; i < this.futures.length; i++) this.futures[i]?.cancel()
-    this.#next = this.futures.length
+  #cancelRest(): void {
+    this.feed.cancel()
     this.#chunk = undefined
   }
 
   return(): Promise<IteratorResult<unknown>> {
-    this.#cancelRest(this.#next)
+    this.#cancelRest()
     return Promise.resolve({ value: undefined, done: true })
   }
 
@@ -63,6 +61,6 @@ class InOrder implements AsyncIterableIterator<unknown> {
   }
 }
 
-export function mapInOrder(futures: readonly Future<unknown>[], chunked: boolean, deadline: number | undefined): AsyncIterableIterator<unknown> {
-  return new InOrder(futures, chunked, deadline)
+export function mapInOrder(feed: Feed, chunked: boolean, deadline: number | undefined): AsyncIterableIterator<unknown> {
+  return new InOrder(feed, chunked, deadline)
 }

@@ -13,12 +13,13 @@ import { AsyncResult, MAP_SINK, MapResult, RESULT_SINK, type ResultCallbacks } f
 import { CancelledError } from './errors.js'
 import { FUTURE_SINK } from './executor.js'
 import { Future } from './future.js'
+import { Feed } from './feed.js'
 import { imapIterator, type IMapIterator } from './imap-iterator.js'
 import { MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
 import type { PoolFlavor } from './flavor.js'
-import { WorkerPool } from './worker-pool.js'
-import { checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
+import { checkBuffersize, checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 export { AsyncResult }
 export type { IMapIterator }
@@ -51,6 +52,11 @@ export interface PoolTaskOptions<T> extends ResultCallbacks<T> {
 export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
   /** Items per task; default `ceil(n / (4 × workers))` for `map`, 1 for `imap`. */
   readonly chunksize?: number | null | undefined
+  /**
+   * `imap`/`imapUnordered`: chunks submitted ahead of the results consumed, so the input may be
+   * huge or endless. Default: all at once (the distributed pool reads a bounded window by default).
+   */
+  readonly buffersize?: number | null | undefined
 }
 
 type State = 'RUN' | 'CLOSE' | 'TERMINATE'
@@ -75,18 +81,19 @@ const chunksizeTooSmall = (n: number): string => `Chunksize must be 1+, not ${n}
  * ```
  */
 export class BasePool {
-  readonly #pool: WorkerPool
+  readonly #pool: PoolEngine
   readonly #size: number
   #state: State = 'RUN'
   #stopped: Promise<void> | undefined
 
-  constructor(flavor: PoolFlavor, options: PoolOptions = {}) {
-    const size = checkWorkers(options.processes, { ...flavor, defaultMaxWorkers: () => availableParallelism() || 1 }, 'processes', 'Number of processes must be at least 1')
+  constructor(flavor: PoolFlavor | EngineFlavor, options: PoolOptions = {}) {
+    const engine = engineFlavor(flavor)
+    const size = checkWorkers(options.processes, { defaultMaxWorkers: () => availableParallelism() || 1 }, 'processes', 'Number of processes must be at least 1')
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'maxtasksperchild must be a positive int or None')
     checkInitializer(options.initializer)
-    const prefix = flavor.backend.kind === 'thread' ? 'Thread' : 'SpawnPoolWorker'
+    const prefix = engine.kind === 'thread' ? 'Thread' : 'SpawnPoolWorker'
     this.#size = size
-    this.#pool = new WorkerPool(flavor, {
+    this.#pool = engine.createEngine({
       maxWorkers: size,
       maxTasksPerChild,
       initializer: options.initializer ?? undefined,
@@ -149,12 +156,12 @@ export class BasePool {
    * ```
    */
   imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
-    return imapIterator(this.#submitChunks(fn, iterable, options.chunksize ?? 1), true)
+    return imapIterator(this.#submitChunks(fn, iterable, options, true))
   }
 
   /** Results in the order they finish; failures and timeouts as in {@link BasePool.imap}. */
   imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
-    return imapIterator(this.#submitChunks(fn, iterable, options.chunksize ?? 1), false)
+    return imapIterator(this.#submitChunks(fn, iterable, options, false))
   }
 
   /** No more tasks; the workers end once the queued ones are done. */
@@ -211,32 +218,21 @@ export class BasePool {
     return result
   }
 
-  /** Submits chunks of a lazy `imap`; an error from the input ends the results where it happened. */
-  #submitChunks(fn: unknown, iterable: Iterable<unknown>, chunksize: number): Future<unknown>[] {
+  /**
+   * The chunks of an `imap`, submitted `buffersize` ahead of the consumer (all at once by
+   * default); an error from the input ends the results where it happened.
+   */
+  #submitChunks(fn: unknown, iterable: Iterable<unknown>, options: PoolMapOptions, ordered: boolean): Feed {
     this.#checkRunning()
+    const chunksize = options.chunksize ?? 1
     checkChunksize(chunksize, chunksizeTooSmall)
+    const buffersize = checkBuffersize(options.buffersize) ?? this.#pool.buffersize ?? Infinity
     const entry = this.#pool.functions.get(fn, 'func')
-    const futures: Future<unknown>[] = []
-    let chunk: unknown[] = []
-    const flush = (): void => {
-      if (chunk.length === 0) return
+    const submit = (chunk: unknown[]): Future<unknown> => {
       const future = new Future()
       this.#pool.push(new Task(entry, MODE_CHUNK, packChunk(chunk), FUTURE_SINK, future, 0))
-      futures.push(future)
-      chunk = []
+      return future
     }
-    try {
-      for (const item of iterable) {
-        chunk.push(item)
-        if (chunk.length >= chunksize) flush()
-      }
-      flush()
-    } catch (error) {
-      flush()
-      const failed = new Future()
-      failed.setException(error)
-      futures.push(failed)
-    }
-    return futures
+    return new Feed(iterable, chunksize, submit, buffersize, ordered)
   }
 }

@@ -20,6 +20,11 @@ export interface TaskSink {
   reject(task: Task, error: unknown): void
   /** The task was withdrawn before it started (abort signal, `cancelFutures`). */
   cancel(task: Task, reason: unknown): void
+  /**
+   * Calls `fn` when the task's target is cancelled by its owner (`future.cancel()`), for engines
+   * that must withdraw a task which has left this program. Absent when the target cannot be.
+   */
+  onCancel?(task: Task, fn: () => void): void
 }
 
 /** What only some tasks have: kept out of {@link Task} so the common task stays small. */
@@ -28,7 +33,7 @@ export interface TaskExtra {
   timeoutMs: number | undefined
   transfer: readonly TransferListItem[] | undefined
   onAbort: (() => void) | undefined
-  timer: NodeJS.Timeout | undefined
+  timer: ReturnType<typeof setTimeout> | undefined
   /** The worker running this task, for tasks that run alone (abortable, timed). */
   slot: unknown
 }

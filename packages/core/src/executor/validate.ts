@@ -4,10 +4,9 @@
  */
 import { ConcTypeError } from '../errors.js'
 import { optionalInteger, type TooSmall } from '../internal/validate.js'
-import type { PoolFlavor } from './flavor.js'
 
 /** A worker count (`maxWorkers`, `processes`); `undefined`/`null` gives the flavor's default. */
-export function checkWorkers(value: unknown, flavor: PoolFlavor, name: string, tooSmall: string): number {
+export function checkWorkers(value: unknown, flavor: { defaultMaxWorkers(): number }, name: string, tooSmall: string): number {
   return optionalInteger(value, name, 1, tooSmall) ?? flavor.defaultMaxWorkers()
 }
 
@@ -22,4 +21,9 @@ export function checkChunksize(value: unknown, tooSmall: TooSmall): number | und
 
 export function checkInitializer(value: unknown): void {
   if (value !== undefined && value !== null && typeof value !== 'function') throw new ConcTypeError('initializer must be a callable')
+}
+
+/** A `buffersize` (Python 3.14's `Executor.map`); `undefined` for `undefined`/`null`. */
+export function checkBuffersize(value: unknown): number | undefined {
+  return optionalInteger(value, 'buffersize', 1, 'buffersize must be None or > 0')
 }

@@ -1,0 +1,317 @@
+/**
+ * A worker host (`conc-worker`): a BullMQ `Worker` that takes @conc jobs from one queue and runs
+ * each in a local @conc pool (processes or threads), never on its own event loop, so that lock
+ * renewal never stalls behind user code and a task can be stopped by ending its local unit.
+ *
+ * It prints what it serves and one line per failure, stops a task when its client cancels it
+ * (a message on the cancel channel, or a marker read when the job starts), refuses jobs that are
+ * not @conc's, and on `close()` lets running tasks finish for a grace period, then hands them
+ * back to the queue for another host.
+ */
+import { availableParallelism, hostname } from 'node:os'
+import { existsSync, realpathSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { BrokenExecutor, BrokenProcessPool, TimeoutError, type BasePool, fromModule } from '@conc/core'
+import { Pool as ProcessPool } from '@conc/multiprocessing'
+import { ThreadPool } from '@conc/threading'
+import type { ConnectionOptions, Job, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { DEFAULT_PAYLOAD_LIMIT } from './codec.js'
+import { serializeForClient } from './error-refs.js'
+import { type Connection, createRedis, describeConnection, redisOptions } from './connection.js'
+import { keys, type Keys } from './keys.js'
+import { DEFAULT_PREFIX, DEFAULT_QUEUE } from './options.js'
+import type { HostInfo, runJob } from './task-runner.js'
+import { type Envelope, FAILED, type JobData, decodeValue, encodeValue, parseJobData } from './wire.js'
+
+/** Seconds a job's lock lasts without renewal: a host lost for longer loses its jobs. */
+export const DEFAULT_LOCK_DURATION = 5
+/** Seconds between two checks for jobs whose host was lost. */
+export const DEFAULT_STALLED_INTERVAL = 2
+/** Times a job may lose its host and run again before it fails. */
+export const DEFAULT_MAX_STALLED = 1
+/** Seconds running tasks get to finish on shutdown before they are handed back. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 30
+
+/** Options of {@link WorkerHost.start} (and of `conc-worker`, whose flags have the same names). */
+export interface WorkerHostOptions {
+  /** Where Redis is; default `CONC_REDIS_URL`, then `redis://127.0.0.1:6379`. */
+  readonly connection?: Connection | undefined
+  /** The queue to serve; default `CONC_QUEUE`, then `conc-default`. */
+  readonly queue?: string | undefined
+  /** BullMQ's key prefix; default `bull`. */
+  readonly prefix?: string | undefined
+  /** The application root: tasks name modules inside it, and nothing outside is imported. Default: the working directory. */
+  readonly app?: string | undefined
+  /** Tasks run at once (the local pool's size); default: the number of CPUs. */
+  readonly concurrency?: number | undefined
+  /** Where tasks run on this host: child processes (default) or worker threads. */
+  readonly backend?: 'processes' | 'threads' | undefined
+  /** A local worker is replaced after this many tasks. */
+  readonly maxTasksPerChild?: number | undefined
+  /** Seconds a job's lock lasts without renewal (default 5). */
+  readonly lockDuration?: number | undefined
+  /** Seconds between checks for jobs whose host was lost (default 2). */
+  readonly stalledInterval?: number | undefined
+  /** Times a job may lose its host and run again before it fails (default 1). */
+  readonly maxStalled?: number | undefined
+  /** Seconds running tasks get to finish when the host stops, before they are handed back (default 30). */
+  readonly shutdownTimeout?: number | undefined
+  /** The largest encoded result, in bytes (default 16 MiB). */
+  readonly payloadLimit?: number | undefined
+  /** Where the host's lines go; default: standard error. */
+  readonly log?: ((line: string) => void) | undefined
+}
+
+/** Why a running task's local unit is being ended. */
+const CANCEL = { why: 'cancelled by its client' }
+const HANDBACK = { why: 'handed back' }
+const LOST = { why: 'lock lost' }
+
+interface Running {
+  readonly job: Job
+  readonly controller: AbortController
+}
+
+/** What {@link WorkerHost.start} loads before the host is made. */
+interface Loaded {
+  readonly bullmq: typeof import('bullmq')
+  readonly runner: typeof runJob
+  readonly commands: Redis
+  readonly subscriber: Redis
+}
+
+const RUNNER = new URL('./task-runner.js', import.meta.url).href
+
+/**
+ * A worker host. Start it with {@link WorkerHost.start}; stop it with {@link WorkerHost.close}.
+ *
+ * @example
+ * ```ts
+ * const host = await WorkerHost.start({ connection: 'redis://127.0.0.1:6379', app: './dist', concurrency: 4 })
+ * process.once('SIGTERM', () => void host.close())
+ * ```
+ */
+export class WorkerHost {
+  readonly #worker: Worker
+  readonly #pool: BasePool
+  readonly #commands: Redis
+  readonly #subscriber: Redis
+  readonly #keys: Keys
+  readonly #running = new Map<string, Running>()
+  readonly #info: HostInfo
+  readonly #log: (line: string) => void
+  readonly #shutdownMs: number
+  readonly #runJob: typeof runJob
+  readonly #bullmq: typeof import('bullmq')
+  #closing: Promise<void> | undefined
+  /** What the host serves, as printed at start. */
+  readonly description: string
+
+  private constructor(options: WorkerHostOptions, loaded: Loaded) {
+    const { bullmq, runner } = loaded
+    this.#bullmq = bullmq
+    const connection = redisOptions(options.connection)
+    const queue = options.queue ?? (process.env.CONC_QUEUE || DEFAULT_QUEUE)
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    const app = resolve(options.app ?? '.')
+    // Modules are loaded by their real paths: the root is compared with them that way too.
+    const root = existsSync(app) ? realpathSync(app) : app
+    const concurrency = options.concurrency ?? (availableParallelism() || 1)
+    const backend = options.backend ?? 'processes'
+    const lock = options.lockDuration ?? DEFAULT_LOCK_DURATION
+    const stalled = options.stalledInterval ?? DEFAULT_STALLED_INTERVAL
+    const maxStalled = options.maxStalled ?? DEFAULT_MAX_STALLED
+    this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`))
+    this.#shutdownMs = (options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT) * 1000
+    this.#keys = keys(prefix, queue)
+    this.#info = { root, limit: options.payloadLimit ?? DEFAULT_PAYLOAD_LIMIT, label: `worker host ${hostname()} (pid ${process.pid})` }
+    this.#runJob = fromModule(runner, RUNNER, 'runJob')
+    const poolOptions = { processes: concurrency, maxTasksPerChild: options.maxTasksPerChild }
+    this.#pool = backend === 'threads' ? new ThreadPool(poolOptions) : new ProcessPool(poolOptions)
+    this.#commands = loaded.commands
+    this.#commands.on('error', () => undefined)
+    this.#subscriber = loaded.subscriber
+    this.#subscriber.on('error', () => undefined)
+    this.#worker = new bullmq.Worker(queue, (job, token, signal) => this.#process(job, token, signal), {
+      connection: { ...connection } as ConnectionOptions,
+      prefix,
+      concurrency,
+      lockDuration: lock * 1000,
+      stalledInterval: stalled * 1000,
+      maxStalledCount: maxStalled,
+      autorun: false,
+    })
+    this.#worker.on('error', (error) => this.#onError(error))
+    this.#worker.on('lockRenewalFailed', (ids) => this.#onLockLost(ids))
+    this.#worker.on('stalled', (id) => this.#log(`conc-worker: job ${id} lost its host; it is back in the queue`))
+    const tasks = options.maxTasksPerChild === undefined ? '' : `, a new one every ${options.maxTasksPerChild} tasks`
+    this.description =
+      `conc-worker: serving queue '${queue}' at ${describeConnection(connection)} for ${app}: ${concurrency} ` +
+      `${backend === 'threads' ? 'threads' : 'processes'}${tasks}; lock ${lock} s, lost hosts checked every ${stalled} s, ` +
+      `a task runs again at most ${maxStalled} time(s); pid ${process.pid}`
+  }
+
+  /** Starts a host: connects, subscribes to the cancel channel, and takes jobs. */
+  static async start(options: WorkerHostOptions = {}): Promise<WorkerHost> {
+    const connection = redisOptions(options.connection)
+    const [runner, bullmq, commands, subscriber] = await Promise.all([
+      import(RUNNER) as Promise<{ runJob?: typeof runJob }>,
+      import('bullmq'),
+      createRedis(connection),
+      createRedis(connection),
+    ])
+    if (typeof runner.runJob !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob (a broken install?)`)
+    const host = new WorkerHost(options, { bullmq, runner: runner.runJob, commands, subscriber })
+    await host.#startServing()
+    return host
+  }
+
+  async #startServing(): Promise<void> {
+    let first = true
+    this.#subscriber.on('ready', () => {
+      if (first) first = false
+      // Cancels published while this host could not hear them left their markers.
+      else void this.#checkMarkers()
+    })
+    this.#subscriber.on('message', (_channel: string, id: string) => this.#cancel(id))
+    await this.#subscriber.subscribe(this.#keys.cancelChannel)
+    await this.#worker.waitUntilReady()
+    void this.#worker.run().catch((error: unknown) => this.#onError(error))
+    this.#log(this.description)
+  }
+
+  /** The jobs running now. */
+  get running(): number {
+    return this.#running.size
+  }
+
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<Envelope> {
+    const id = job.id as string
+    const parsed = parseJobData(job.data)
+    if (typeof parsed === 'string') {
+      this.#log(`conc-worker: job ${id} (${job.name}) is not a @conc task, failed: ${parsed}`)
+      throw new this.#bullmq.UnrecoverableError(`${FAILED.malformed}: ${parsed}`)
+    }
+    const data: JobData = parsed
+    const what = `task ${id} ${data.p}#${data.x}`
+    if (data.o === 1 && job.stalledCounter > 0) {
+      this.#log(`conc-worker: ${what} lost its host before; at most once, so it fails instead of running again`)
+      throw new this.#bullmq.UnrecoverableError(FAILED.lost)
+    }
+    const controller = new AbortController()
+    this.#running.set(id, { job, controller })
+    const onAbort = (): void => controller.abort(LOST)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if ((await this.#commands.exists(this.#keys.cancel(id))) === 1) controller.abort(CANCEL)
+      if (controller.signal.aborted) throw controller.signal.reason
+      const timeout = data.t === undefined ? undefined : data.t / 1000
+      const envelope = (await this.#pool.applyAsync(this.#runJob, [this.#info, data], { signal: controller.signal, timeout })) as Envelope
+      if ('err' in envelope) this.#log(`conc-worker: ${what} raised ${describeFailure(envelope)}`)
+      return envelope
+    } catch (error) {
+      const { UnrecoverableError, WaitingError } = this.#bullmq
+      const reason = controller.signal.aborted ? controller.signal.reason : undefined
+      if (reason === HANDBACK) {
+        this.#log(`conc-worker: ${what} handed back to the queue (shutting down)`)
+        await job.moveToWait(token)
+        throw new WaitingError()
+      }
+      if (reason === CANCEL) {
+        this.#log(`conc-worker: ${what} cancelled by its client`)
+        throw new UnrecoverableError(FAILED.cancelled)
+      }
+      if (reason === LOST) throw new UnrecoverableError(`${FAILED.lost}: this host lost the job's lock`)
+      if (error instanceof TimeoutError) {
+        this.#log(`conc-worker: ${what} timed out after ${(data.t as number) / 1000} s; its local worker was ended`)
+        throw new UnrecoverableError(FAILED.timeout)
+      }
+      // The local unit died under the task (process.exit, out of memory): the task's failure, with
+      // the distributed pool's class whatever this host's backend (Python's message is kept).
+      this.#log(`conc-worker: ${what} failed: ${(error as Error)?.message ?? String(error)}`)
+      const failure = error instanceof BrokenExecutor ? new BrokenProcessPool((error as Error).message, { cause: (error as Error).cause }) : error
+      return { err: encodeValue(await serializeForClient(failure, this.#info.root)) }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      this.#running.delete(id)
+    }
+  }
+
+  #cancel(id: string): void {
+    const running = this.#running.get(id)
+    if (running !== undefined && !running.controller.signal.aborted) running.controller.abort(CANCEL)
+  }
+
+  async #checkMarkers(): Promise<void> {
+    const ids = [...this.#running.keys()]
+    if (ids.length === 0) return
+    try {
+      const set = await this.#commands.mget(ids.map((id) => this.#keys.cancel(id)))
+      ids.forEach((id, i) => set[i] !== null && this.#cancel(id))
+    } catch {
+      // Redis is gone again; the next reconnection checks again.
+    }
+  }
+
+  #onLockLost(ids: string[]): void {
+    for (const id of ids) {
+      const running = this.#running.get(id)
+      if (running === undefined) continue
+      this.#log(`conc-worker: job ${id}: this host lost its lock (another host may run it); its local worker is ended`)
+      running.controller.abort(LOST)
+    }
+  }
+
+  #onError(error: unknown): void {
+    const message = (error as Error)?.message ?? String(error)
+    if (/Missing lock|Missing key|lock mismatch|not in the active/i.test(message)) {
+      this.#log(`conc-worker: a late result was refused (another host had taken the job): ${message}`)
+    } else if (!/ECONNREFUSED|ECONNRESET|ENOTFOUND|EPIPE|Connection is closed|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(message)) {
+      this.#log(`conc-worker: error: ${message}`)
+    }
+  }
+
+  /**
+   * Stops taking jobs and lets the running tasks finish; after `shutdownTimeout` seconds the
+   * ones still running are ended and handed back to the queue (another host runs them), and
+   * after 10 more seconds the connections are dropped whatever happened. Calling it again with
+   * `{ now: true }` hands the running tasks back at once.
+   */
+  close(options: { readonly now?: boolean } = {}): Promise<void> {
+    if (options.now === true) this.#handBack()
+    this.#closing ??= (async () => {
+      const n = this.#running.size
+      this.#log(`conc-worker: stopping: ${n} running task(s) get ${this.#shutdownMs / 1000} s to finish, then go back to the queue`)
+      const grace = setTimeout(() => this.#handBack(), this.#shutdownMs)
+      let hard: NodeJS.Timeout | undefined
+      const deadline = new Promise<void>((resolve) => (hard = setTimeout(resolve, this.#shutdownMs + 10_000)))
+      await Promise.race([this.#worker.close(), deadline])
+      clearTimeout(grace)
+      clearTimeout(hard)
+      this.#handBack()
+      this.#pool.terminate()
+      await Promise.race([this.#pool.join(), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+      await Promise.allSettled([this.#worker.close(true), this.#subscriber.quit(), this.#commands.quit()])
+      this.#subscriber.disconnect()
+      this.#commands.disconnect()
+      this.#log('conc-worker: stopped')
+    })()
+    return this.#closing
+  }
+
+  #handBack(): void {
+    for (const { controller } of this.#running.values()) if (!controller.signal.aborted) controller.abort(HANDBACK)
+  }
+}
+
+/** `Name: message` of the error in a failed envelope, for the host's line. */
+function describeFailure(envelope: { readonly err: string }): string {
+  try {
+    const serialized = decodeValue(envelope.err) as { name?: unknown; message?: unknown; value?: unknown }
+    if (typeof serialized.name === 'string') return `${serialized.name}: ${String(serialized.message)}`
+    return `the value ${String(serialized.value)}`
+  } catch {
+    return 'an error that cannot be shown'
+  }
+}

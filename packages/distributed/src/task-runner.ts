@@ -1,0 +1,161 @@
+/**
+ * What a worker host's local workers run for each job (a process or a thread of the host's local
+ * @conc pool, never the host's BullMQ event loop): find the function in the application, check
+ * its version, run the client's initializer once, decode the arguments, call, and encode the
+ * result or the error. It returns an envelope; only a bug here throws.
+ *
+ * Built as its own entry (`dist/task-runner.js`), which the host names by URL; it imports
+ * nothing heavy (no BullMQ, no Redis client).
+ */
+import { realpath } from 'node:fs/promises'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE } from '@conc/core/engine'
+import { serializeForClient } from './error-refs.js'
+import { moduleVersion } from './version.js'
+import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
+
+type Fn = (...args: unknown[]) => unknown
+
+const functions = new Map<string, Promise<Fn>>()
+/** Clients whose initializer ran in this worker. */
+const initialized = new Set<string>()
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/** Inside `root` (no `..`, not absolute)? */
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path)
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
+}
+
+/** Where this local worker runs, for messages: the host's name and the `conc-worker` pid. */
+export interface HostInfo {
+  /** The application root (absolute, symbolic links resolved). */
+  readonly root: string
+  /** The largest encoded result, in bytes. */
+  readonly limit: number
+  /** `worker host <hostname> (pid <n>)`. */
+  readonly label: string
+}
+
+async function load(root: string, ref: FunctionRef, host: string): Promise<Fn> {
+  const where = `${ref.p}#${ref.x}`
+  const candidate = resolve(root, ref.p)
+  if (isAbsolute(ref.p) || !inside(root, candidate)) {
+    throw new TargetNotFoundError(`${host} refuses to import ${ref.p}: it is not a path inside its application root ${root}`)
+  }
+  let file: string
+  try {
+    file = await realpath(candidate)
+  } catch {
+    throw new TargetNotFoundError(
+      `${host} has no module ${ref.p} in its application root ${root} (wanted for export '${ref.x}'): deploy the same build ` +
+        'of the application on every host, and start conc-worker with --app pointing at it',
+    )
+  }
+  if (!inside(await realpath(root), file)) {
+    throw new TargetNotFoundError(`${host} refuses to import ${ref.p}: it leads outside its application root ${root}`)
+  }
+  const version = await moduleVersion(file)
+  if (version !== ref.h) {
+    throw new TargetNotFoundError(
+      `${host} has version ${version} of ${ref.p}, but the task was submitted with version ${ref.h} of it (export ` +
+        `'${ref.x}'): the client and the hosts run different builds. Deploy the same build everywhere and restart the hosts.`,
+    )
+  }
+  const ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  // A deeper path: a CommonJS module's `exports.work` is `default.work`, a static method `Class.run`.
+  let fn: unknown = ns[ref.x]
+  for (const key of ref.w ?? []) fn = fn === null || fn === undefined ? undefined : (fn as Record<string, unknown>)[key]
+  if (typeof fn !== 'function') {
+    throw new TargetNotFoundError(`${ref.p} on ${host} has no exported function '${[ref.x, ...(ref.w ?? [])].join('.')}' (found ${typeof fn}) (${where})`)
+  }
+  return fn as Fn
+}
+
+function find(host: HostInfo, ref: FunctionRef): Promise<Fn> {
+  const key = `${host.root}\0${ref.p}\0${ref.x}\0${ref.h}`
+  let fn = functions.get(key)
+  if (fn === undefined) {
+    fn = load(host.root, ref, host.label)
+    functions.set(key, fn)
+    // A failure is not cached: the file may be deployed in a moment.
+    fn.catch(() => functions.delete(key))
+  }
+  return fn
+}
+
+async function call(fn: Fn, mode: number, payload: unknown): Promise<unknown> {
+  if (mode === MODE_ONE) return fn(payload)
+  if (mode === MODE_CALL) return fn(...(payload as unknown[]))
+  const items = payload as ArrayLike<unknown>
+  const out = new Array<unknown>(items.length)
+  const star = mode !== MODE_CHUNK
+  for (let i = 0; i < items.length; i++) {
+    const r = star ? fn(...(items[i] as unknown[])) : fn(items[i])
+    out[i] = isThenable(r) ? await r : r
+  }
+  return out
+}
+
+async function failure(error: unknown, root: string, extra: { i?: 1 } = {}): Promise<Envelope> {
+  return { err: encodeValue(await serializeForClient(error, root)), ...extra }
+}
+
+/** Python's `MaybeEncodingError` for a result that cannot travel. */
+function encodingFailure(value: unknown, reason: string, root: string): Promise<Envelope> {
+  let shown: string
+  try {
+    shown = typeof value === 'function' ? `function ${value.name || '(anonymous)'}` : String(value)
+  } catch {
+    shown = typeof value
+  }
+  return failure(new MaybeEncodingError(`Error sending result: '${shown.slice(0, 200)}'. Reason: '${reason}'`), root)
+}
+
+/**
+ * Runs one job's task in this local worker.
+ *
+ * @param host - where it runs
+ * @param data - the job data (already checked by the host)
+ */
+export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
+  const { limit } = host
+  let fn: Fn
+  try {
+    fn = await find(host, data)
+  } catch (error) {
+    return failure(error, host.root)
+  }
+  const init = data.i
+  if (init !== undefined && !initialized.has(data.c)) {
+    try {
+      const initializer = await find(host, init)
+      const r = initializer(...(decodeValue(init.a) as unknown[]))
+      if (isThenable(r)) await r
+      initialized.add(data.c)
+    } catch (error) {
+      return failure(error, host.root, { i: 1 })
+    }
+  }
+  let value: unknown
+  try {
+    value = await call(fn, data.m, decodeValue(data.a))
+  } catch (error) {
+    return failure(error, host.root)
+  }
+  let ok: string
+  try {
+    ok = encodeValue(value)
+  } catch (error) {
+    return encodingFailure(value, (error as Error)?.message ?? String(error), host.root)
+  }
+  if (ok.length > limit) {
+    return encodingFailure(value, `the result takes ${(ok.length / 1024 / 1024).toFixed(1)} MiB encoded, more than the ${(limit / 1024 / 1024).toFixed(1)} MiB a result may carry`, host.root)
+  }
+  return { ok }
+}

@@ -1,0 +1,152 @@
+/**
+ * Cancellation across machines: `future.cancel()` withdraws a queued task (its job leaves Redis);
+ * an aborted or timed-out task is stopped on its host (its local worker is ended); a client's
+ * `shutdown({ cancelFutures })` withdraws only its own tasks; every future settles exactly once.
+ */
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CancelledError, ProcessPoolExecutor, TimeoutError, type Future } from '../dist/index.js'
+import { Cluster } from './harness/index.js'
+import { type Tasks, loadTasks, pidAlive, scratch, waitFor } from './harness/tasks.js'
+import { skipped } from './setup/skip.js'
+
+let t: Tasks
+let c: Cluster
+let redis: Redis
+const files = scratch()
+const open: ProcessPoolExecutor[] = []
+
+function executor(options: Record<string, unknown> = {}): ProcessPoolExecutor {
+  const ex = new ProcessPoolExecutor({ ...c.clientOptions, ...options })
+  open.push(ex)
+  return ex
+}
+
+describe.skipIf(skipped)('cancellation across machines', () => {
+  beforeAll(async () => {
+    t = await loadTasks()
+    // One host with one slot: a second task waits in the queue behind the first.
+    c = await Cluster.start({ hosts: 1, host: { concurrency: 1 } })
+    redis = new Redis(c.connection)
+  })
+  afterEach(async () => {
+    for (const ex of open.splice(0)) await ex.shutdown({ wait: false, cancelFutures: true })
+  })
+  afterAll(async () => {
+    redis?.disconnect()
+    await c?.close()
+    files.cleanup()
+  })
+
+  it('future.cancel() withdraws a queued task: it never runs and its job leaves Redis', async () => {
+    const ex = executor()
+    const busy = files.file('busy')
+    const queuedFile = files.file('queued')
+    const running = ex.submit(t.recordThenSleep, busy, 1.5)
+    expect(await waitFor(() => t.runs(busy).length === 1)).toBe(true)
+    const queued = ex.submit(t.recordThenSleep, queuedFile, 0)
+    // Its job reaches Redis and waits there for the host's only slot.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await redis.llen(`bull:${c.queue}:wait`)).toBe(1)
+    expect(queued.running()).toBe(false)
+    expect(queued.cancel()).toBe(true)
+    expect(queued.cancelled()).toBe(true)
+    await expect(queued.result()).rejects.toBeInstanceOf(CancelledError)
+    expect(await running).toBeGreaterThan(0)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect(t.runs(queuedFile)).toEqual([])
+    expect(await redis.llen(`bull:${c.queue}:wait`)).toBe(0)
+    // A running task cannot be cancelled (Python's rule).
+    const again = ex.submit(t.recordThenSleep, files.file('again'), 1)
+    expect(await waitFor(() => again.running())).toBe(true)
+    expect(again.cancel()).toBe(false)
+    expect(await again).toBeGreaterThan(0)
+  })
+
+  it('an AbortSignal stops a running task on its host: its local worker is ended, the future fails with the reason', async () => {
+    const ex = executor()
+    const file = files.file('abort-running')
+    const ac = new AbortController()
+    const future = ex.submitWith({ signal: ac.signal }, t.recordThenSleep, file, 60)
+    expect(await waitFor(() => t.runs(file).length === 1 && future.running())).toBe(true)
+    const [pid] = t.runs(file)
+    const from = c.hosts[0]?.lines.length ?? 0
+    ac.abort()
+    expect(((await future.exception()) as Error).name).toBe('AbortError')
+    // The task's local worker is ended on its host, well before its 60 s.
+    expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
+    await c.hosts[0]?.waitForLine(/cancelled by its client/, 10_000, from)
+    expect(await ex.submit(t.square, 5)).toBe(25)
+  })
+
+  it('an AbortSignal withdraws a queued task (cancelled at once) and the host never runs it', async () => {
+    const ex = executor()
+    const busy = files.file('abort-busy')
+    const file = files.file('abort-queued')
+    const blocker = ex.submit(t.recordThenSleep, busy, 1.5)
+    expect(await waitFor(() => t.runs(busy).length === 1)).toBe(true)
+    const ac = new AbortController()
+    const waiting = ex.submitWith({ signal: ac.signal }, t.recordThenSleep, file, 0)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    ac.abort()
+    expect(waiting.cancelled()).toBe(true)
+    await blocker
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect(t.runs(file)).toEqual([])
+  })
+
+  it('a per-task timeout stops the task on its host (its local worker is ended) and fails with TimeoutError', async () => {
+    const ex = executor()
+    const file = files.file('timeout')
+    const start = performance.now()
+    const future = ex.submitWith({ timeout: 1 }, t.recordThenSleep, file, 60)
+    const error = await future.exception(30)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as Error).message).toBe('the task did not finish within 1 seconds')
+    expect((performance.now() - start) / 1000).toBeLessThan(15)
+    const [pid] = t.runs(file)
+    expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
+    expect(await ex.submit(t.square, 6)).toBe(36)
+  })
+
+  it("shutdown({ cancelFutures }) withdraws this client's tasks and leaves another client's on the same queue alone", async () => {
+    const mine = executor()
+    const theirs = executor()
+    const busy = files.file('shutdown-busy')
+    const blocker = mine.submit(t.recordThenSleep, busy, 1)
+    expect(await waitFor(() => t.runs(busy).length === 1)).toBe(true)
+    const myFutures = Array.from({ length: 5 }, (_, i) => mine.submit(t.identity, i))
+    const theirFutures = Array.from({ length: 5 }, (_, i) => theirs.submit(t.identity, 100 + i))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await mine.shutdown({ cancelFutures: true })
+    expect(myFutures.every((f) => f.cancelled())).toBe(true)
+    expect(await blocker).toBeGreaterThan(0)
+    expect(await Promise.all(theirFutures)).toEqual([100, 101, 102, 103, 104])
+  })
+
+  it('every future settles exactly once, with its value, among cancels, aborts and timeouts', async () => {
+    const ex = executor()
+    const counts: number[] = []
+    const futures: Future<unknown>[] = []
+    // Each timeout ends a local worker on the host, which is slow: only a few of them.
+    const timed = (i: number): boolean => i % 50 === 3
+    for (let i = 0; i < 200; i++) {
+      const ac = new AbortController()
+      const f = timed(i) ? ex.submitWith({ timeout: 0.001 }, t.sleep, 5) : ex.submitWith({ signal: ac.signal }, t.identity, i)
+      const k = futures.length
+      counts.push(0)
+      f.addDoneCallback(() => (counts[k] = (counts[k] ?? 0) + 1))
+      futures.push(f)
+      if (i % 10 === 5) ac.abort()
+      if (i % 10 === 7) f.cancel()
+    }
+    const settled = await Promise.allSettled(futures)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(counts.every((n) => n === 1)).toBe(true)
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') expect(r.value).toBe(i)
+      else if (timed(i)) expect(r.reason).toBeInstanceOf(TimeoutError)
+      else expect(r.reason).toBeInstanceOf(Error)
+    })
+  })
+})
