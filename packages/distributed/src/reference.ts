@@ -49,14 +49,21 @@ export class References {
       "conc-worker --app), or say where it is exported with fromModule(fn, new URL('./module.js', import.meta.url)). " +
       'Closures, bound functions and functions defined inside other functions cannot travel.'
     const url = spec.module
+    if (url?.startsWith('node:')) {
+      throw new TargetNotFoundError(
+        `cannot send ${display(spec)} to a worker host: it comes from Node's built-in module ${url}, and hosts import only ` +
+          'modules of the application (a job naming a built-in could run anything). Call it from a function exported by your application.',
+      )
+    }
     if (url === undefined || !url.startsWith('file:')) {
       throw new TargetNotFoundError(`cannot send ${display(spec)} to a worker host: it was not defined in a module file. ${how}`)
     }
     const file = fileURLToPath(url)
     // Found by identity among the module's exports (core's locator): its place there.
     const path = spec.explicit || spec.path === undefined || spec.path.length === 0 ? undefined : spec.path
-    const exportName = path?.[0] ?? (await this.#exportName(fn, spec, url, file))
-    if (exportName === undefined) {
+    const place = path ?? (await this.#exportPath(fn, spec, url, file))
+    const exportName = place?.[0]
+    if (place === undefined || exportName === undefined) {
       throw new TargetNotFoundError(`cannot send ${display(spec)} to a worker host: it is not an export of ${file}. ${how}`)
     }
     const root = await this.#root
@@ -67,18 +74,19 @@ export class References {
         `cannot send ${display(spec)} to a worker host: it is exported from ${real}, outside the application root ${root}. ${how}`,
       )
     }
-    const deeper = path !== undefined && path.length > 1 ? { w: path.slice(1) } : {}
+    const deeper = place.length > 1 ? { w: place.slice(1) } : {}
     return { p: inRoot.split(sep).join('/'), x: exportName, ...deeper, h: await moduleVersion(real) }
   }
 
   /**
-   * The name `fn` is exported under, when core's locator did not find it by identity. The module
+   * Where `fn` is exported (its export name, then the member it is, for a static method of an
+   * exported class), when core's locator did not find it by identity. The module
    * is imported (it is loaded already, so this is
    * quick) and its exports compared with `fn`. A module still evaluating (the program's entry,
    * awaiting at its top level) cannot be imported without waiting for itself: its source text is
    * searched for the export instead, and the host checks that the export is a function.
    */
-  async #exportName(fn: object, spec: TargetSpec, url: string, file: string): Promise<string | undefined> {
+  async #exportPath(fn: object, spec: TargetSpec, url: string, file: string): Promise<readonly string[] | undefined> {
     const imported = import(url).then(
       (ns: Record<string, unknown>) => ns,
       (error: unknown) => {
@@ -90,10 +98,18 @@ export class References {
     imported.catch(() => undefined)
     const ns = await Promise.race([imported, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EVALUATING_MS))])
     const preferred = spec.exportName ?? spec.name
-    if (ns === undefined) return preferred && exportedInSource(await readFile(file, 'utf8'), preferred) ? preferred : undefined
-    if (spec.explicit && spec.exportName !== undefined) return typeof ns[spec.exportName] === 'function' ? spec.exportName : undefined
-    if (preferred && ns[preferred] === fn) return preferred
-    for (const [key, value] of Object.entries(ns)) if (value === fn) return key
+    if (ns === undefined) return preferred && exportedInSource(await readFile(file, 'utf8'), preferred) ? [preferred] : undefined
+    if (spec.explicit && spec.exportName !== undefined) return typeof ns[spec.exportName] === 'function' ? [spec.exportName] : undefined
+    if (preferred && ns[preferred] === fn) return [preferred]
+    for (const [key, value] of Object.entries(ns)) if (value === fn) return [key]
+    // One level down: a static method of an exported class, a function in an exported object.
+    for (const [key, value] of Object.entries(ns)) {
+      if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue
+      for (const member of Object.getOwnPropertyNames(value)) {
+        const descriptor = Object.getOwnPropertyDescriptor(value, member)
+        if (descriptor !== undefined && 'value' in descriptor && descriptor.value === fn) return [key, member]
+      }
+    }
     return undefined
   }
 }

@@ -78,7 +78,7 @@ async function load(root: string, ref: FunctionRef, host: string): Promise<Fn> {
 }
 
 function find(host: HostInfo, ref: FunctionRef): Promise<Fn> {
-  const key = `${host.root}\0${ref.p}\0${ref.x}\0${ref.h}`
+  const key = `${host.root}\0${ref.p}\0${[ref.x, ...(ref.w ?? [])].join('.')}\0${ref.h}`
   let fn = functions.get(key)
   if (fn === undefined) {
     fn = load(host.root, ref, host.label)

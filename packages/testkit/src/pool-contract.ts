@@ -1024,7 +1024,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
           'default default@work.mjs',
           'static@work.mjs+static@work.mjs',
           'commonjs@work.cjs',
-          'built-in',
+          backend.localWorkers === false ? 'built-in: TargetNotFoundError' : 'built-in',
           'init@work.mjs',
           'error: true 4 work.mjs',
           'pool map@work.mjs',
