@@ -25,9 +25,12 @@ function certainlyMainThread(): boolean {
   return Array.isArray(list) && !WORKER_MODULES.some((m) => list.includes(m))
 }
 
-/** This thread: whether it is a main thread, and its id (0 in a main thread). */
+let known: ThreadInfo | undefined
+
+/** This thread: whether it is a main thread, and its id (0 in a main thread). Never changes. */
 export function threadInfo(): ThreadInfo {
-  if (certainlyMainThread()) return MAIN
+  if (known !== undefined) return known
+  if (certainlyMainThread()) return (known = MAIN)
   const { isMainThread, threadId } = process.getBuiltinModule('node:worker_threads')
-  return { isMainThread, threadId }
+  return (known = { isMainThread, threadId })
 }
