@@ -1,7 +1,6 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown } from '@conc/core/unit'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
 
 // Built-in modules are loaded on first use, not when @conc/multiprocessing is imported: a program

@@ -1,6 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads'
-import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { UNIT_ARG, isPendingUnit, serializeThrown } from '@conc/core/unit'
+import { UNIT_ARG, isPendingUnit, serializeThrown, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 const builtEntry = new URL('./entry/worker.js', import.meta.url)
 let entry: URL | undefined
