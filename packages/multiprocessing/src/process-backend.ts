@@ -5,8 +5,7 @@ import { forkGuarded } from './orphan-guard.js'
 
 // Built-in modules are loaded on first use, not when @conc/multiprocessing is imported: a program
 // (or a worker thread) that imports it without starting a process does not pay for them.
-const builtin = process.getBuiltinModule
-const serialize = (value: unknown): Buffer => builtin('node:v8').serialize(value)
+const serialize = (value: unknown): Buffer => process.getBuiltinModule('node:v8').serialize(value)
 
 const builtEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
 let entry: string | undefined
@@ -16,7 +15,7 @@ let entry: string | undefined
  * is imported below. See ARCHITECTURE.md, "Bundled applications".
  */
 function childEntry(): string {
-  return (entry ??= builtin('node:fs').existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
+  return (entry ??= process.getBuiltinModule('node:fs').existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
 }
 // A process started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/child.js')
