@@ -22,4 +22,17 @@ describe('start-up cost of @conc/threading', () => {
     expect(out.main).toMatchObject({ isMain: true, current: 'MainThread' })
     expect(out.worker).toMatchObject({ isMain: false, current: `Dummy-${out.worker.threadId}` })
   })
+
+  it('a unit of a module that imports the package loads no Node built-in that a raw new Worker(file) of a file that imports nothing does not, but small ones', async () => {
+    const run = await runNode([fixture('unit-builtins.mjs')], { backendUrl })
+    expect(run.stderr).toBe('')
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { unit?: string[]; raw?: string[]; kind?: string })
+    const unit = lines.find((line) => line.unit !== undefined)?.unit
+    const raw = lines.find((line) => line.raw !== undefined)?.raw
+    expect(lines.at(-1)?.kind).toBe('thread')
+    expect(unit).toBeDefined()
+    expect(raw).toContain('events') // the raw peer did report
+    const extra = (unit ?? []).filter((name) => !(raw ?? []).includes(name))
+    expect(extra.filter((name) => !['os', 'url', 'path', 'util'].includes(name))).toEqual([])
+  })
 })
