@@ -36,11 +36,11 @@ export function guardChild(): void {
     // disconnect handler of the child entry is what is left.
     try {
       // Loaded only here: with `pdeathsig`, a child never loads node:worker_threads (and streams).
-      const { SHARE_ENV, Worker } = process.getBuiltinModule('node:worker_threads')
-      const watchdog = new Worker(WATCHDOG, {
+      const threads = process.getBuiltinModule('node:worker_threads')
+      const watchdog = new threads.Worker(WATCHDOG, {
         eval: true,
         workerData: { fd: Number(value) },
-        env: SHARE_ENV,
+        env: threads.SHARE_ENV,
         // Not the program's flags (a loader such as tsx would load again in this thread for nothing).
         execArgv: [],
       })
