@@ -188,7 +188,7 @@ export function formatTable(report) {
   if (report.setpriv !== null) {
     const s = report.setpriv
     lines.push('')
-    lines.push(`Cost of \`${s.binary} --pdeathsig KILL\` (the wrapper our process backend uses on Linux, main thread only):`)
+    lines.push(`Cost of \`${s.binary} --pdeathsig KILL\` (the wrapper our process backend uses on Linux, from every thread):`)
     lines.push('')
     lines.push('| comparison | with setpriv, median ms | without, median ms | extra, median ms | ratio (median) | paired ratio |')
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: |')
