@@ -19,7 +19,8 @@
  *
  * The `+ entry modules` peers are raw peers that first import the modules our entry files import
  * (@conc/core/unit and the backend package): the difference to the plain raw peer is what loading
- * our code costs.
+ * our code costs. The `course module` peers run the same probe from a module that imports both
+ * backend packages (lib/course-probe.mjs), as a course program's units do.
  */
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -39,6 +40,7 @@ const PROCESS_ROUNDS = Number(process.env.PROFILE_PROCESS_ROUNDS ?? 25)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 
 const probeModule = new URL('./targets/probe.mjs', import.meta.url).href
+const courseModule = new URL('./lib/course-probe.mjs', import.meta.url).href
 const rawWorker = new URL('./raw/worker.mjs', import.meta.url)
 const rawWorkerPreload = new URL('./raw/worker-preload.mjs', import.meta.url)
 const rawChild = fileURLToPath(new URL('./raw/child.mjs', import.meta.url))
@@ -86,11 +88,12 @@ function phases(t0, t1, t2, t3, [tTarget, now, bootstrapComplete]) {
 // --- threads ---------------------------------------------------------------------------------
 
 const sharedTarget = fromModule(probeShared, probeModule)
+const courseSharedTarget = fromModule(probeShared, courseModule, 'probeShared')
 
-async function threadOurs() {
+async function threadOurs(target = sharedTarget) {
   const sab = new SharedArrayBuffer(3 * 8)
   const t0 = hr()
-  const t = new Thread({ target: sharedTarget, args: [sab] })
+  const t = new Thread({ target, args: [sab] })
   const t1 = hr()
   t.start()
   const t2 = hr()
@@ -114,13 +117,14 @@ async function threadRaw(file, preload) {
 // --- processes -------------------------------------------------------------------------------
 
 const fileTarget = fromModule(probeFile, probeModule)
+const courseFileTarget = fromModule(probeFile, courseModule, 'probeFile')
 let tmp
 
-async function processOurs() {
+async function processOurs(target = fileTarget) {
   const out = join(tmp, 'probe.json')
   rmSync(out, { force: true })
   const t0 = hr()
-  const p = new Process({ target: fileTarget, args: [out] })
+  const p = new Process({ target, args: [out] })
   const t1 = hr()
   p.start()
   const t2 = hr()
@@ -198,7 +202,8 @@ if (isMain(import.meta)) {
     const threads = await roundRobin(
       'threads',
       [
-        { label: 'new Thread(...)', run: threadOurs },
+        { label: 'new Thread(...)', run: () => threadOurs() },
+        { label: 'new Thread(...), course module', run: () => threadOurs(courseSharedTarget) },
         { label: 'new Worker(file)', run: () => threadRaw(rawWorker, []) },
         { label: 'new Worker(file) + entry modules', run: () => threadRaw(rawWorkerPreload, entryModules('@conc/threading')) },
       ],
@@ -207,8 +212,9 @@ if (isMain(import.meta)) {
     const processPeers = [
       {
         label: `new Process(...)${process.env.CONC_NO_PDEATHSIG === undefined ? '' : ', CONC_NO_PDEATHSIG=1'}`,
-        run: processOurs,
+        run: () => processOurs(),
       },
+      { label: 'new Process(...), course module', run: () => processOurs(courseFileTarget) },
       { label: 'fork(file)', run: () => processRaw(rawChild, [], null) },
       {
         label: 'fork(file) + entry modules',

@@ -3,6 +3,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { formatAnatomy } from './import-anatomy.mjs'
+import { formatImports } from './import-cost.mjs'
+import { formatTsx } from './tsx-cost.mjs'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
 const resultsFile = fileURLToPath(new URL('../results/runner-startup.json', import.meta.url))
@@ -59,6 +62,7 @@ export function compare(ours, raw, target) {
       const sorted = [...paired].sort((x, y) => x - y)
       return [round(percentile(sorted, 25), 3), round(percentile(sorted, 75), 3)]
     })(),
+    pairedRatioRange: [round(Math.min(...paired), 3), round(Math.max(...paired), 3)],
     deltaMedianMs: round(ours.median - raw.median),
   }
   if (target !== null) out.withinTarget = out.ratioMedian <= target
@@ -114,6 +118,62 @@ export function formatTable(report) {
       (report.source?.commit ? ` Code: commit ${report.source.commit}${report.source.uncommittedPackageChanges ? ' plus uncommitted package changes' : ''}.` : ''),
   )
   lines.push('')
+  if (report.user !== undefined) {
+    lines.push(
+      '**What a user pays.** `start()` + `join()` of a no-op target exported from a module that imports both ' +
+        '`@conc/threading` and `@conc/multiprocessing` (`lib/course-module.mjs`), against what a user writes by hand: ' +
+        '`new Worker(file)` / `fork(file)` of a file that imports nothing (`raw/empty.mjs`). The paired ratio is the ' +
+        'median of the per-round ratios, with their interquartile range and their whole range.',
+    )
+    lines.push('')
+    lines.push('| runner | median ms | raw peer | median ms | paired ratio | IQR | range | within 1.15× |')
+    lines.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | :---: |')
+    for (const cmp of report.user) {
+      const o = byId[cmp.ours]
+      const r = byId[cmp.raw]
+      const span = (xs) => xs.map((x) => x.toFixed(2)).join('–')
+      lines.push(
+        `| ${o.label} | ${ms(o.median)} | ${r.label} | ${ms(r.median)} | ${ratio(cmp.pairedRatioMedian)} | ` +
+          `${span(cmp.pairedRatioIQR)} | ${span(cmp.pairedRatioRange)} | ${cmp.pairedRatioMedian <= c.target ? 'yes' : '**no**'} |`,
+      )
+    }
+    lines.push('')
+  }
+  if (report.imports !== undefined) {
+    lines.push(
+      `**Importing a package**, \`await import(...)\` on the first line of a fresh process, ${report.imports[0].n} ` +
+        'processes each, interleaved (`lib/import-cost.mjs`). *First import*: the first package the process ' +
+        'imports, so it includes the one-time warm-up of Node\'s package resolver; *after a package*: another ' +
+        '(empty) package was imported first. The empty package (a `package.json` with `exports` and an empty ' +
+        '`index.js`) is what Node itself costs.',
+    )
+    lines.push('')
+    lines.push(formatImports(report.imports))
+    lines.push('')
+  }
+  if (report.importAnatomy !== undefined) {
+    lines.push(
+      '**Where an import goes** (`lib/import-anatomy.mjs`): the files a package loads (static imports), their size, ' +
+        'and the time V8 takes to compile them alone (in a fresh process, with `vm.SourceTextModule`), beside the ' +
+        `whole import by file URL; medians of ${report.config.anatomyRounds} fresh processes.`,
+    )
+    lines.push('')
+    lines.push(formatAnatomy(report.importAnatomy))
+    lines.push('')
+  }
+  if (report.tsx !== undefined) {
+    lines.push(
+      `**Under tsx** (\`lib/tsx-cost.mjs\`): the same program in TypeScript run with \`node --import tsx\`, against it ` +
+        `compiled and run with \`node\`, ${report.tsx.rounds} runs each, alternating; a unit's figure is the median of ` +
+        `the ${report.tsx.unitsPerRun} units of a run.`,
+    )
+    lines.push('')
+    lines.push(formatTsx(report.tsx))
+    lines.push('')
+  }
+  if (report.comparisons.length === 0) return lines.join('\n')
+  lines.push('**Against a raw peer that imports the same target module** (what our runner adds to the same work):')
+  lines.push('')
   lines.push('| target module | runner | median ms | p90 ms | raw peer | median ms | p90 ms | ratio (median) | ratio (p90) | paired ratio (IQR) | within 1.15× |')
   lines.push('| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | :---: |')
   for (const cmp of report.comparisons) {
@@ -128,7 +188,7 @@ export function formatTable(report) {
   if (report.setpriv !== null) {
     const s = report.setpriv
     lines.push('')
-    lines.push(`Cost of \`${s.binary} --pdeathsig KILL\` (the wrapper our process backend uses on Linux, main thread only):`)
+    lines.push(`Cost of \`${s.binary} --pdeathsig KILL\` (the wrapper our process backend uses on Linux, from every thread):`)
     lines.push('')
     lines.push('| comparison | with setpriv, median ms | without, median ms | extra, median ms | ratio (median) | paired ratio |')
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: |')

@@ -9,16 +9,27 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { fromModule } from '@conc/multiprocessing'
 import { trivial as bareTrivial } from '../targets/bare.mjs'
+import { makeCourse } from './course-module.mjs'
+import { anatomy } from './import-anatomy.mjs'
+import { measureImports } from './import-cost.mjs'
+import { measureTsx } from './tsx-cost.mjs'
 import { compare, formatTable, loadavg, machine, median, source, summarize, writeResults } from './report.mjs'
 
 const TARGET = 1.15
 const THREAD_ROUNDS = Number(process.env.BENCH_THREAD_ROUNDS ?? 30)
 const PROCESS_ROUNDS = Number(process.env.BENCH_PROCESS_ROUNDS ?? 20)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
+const IMPORT_ROUNDS = Number(process.env.BENCH_IMPORT_ROUNDS ?? 40)
+const ANATOMY_ROUNDS = Number(process.env.BENCH_ANATOMY_ROUNDS ?? 15)
+const TSX_ROUNDS = Number(process.env.BENCH_TSX_ROUNDS ?? 6)
+// BENCH_ONLY=user: only what a user pays (the course module against raw files that import
+// nothing, and the import of each package), for a quick run.
+const ONLY_USER = process.env.BENCH_ONLY === 'user'
 const ITERATION_TIMEOUT_MS = 30_000
 
 const rawWorker = new URL('../raw/worker.mjs', import.meta.url)
 const rawChild = fileURLToPath(new URL('../raw/child.mjs', import.meta.url))
+const rawEmpty = fileURLToPath(new URL('../raw/empty.mjs', import.meta.url))
 const bareModule = new URL('../targets/bare.mjs', import.meta.url).href
 const ARGS = [1]
 
@@ -97,6 +108,27 @@ async function timeRawFork(module, setpriv) {
   const [code, signal] = await withTimeout(once(child, 'exit'), 'raw fork')
   const ms = performance.now() - t0
   if (code !== 0) throw new Error(`raw fork exited with ${code ?? signal}`)
+  return ms
+}
+
+/** What a user pays: a course module's no-op target, `start()` + `join()`. */
+async function timeCourse(kind) {
+  const t0 = performance.now()
+  const unit = makeCourse[kind]()
+  unit.start()
+  await withTimeout(unit.join(), kind)
+  const ms = performance.now() - t0
+  if (unit.exitCode !== 0) throw new Error(`${kind} exited with ${unit.exitCode}`)
+  return ms
+}
+
+/** What a user writes by hand instead: `new Worker(file)` / `fork(file)` of a file that imports nothing. */
+async function timeRawEmpty(kind) {
+  const t0 = performance.now()
+  const unit = kind === 'thread' ? new Worker(rawEmpty) : fork(rawEmpty)
+  const [code, signal] = await withTimeout(once(unit, 'exit'), `raw ${kind}`)
+  const ms = performance.now() - t0
+  if (code !== 0) throw new Error(`raw ${kind} exited with ${code ?? signal}`)
   return ms
 }
 
@@ -211,8 +243,11 @@ export async function main(benchUrl, benchTrivial, make) {
   const date = new Date().toISOString()
   const host = machine()
 
-  const threadPeers = []
-  for (const [variant, v] of Object.entries(vs)) {
+  const threadPeers = [
+    { meta: { id: 'thread/course', variant: 'course', label: 'new Thread({ target: noop })' }, run: () => timeCourse('thread') },
+    { meta: { id: 'raw-worker/empty', variant: 'empty', label: 'new Worker(file)' }, run: () => timeRawEmpty('thread') },
+  ]
+  for (const [variant, v] of ONLY_USER ? [] : Object.entries(vs)) {
     threadPeers.push(
       { meta: { id: `thread/${variant}`, variant, label: 'new Thread({ target, args })' }, run: () => timeThread(make, v.target) },
       { meta: { id: `raw-worker/${variant}`, variant, label: 'new Worker(file)' }, run: () => timeRawWorker(v.module) },
@@ -220,10 +255,13 @@ export async function main(benchUrl, benchTrivial, make) {
   }
   const threads = await roundRobin('threads', threadPeers, THREAD_ROUNDS, WARMUP)
 
-  const noPdeathsig = startDriver(benchUrl, { CONC_NO_PDEATHSIG: '1' })
-  const defaultDriver = setpriv === null ? null : startDriver(benchUrl, {})
-  const processPeers = []
-  for (const [variant, v] of Object.entries(vs)) {
+  const noPdeathsig = ONLY_USER ? null : startDriver(benchUrl, { CONC_NO_PDEATHSIG: '1' })
+  const defaultDriver = setpriv === null || ONLY_USER ? null : startDriver(benchUrl, {})
+  const processPeers = [
+    { meta: { id: 'process/course', variant: 'course', label: 'new Process({ target: noop })' }, run: () => timeCourse('process') },
+    { meta: { id: 'raw-fork/empty', variant: 'empty', label: 'fork(file)' }, run: () => timeRawEmpty('process') },
+  ]
+  for (const [variant, v] of ONLY_USER ? [] : Object.entries(vs)) {
     processPeers.push(
       { meta: { id: `process/${variant}`, variant, label: 'new Process({ target, args })' }, run: () => timeProcess(make, v.target) },
       { meta: { id: `raw-fork/${variant}`, variant, label: 'fork(file)' }, run: () => timeRawFork(v.module, null) },
@@ -233,19 +271,29 @@ export async function main(benchUrl, benchTrivial, make) {
       },
     )
   }
-  if (setpriv !== null) {
+  if (setpriv !== null && !ONLY_USER) {
     processPeers.push(
       { meta: { id: 'raw-fork-setpriv/bench', variant: 'bench', label: 'fork(file) under setpriv --pdeathsig KILL' }, run: () => timeRawFork(vs.bench.module, setpriv) },
       { meta: { id: 'process-driver/bench', variant: 'bench', label: 'new Process(...), default (driver)' }, run: () => defaultDriver.time('bench') },
     )
   }
   const processes = await roundRobin('processes', processPeers, PROCESS_ROUNDS, WARMUP)
-  await noPdeathsig.close()
+  await noPdeathsig?.close()
   await defaultDriver?.close()
+  process.stderr.write(`imports: ${IMPORT_ROUNDS} rounds...\n`)
+  const imports = await measureImports({ rounds: IMPORT_ROUNDS })
+  process.stderr.write(`import anatomy: ${ANATOMY_ROUNDS} rounds...\n`)
+  const importAnatomy = [await anatomy('@conc/threading', ANATOMY_ROUNDS), await anatomy('@conc/multiprocessing', ANATOMY_ROUNDS)]
+  process.stderr.write(`tsx: ${TSX_ROUNDS} rounds...\n`)
+  const tsx = await measureTsx({ rounds: TSX_ROUNDS })
 
   const results = [...threads, ...processes].map(summarize)
   const byId = Object.fromEntries(results.map((r) => [r.id, r]))
-  const pairs = [
+  const user = [
+    ['thread/course', 'raw-worker/empty'],
+    ['process/course', 'raw-fork/empty'],
+  ].map(([ours, raw]) => compare(byId[ours], byId[raw], TARGET))
+  const pairs = ONLY_USER ? [] : [
     ['thread/bench', 'raw-worker/bench'],
     ['thread/bare', 'raw-worker/bare'],
     ['process/bench', 'raw-fork/bench'],
@@ -253,10 +301,10 @@ export async function main(benchUrl, benchTrivial, make) {
     ['process-no-pdeathsig/bench', 'raw-fork/bench'],
     ['process-no-pdeathsig/bare', 'raw-fork/bare'],
   ]
-  if (setpriv !== null) pairs.push(['process/bench', 'raw-fork-setpriv/bench'])
+  if (setpriv !== null && !ONLY_USER) pairs.push(['process/bench', 'raw-fork-setpriv/bench'])
   const comparisons = pairs.map(([ours, raw]) => compare(byId[ours], byId[raw], TARGET))
   const setprivCost =
-    setpriv === null
+    setpriv === null || ONLY_USER
       ? null
       : {
           binary: setpriv,
@@ -273,14 +321,26 @@ export async function main(benchUrl, benchTrivial, make) {
     date,
     machine: host,
     source: source(),
-    config: { threadRounds: THREAD_ROUNDS, processRounds: PROCESS_ROUNDS, warmupRounds: WARMUP, target: TARGET },
+    config: {
+      threadRounds: THREAD_ROUNDS,
+      processRounds: PROCESS_ROUNDS,
+      warmupRounds: WARMUP,
+      target: TARGET,
+      importRounds: IMPORT_ROUNDS,
+      anatomyRounds: ANATOMY_ROUNDS,
+      tsxRounds: TSX_ROUNDS,
+    },
     loadavgAtEnd: loadavg(),
     results,
+    user,
+    imports,
+    importAnatomy,
+    tsx,
     comparisons,
     setpriv: setprivCost,
   }
   console.log(formatTable(report))
-  if (process.env.BENCH_NO_WRITE !== '1') {
+  if (process.env.BENCH_NO_WRITE !== '1' && !ONLY_USER) {
     const written = await writeResults(report)
     console.log(`\nwrote ${written.join(', ')}`)
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { bar, notes, table, wrap } from '../src/report.js'
 
 const demoDir = fileURLToPath(new URL('..', import.meta.url))
 
@@ -116,10 +117,15 @@ describe('the demo', () => {
       'Producer/consumer:',
     ])
     expect(stdout).toContain('25,997 primes found')
-    expect(stdout).toMatch(/^mode +units +wall time +speedup$/m)
-    expect(stdout).toMatch(/^inline \(one after another\) +1 +\d+\.\d\d s +1\.00x$/m)
-    expect(stdout).toMatch(/^threads \(@conc\/threading\) +\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
-    expect(stdout).toMatch(/^processes \(@conc\/multiprocessing\) +\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
+    expect(stdout).toMatch(/^mode +units +wall time +speedup +speedup, to scale \(full width: \d+\.\d\dx\)$/m)
+    // Each row ends with its bar; inline's is the reference (1x).
+    expect(stdout).toMatch(/^inline \(one after another\) +1 +\d+\.\d\d s +1\.00x +█+[▏▎▍▌▋▊▉]?$/m)
+    expect(stdout).toMatch(/^threads \(@conc\/threading\) +\d+ +\d+\.\d\d s +\d+\.\d\dx +█*[▏▎▍▌▋▊▉]?$/m)
+    expect(stdout).toMatch(/^processes \(@conc\/multiprocessing\) +\d+ +\d+\.\d\d s +\d+\.\d\dx +█*[▏▎▍▌▋▊▉]?$/m)
+    // A parallel mode slower than inline gets the explanation, and only then.
+    const speedups = [...stdout.matchAll(/^(?:threads|processes) .* (\d+\.\d\d)x /gm)].map((m) => Number(m[1]))
+    expect(speedups).toHaveLength(2)
+    expect(stdout.includes('came out slower than inline')).toBe(speedups.some((x) => x < 1))
     expect(left).toEqual([])
   })
 
@@ -138,7 +144,11 @@ describe('the demo', () => {
     expect(stdout).toContain("--- import * as backend from '@conc/threading'")
     expect(stdout).toContain("--- import * as backend from '@conc/multiprocessing'")
     expect(stdout.match(/^60 of 60 items consumed, each exactly once, in order per producer$/gm)).toHaveLength(2)
-    expect(stdout).toMatch(/^ {2}consumer-1 took \d+ items$/m)
+    // Consumers that work on each item share them: on each backend, both consumers took some.
+    const took = [...stdout.matchAll(/^ {2}(consumer-\d) took (\d+) items$/gm)].map((m) => [m[1], Number(m[2])])
+    expect(took.map(([name]) => name)).toEqual(['consumer-1', 'consumer-2', 'consumer-1', 'consumer-2'])
+    for (const [, count] of took) expect(count).toBeGreaterThan(0)
+    expect(stdout).toContain('not fair between consumers')
     expect(stdout).not.toContain('Fazendo')
     expect(left).toEqual([])
   })
@@ -156,5 +166,43 @@ describe('the demo', () => {
     expect(courseTranscript(stdout)).toEqual(['threading.Thread', ...COURSE, 'multiprocessing.Process', ...COURSE])
     expect(stdout).not.toContain('primes found')
     expect(left).toEqual([])
+  })
+})
+
+describe("the comparison's table", () => {
+  const rows = (threadsMs: number, processesMs: number) => [
+    { mode: 'inline (one after another)', units: 1, ms: 1000 },
+    { mode: 'threads (@conc/threading)', units: 2, ms: threadsMs },
+    { mode: 'processes (@conc/multiprocessing)', units: 2, ms: processesMs },
+  ]
+
+  it('draws each speedup to scale, the full width being the number of CPUs', () => {
+    expect(bar(2, 2)).toBe('█'.repeat(30))
+    expect(bar(1, 2)).toBe('█'.repeat(15))
+    expect(bar(0.5, 2)).toBe('███████▌')
+    expect(bar(0, 2)).toBe('')
+    const lines = table(rows(500, 1000), 2).split('\n')
+    expect(lines[0]).toMatch(/speedup, to scale \(full width: 2\.00x\)$/)
+    expect(lines[1]).toMatch(/ 1\.00x +█{15}$/)
+    expect(lines[2]).toMatch(/ 2\.00x +█{30}$/)
+    expect(lines[3]).toMatch(/ 1\.00x +█{15}$/)
+  })
+
+  it('explains a speedup below 1x, naming the slower modes and the load', () => {
+    const text = notes(rows(1400, 800), { cpus: 2, load: 3.5 }).join(' ')
+    expect(text).toContain('Here threads came out slower than inline (speedup below 1x)')
+    expect(text).toContain('the load average was 3.50 for 2 CPUs')
+    expect(notes(rows(1400, 1200), { cpus: 2, load: 3.5 }).join(' ')).toContain('Here threads and processes came out slower')
+  })
+
+  it('says nothing of the kind when both are faster than inline', () => {
+    const text = notes(rows(600, 700), { cpus: 2, load: 0.2 }).join(' ')
+    expect(text).toContain('can run the 2 slices at the same time')
+    expect(text).not.toContain('slower than inline')
+  })
+
+  it('wraps the notes at 100 columns', () => {
+    for (const line of notes(rows(1400, 1200), { cpus: 2, load: 3.5 })) expect(line.length).toBeLessThanOrEqual(100)
+    expect(wrap('a b c', 3)).toEqual(['a b', 'c'])
   })
 })

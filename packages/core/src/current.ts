@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { threadId } from 'node:worker_threads'
 import type { UnitKind } from './backend.js'
 import { context } from './internal/context.js'
+import { threadInfo } from './internal/thread-info.js'
 import { adoptAsCurrent } from './internal/runner-state.js'
 
 const mains = new Map<UnitKind, object>()
@@ -31,6 +31,7 @@ export function currentUnit<T extends object>(kind: UnitKind, RunnerClass: abstr
   const unit = context.unit
   if (unit?.kind === kind && unit.runner === undefined) unit.runner = unit.makeRunner?.(RunnerClass)
   if (unit?.kind === kind && unit.runner !== undefined) return unit.runner as T
+  const { threadId } = threadInfo()
   if (kind === 'thread' && threadId !== 0 && unit === undefined) {
     // A worker thread that @conc did not start: Python calls these dummy threads.
     const dummy = Object.create(RunnerClass.prototype as object) as T

@@ -26,6 +26,11 @@ export type { ConcErrorCode } from './errors.js'
 // The backend seam
 export type { SignalName, TransferListItem, UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 export type { UnitInit, UnitMessage } from './internal/wire.js'
+// Also exported by `@conc/core/unit`, for a backend's entry file; from here, a backend's public
+// module needs no second import specifier (each one costs a resolution in every unit).
+export { isWireMessage } from './internal/wire.js'
+export { serializeThrown } from './internal/error-transport.js'
+export { UNIT_ARG, isPendingUnit } from './internal/unit-arg.js'
 
 // Executors, futures and pools (issue 3): add exports here.
 export { Future } from './executor/future.js'

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isMainThread } from 'node:worker_threads'
 import { context } from './internal/context.js'
+import { threadInfo } from './internal/thread-info.js'
 
 /** What `isMain` reads from a CommonJS module's `module` object. */
 export interface CommonJSModule {
@@ -19,7 +18,7 @@ let entryPaths: Set<string> | undefined
 
 function real(path: string): string {
   try {
-    return realpathSync(path)
+    return process.getBuiltinModule('node:fs').realpathSync(path)
   } catch {
     return path
   }
@@ -75,7 +74,7 @@ function filenameOf(meta: Readable | undefined): string | undefined {
  * ```
  */
 export function isMain(meta: ImportMeta | CommonJSModule): boolean {
-  if (context.unit !== undefined || context.bootstrapping || !isMainThread) return false
+  if (context.unit !== undefined || context.bootstrapping || !threadInfo().isMainThread) return false
   const readable = meta as Readable | undefined
   if (typeof readable?.main === 'boolean') return readable.main
   const file = filenameOf(readable)

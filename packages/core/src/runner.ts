@@ -296,7 +296,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
       target: s.target === undefined ? undefined : targetSpec(s.target, s.caller),
       args: s.args,
       subclass: this.#subclassSpec(s),
-      loaderHooks: loaderHooks(),
+      loaderHooks: loaderHooks(s.kind),
     }
   }
 

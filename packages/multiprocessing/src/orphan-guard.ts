@@ -14,8 +14,7 @@
  *
  * @module
  */
-import { fork, type ChildProcess, type ForkOptions, type StdioOptions } from 'node:child_process'
-import { accessSync, constants as fsConstants } from 'node:fs'
+import type { ChildProcess, ForkOptions, StdioOptions } from 'node:child_process'
 import type { Socket } from 'node:net'
 
 /** `pdeathsig:<parent pid>` or `lifeline:<fd>`; read (and removed) by entry/child-guard.ts. */
@@ -29,7 +28,8 @@ function findSetpriv(): string | null {
   if (process.platform === 'linux' && process.env.CONC_NO_PDEATHSIG === undefined) {
     for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
       try {
-        accessSync(candidate, fsConstants.X_OK)
+        const fs = process.getBuiltinModule('node:fs')
+        fs.accessSync(candidate, fs.constants.X_OK)
         setpriv = candidate
         break
       } catch {
@@ -46,6 +46,8 @@ function findSetpriv(): string | null {
  * is fd 4.
  */
 export function forkGuarded(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
+  // Loaded here, not when @conc/multiprocessing is imported (see process-backend.ts).
+  const { fork } = process.getBuiltinModule('node:child_process')
   const wrapper = findSetpriv()
   if (wrapper !== null) {
     return fork(modulePath, args, {

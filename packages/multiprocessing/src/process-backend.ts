@@ -1,10 +1,11 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { serialize } from 'node:v8'
-import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown } from '@conc/core/unit'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
+
+// Built-in modules are loaded on first use, not when @conc/multiprocessing is imported: a program
+// (or a worker thread) that imports it without starting a process does not pay for them.
+const serialize = (value: unknown): Buffer => process.getBuiltinModule('node:v8').serialize(value)
 
 const builtEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
 let entry: string | undefined
@@ -14,7 +15,7 @@ let entry: string | undefined
  * is imported below. See ARCHITECTURE.md, "Bundled applications".
  */
 function childEntry(): string {
-  return (entry ??= existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
+  return (entry ??= process.getBuiltinModule('node:fs').existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
 }
 // A process started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/child.js')

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs'
-import { Worker, type TransferListItem } from 'node:worker_threads'
-import type { UnitBackend, UnitHandle, UnitMessage } from '@conc/core'
-import { UNIT_ARG, isPendingUnit, serializeThrown } from '@conc/core/unit'
+import type { TransferListItem } from 'node:worker_threads'
+import { UNIT_ARG, isPendingUnit, serializeThrown, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 const builtEntry = new URL('./entry/worker.js', import.meta.url)
 let entry: URL | undefined
@@ -11,7 +9,7 @@ let entry: URL | undefined
  * is imported below. See ARCHITECTURE.md, "Bundled applications".
  */
 function workerEntry(): URL {
-  return (entry ??= existsSync(builtEntry) ? builtEntry : new URL(import.meta.url))
+  return (entry ??= process.getBuiltinModule('node:fs').existsSync(builtEntry) ? builtEntry : new URL(import.meta.url))
 }
 // A thread started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/worker.js')
@@ -23,6 +21,9 @@ export const threadBackend: UnitBackend = {
   spawn(init, { daemon }): UnitHandle {
     // `workerData` is cloned here, synchronously: an argument that cannot be cloned throws
     // before any thread exists.
+    // node:worker_threads is loaded here, not when @conc/threading is imported (see core's
+    // internal/thread-info.ts): in a main thread it pulls in Node's streams.
+    const { Worker } = process.getBuiltinModule('node:worker_threads')
     const worker = new Worker(workerEntry(), { workerData: init, argv: [UNIT_ARG] })
     // Threads have no signals; a stopped thread reports the signal a process would have got.
     let stoppedWith: NodeJS.Signals | null = null

@@ -3,7 +3,6 @@
  * initializer, then runs batches of tasks in order and sends back one reply per batch. Built as
  * its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
  */
-import { serialize } from 'node:v8'
 import { context } from '../internal/context.js'
 import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
@@ -114,7 +113,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       const failures = [...(message.e ?? [])]
       values.forEach((value, i) => {
         try {
-          serialize(value)
+          // Only on this failure path: node:v8 is not loaded in a worker thread otherwise.
+          process.getBuiltinModule('node:v8').serialize(value)
         } catch (why) {
           values[i] = undefined
           failures.push([i, encodingFailure(value, why), 1])

@@ -150,7 +150,7 @@ export class WorkerPool {
       args: [],
       subclass: undefined,
       service: { module: POOL_WORKER_MODULE, exportName: 'poolWorker', data },
-      loaderHooks: loaderHooks(),
+      loaderHooks: loaderHooks(this.#flavor.backend.kind),
     }
     const handle = this.#flavor.backend.spawn(init, { daemon: false })
     shared.attach(handle)

@@ -5,7 +5,6 @@
  * application's own code lives in the same file as @conc's. See ARCHITECTURE.md, "Bundled
  * applications".
  */
-import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -20,6 +19,8 @@ export function isBundleFile(file: string): boolean {
   const dir = dirname(file)
   let bundled = known.get(dir)
   if (bundled === undefined) {
+    // node:fs on first use: importing it from an ES module loads Node's streams (see thread-info.ts).
+    const { existsSync } = process.getBuiltinModule('node:fs')
     bundled = !SHIPPED_BESIDE.some((name) => existsSync(join(dir, name)))
     known.set(dir, bundled)
   }

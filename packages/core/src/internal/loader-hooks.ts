@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import type { UnitKind } from '../backend.js'
 
 let hooksCache: readonly string[] | undefined
 
@@ -26,9 +25,9 @@ function tsxApiFrom(value: string): string | undefined {
   if (inPackage?.[1] !== undefined) return pathToFileURL(join(inPackage[1], 'dist/esm/api/index.mjs')).href
   if (value === 'tsx' || value.startsWith('tsx/')) {
     try {
-      const cjs = createRequire(join(process.cwd(), 'noop.js')).resolve('tsx/esm/api')
+      const cjs = process.getBuiltinModule('node:module').createRequire(join(process.cwd(), 'noop.js')).resolve('tsx/esm/api')
       const mjs = cjs.replace(/\.cjs$/, '.mjs')
-      return pathToFileURL(existsSync(mjs) ? mjs : cjs).href
+      return pathToFileURL(process.getBuiltinModule('node:fs').existsSync(mjs) ? mjs : cjs).href
     } catch {
       return undefined
     }
@@ -37,11 +36,14 @@ function tsxApiFrom(value: string): string | undefined {
 }
 
 /**
- * Loader hooks a unit must register to import what this program imports: tsx's, when the program
- * runs under tsx (`tsx file.ts`, `node --import tsx file.ts`). A worker thread on Node 20 does not
- * inherit them; a child process does (fork passes `execArgv`), so only threads use this.
+ * Loader hooks a unit of `kind` must register to import what this program imports: tsx's, when
+ * the program runs under tsx (`tsx file.ts`, `node --import tsx file.ts`). A worker thread on
+ * Node 20 does not inherit them; a child process does (fork passes `execArgv`), and registering
+ * them there again would run every hook twice for each module the child imports, so a process
+ * gets none.
  */
-export function loaderHooks(): readonly string[] {
+export function loaderHooks(kind: UnitKind): readonly string[] {
+  if (kind === 'process') return []
   if (hooksCache !== undefined) return hooksCache
   const hooks = new Set<string>()
   for (const value of loaderArgs()) {

@@ -12,8 +12,6 @@
  *
  * @module
  */
-import { SHARE_ENV, Worker } from 'node:worker_threads'
-
 const GUARD_ENV = 'CONC_ORPHAN_GUARD' // set by ../orphan-guard.ts
 
 const WATCHDOG = `
@@ -37,10 +35,12 @@ export function guardChild(): void {
     // If the watchdog cannot start (a permission model that forbids workers, say), the
     // disconnect handler of the child entry is what is left.
     try {
-      const watchdog = new Worker(WATCHDOG, {
+      // Loaded only here: with `pdeathsig`, a child never loads node:worker_threads (and streams).
+      const threads = process.getBuiltinModule('node:worker_threads')
+      const watchdog = new threads.Worker(WATCHDOG, {
         eval: true,
         workerData: { fd: Number(value) },
-        env: SHARE_ENV,
+        env: threads.SHARE_ENV,
         // Not the program's flags (a loader such as tsx would load again in this thread for nothing).
         execArgv: [],
       })

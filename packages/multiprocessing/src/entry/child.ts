@@ -3,11 +3,12 @@
  * In an application bundle this code is loaded in every process and thread of the program, so it
  * runs only in a process that @conc started as a unit (`claimUnit()`).
  */
-import { isMainThread } from 'node:worker_threads'
-import { claimUnit, isWireMessage, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
+import { claimUnit, isWireMessage, runUnit, threadInfo, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { guardChild } from './child-guard.js'
 
-if (isMainThread && process.send !== undefined && claimUnit()) startChild()
+// threadInfo(), not node:worker_threads: importing that in a child's main thread loads Node's
+// streams, which every process unit would pay for.
+if (threadInfo().isMainThread && process.send !== undefined && claimUnit()) startChild()
 
 function startChild(): void {
   // First, before any user code: the child must not outlive its parent (child-guard.ts).

@@ -4,11 +4,15 @@
  * short internal mutex. An item is committed by the last stores of the critical section, so a
  * consumer that is waiting (or stopped before it took the mutex) never consumes anything.
  */
-import { deserialize, serialize } from 'node:v8'
+import type * as V8 from 'node:v8'
 import { ValueError } from '../../errors.js'
 import { EOFError, Empty, Full } from '../errors.js'
 import { type OpContext, type SharedState, Undoable } from './shared.js'
 import { bump, deadlineOf, lockWord, recoverWord, unlockWord, waitChange } from './wait.js'
+
+/** node:v8, loaded with the first queue operation rather than when @conc is imported. */
+let v8module: typeof V8 | undefined
+const v8 = (): typeof V8 => (v8module ??= process.getBuiltinModule('node:v8'))
 
 const MUTEX = 0
 const SEQ = 1
@@ -122,7 +126,7 @@ export class QueueState implements SharedState {
   }
 
   async put(ctx: OpContext, item: unknown, block: boolean, ms: number | undefined): Promise<void> {
-    const record = serialize(item)
+    const record = v8().serialize(item)
     const ctl = this.ctl
     const deadline = deadlineOf(ms)
     for (;;) {
@@ -158,7 +162,7 @@ export class QueueState implements SharedState {
         } finally {
           unlockWord(ctl, MUTEX)
         }
-        const value: unknown = deserialize(record)
+        const value: unknown = v8().deserialize(record)
         return ctx.remote ? new Undoable(value, () => this.unget(ctx, record)) : value
       }
       const closed = Atomics.load(ctl, WRITER_CLOSED) === 1

@@ -4,7 +4,6 @@
  * cross: a `ConcTypeError` with code `ERR_CONC_DATA_CLONE` that names the operation and the value,
  * whether it failed here (threads, the owner) or on its way to the owner (a child process).
  */
-import { serialize } from 'node:v8'
 import { ConcTypeError, isConcError } from '../../errors.js'
 import { describe } from '../../internal/messages.js'
 
@@ -16,7 +15,8 @@ import { describe } from '../../internal/messages.js'
 export function sendError(error: unknown, value: unknown, operation: string): unknown {
   if (isConcError(error)) return error
   try {
-    serialize(value)
+    // node:v8 on first use (only on this failure path): importing it loads Node's streams.
+    process.getBuiltinModule('node:v8').serialize(value)
     return error
   } catch (why) {
     const reason = why instanceof Error ? why.message : String(why)

@@ -4,8 +4,10 @@
  * `Atomics.wait` (a futex) in 1 ms slices between which its own event loop runs; the main thread,
  * whose event loop serves the whole program, sleeps in `Atomics.waitAsync`.
  */
-import { isMainThread, threadId } from 'node:worker_threads'
 import { RuntimeError } from '../../errors.js'
+import { threadInfo } from '../../internal/thread-info.js'
+
+const { isMainThread, threadId } = threadInfo()
 
 /** Who holds something in shared memory: a thread of this process is `threadId + 1`. */
 export const localOwner = threadId + 1
