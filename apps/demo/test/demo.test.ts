@@ -62,9 +62,9 @@ async function leftAfter(pgid: number, ms: number): Promise<string[]> {
 }
 
 /** Runs a command in its own process group, so that every unit it starts can be found and ended. */
-function run(command: string, args: readonly string[]): Promise<Run> {
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: demoDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: demoDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     child.on('error', reject)
     const pgid = child.pid
     if (pgid === undefined) return
@@ -150,6 +150,36 @@ describe('the demo', () => {
     for (const [, count] of took) expect(count).toBeGreaterThan(0)
     expect(stdout).toContain('not fair between consumers')
     expect(stdout).not.toContain('Fazendo')
+    expect(left).toEqual([])
+  })
+
+  // Needs redis-server, as the @conc/distributed suite does (CONC_SKIP_DISTRIBUTED=1 skips both).
+  it.skipIf(process.env.CONC_SKIP_DISTRIBUTED === '1')(
+    'runs the comparison with pools, the distributed one on two worker hosts and a Redis it starts and stops (--only distributed)',
+    async () => {
+      const { code, stdout, stderr, left } = await run(process.execPath, ['dist/main.js', '--only', 'distributed', '--limit', '100000'])
+      expect(stderr).toBe('')
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/^redis-server on redis:\/\/127\.0\.0\.1:\d+; 2 worker hosts \(conc-worker --concurrency \d+ /m)
+      expect(stdout).toContain('9,592 primes found by every pool')
+      expect(stdout).toMatch(/^inline \(one after another\) +1 +\d+\.\d\d s +1\.00x$/m)
+      expect(stdout).toMatch(/^ThreadPool from '@conc\/threading' +\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
+      expect(stdout).toMatch(/^Pool from '@conc\/multiprocessing' +\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
+      expect(stdout).toMatch(/^Pool from '@conc\/distributed' +2x\d+ +\d+\.\d\d s +\d+\.\d\dx$/m)
+      expect(stdout).not.toContain('Fazendo')
+      // The redis-server and both worker hosts (and their local workers) are gone.
+      expect(left).toEqual([])
+    },
+    120_000,
+  )
+
+  it('without redis-server, the distributed part says how to install it and the demo ends normally', async () => {
+    const { code, stdout, stderr, left } = await run(process.execPath, ['dist/main.js', '--only', 'distributed'], { CONC_REDIS_SERVER: '/nonexistent/redis-server' })
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toContain('redis-server is not installed, so the distributed part does not run')
+    expect(stdout).toContain('sudo apt-get install redis-server')
+    expect(stdout).not.toContain('primes found')
     expect(left).toEqual([])
   })
 

@@ -204,8 +204,15 @@ export class WorkerHost {
     const onAbort = (): void => controller.abort(LOST)
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      if ((await this.#commands.exists(this.#keys.cancel(id))) === 1) controller.abort(CANCEL)
       if (controller.signal.aborted) throw controller.signal.reason
+      // A client that could not withdraw the job (a host had just taken it) left a marker: read it
+      // while the task starts, not before, so that a task's round trip carries no extra Redis
+      // round trip; a marked task is stopped as a running one is (cancels are best effort once a
+      // host holds the job, see the README).
+      this.#commands.exists(this.#keys.cancel(id)).then(
+        (marked) => marked === 1 && this.#cancel(id),
+        () => undefined,
+      )
       const timeout = data.t === undefined ? undefined : data.t / 1000
       const envelope = (await this.#pool.applyAsync(this.#runJob, [this.#info, data], { signal: controller.signal, timeout })) as Envelope
       if ('err' in envelope) this.#log(`conc-worker: ${what} raised ${describeFailure(envelope)}`)

@@ -42,6 +42,7 @@ export {
   FIRST_EXCEPTION,
   Full,
   Future,
+  IndexError,
   InvalidStateError,
   MaybeEncodingError,
   OSError,
@@ -57,6 +58,7 @@ export {
 } from '@conc/core'
 export type {
   AnyFunction,
+  ConcErrorCode,
   DoneAndNotDoneFutures,
   DoneCallback,
   ExecutorOptions,
