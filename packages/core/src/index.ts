@@ -67,3 +67,9 @@ export type { SharedOptions } from './sync/value.js'
 export type { Element, Typecode } from './sync/internal/typecodes.js'
 export type { AcquireOptions, QueueOptions, WaitOptions } from './sync/internal/options.js'
 export { BrokenBarrierError, EOFError, Empty, Full, OSError } from './sync/errors.js'
+
+// Connections, sentinels (issue 10): add exports here.
+export * as connection from './connection/index.js'
+export { AuthenticationError, BufferTooShort } from './connection/errors.js'
+export { Sentinel } from './connection/sentinel.js'
+export type { Address, ClientOptions, ConnectionOptions, ListenerOptions, Listener, Waitable } from './connection/index.js'

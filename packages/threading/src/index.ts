@@ -106,3 +106,8 @@ export {
   Value,
 } from '@conc/core'
 export type { AcquireOptions, Element, QueueOptions, SharedOptions, Typecode, WaitOptions } from '@conc/core'
+
+// Connections (issue 10): multiprocessing.connection as the `connection` namespace (connection.Listener,
+// connection.Client, connection.wait), its errors at top level as in Python.
+export { AuthenticationError, BufferTooShort, Sentinel, connection } from '@conc/core'
+export type { Address, ClientOptions, ConnectionOptions, Listener, ListenerOptions, Waitable } from '@conc/core'
