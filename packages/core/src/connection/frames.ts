@@ -54,7 +54,7 @@ export class FrameReader {
   }
 
   /** The next frame's payload, or `undefined` until it has fully arrived. */
-  next(limit: number): Uint8Array | undefined {
+  next(limit: number, what = 'maxMessageSize'): Uint8Array | undefined {
     if (this.#size < 0) {
       if (this.#buffered < 4) return undefined
       const head = this.#peek(4)
@@ -63,12 +63,12 @@ export class FrameReader {
         if (this.#buffered < 12) return undefined
         const head12 = this.#peek(12)
         const long = new DataView(head12.buffer, head12.byteOffset, 12).getBigUint64(4)
-        if (long > BigInt(limit)) throw tooLong(long, limit)
+        if (long > BigInt(limit)) throw tooLong(long, limit, what)
         this.#skip(12)
         this.#size = Number(long)
       } else {
         if (short < 0) throw new OSError(`bad message length: the peer sent a negative length (${short})`)
-        if (short > limit) throw tooLong(short, limit)
+        if (short > limit) throw tooLong(short, limit, what)
         this.#skip(4)
         this.#size = short
       }
@@ -132,6 +132,6 @@ export class FrameReader {
   }
 }
 
-function tooLong(length: number | bigint, limit: number): OSError {
-  return new OSError(`bad message length: the peer announced ${length} bytes, more than the limit of ${limit} (maxMessageSize)`)
+function tooLong(length: number | bigint, limit: number, what: string): OSError {
+  return new OSError(`bad message length: the peer announced ${length} bytes, more than the limit of ${limit} (${what})`)
 }

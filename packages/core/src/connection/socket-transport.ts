@@ -164,7 +164,7 @@ export class SocketTransport implements ConnectionTransport {
     if (this.#handshake) {
       let frame: Uint8Array | undefined
       try {
-        frame = this.#reader.next(limit)
+        frame = this.#reader.next(limit, 'before authentication')
       } catch (error) {
         this.#fail(error as OSError)
         throw error
