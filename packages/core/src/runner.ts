@@ -18,6 +18,7 @@ import { setLongTimeout, timeoutToMs } from './internal/timeout.js'
 import { loaderHooks } from './internal/loader-hooks.js'
 import { kState, setState, state, type RunnerState } from './internal/runner-state.js'
 import { callerModule, classRef, targetSpec } from './internal/target-ref.js'
+import { renameThread } from './internal/thread-registry.js'
 import { isUncaught, type SubclassSpec, type UnitInit } from './internal/wire.js'
 
 /** Any function: the shape a target must have. */
@@ -71,6 +72,40 @@ function installExitHook(): void {
       if (s.daemon && s.kind === 'process') s.handle?.terminate()
     }
   })
+}
+
+/** Python's `_check_closed()`: a closed runner's members raise. */
+function checkClosed(runner: object): void {
+  if (closed.has(runner)) throw new ValueError(`${state(runner).kind} object is closed`)
+}
+
+/**
+ * Waits for the unit's end, at most `ms` (`undefined`: no limit), or until `signal` aborts. A
+ * daemon unit is ref'd meanwhile: a program waiting for it must stay alive.
+ */
+async function waitExit(s: RunnerState, ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+  if (s.status === 'stopped' || s.exited === undefined) return
+  signal?.throwIfAborted()
+  if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    const waits: Promise<void>[] = [s.exited]
+    if (ms !== undefined) waits.push(new Promise((resolve) => (timer = setLongTimeout(resolve, ms))))
+    if (signal !== undefined) {
+      waits.push(
+        new Promise((_, reject) => {
+          onAbort = () => reject(signal.reason)
+          signal.addEventListener('abort', onAbort, { once: true })
+        }),
+      )
+    }
+    await Promise.race(waits)
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+    if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
+  }
 }
 
 /**
@@ -133,7 +168,10 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     return state(this).name
   }
   set name(value: string) {
-    state(this).name = String(value)
+    const s = state(this)
+    s.name = String(value)
+    // Every thread of the process sees the new name in enumerate().
+    if (s.kind === 'thread' && s.ident !== null && s.status === 'started') renameThread(s.ident, s.name)
   }
 
   /**
@@ -151,7 +189,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
 
   /** The thread id / process id: `null` before `start()`, kept after the unit ends. */
   get ident(): number | null {
-    this.#checkClosed()
+    checkClosed(this)
     return state(this).ident
   }
 
@@ -160,7 +198,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * `n` after `process.exit(n)` in the target, `-N` when it was ended by signal N.
    */
   get exitCode(): number | null {
-    this.#checkClosed()
+    checkClosed(this)
     return state(this).exitCode
   }
 
@@ -176,13 +214,13 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * ```
    */
   get sentinel(): Sentinel {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     if (s.current || s.status === 'initial' || s.exited === undefined) throw new ValueError(`${s.kind} not started`)
     let sentinel = sentinels.get(this)
     if (sentinel === undefined) {
       sentinel = new Sentinel(
-        (ms, signal) => this.#waitExit(s, ms, signal),
+        (ms, signal) => waitExit(s, ms, signal),
         () => s.status === 'stopped',
       )
       sentinels.set(this, sentinel)
@@ -209,39 +247,6 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     closed.add(this)
   }
 
-  #checkClosed(): void {
-    if (closed.has(this)) throw new ValueError(`${state(this).kind} object is closed`)
-  }
-
-  /**
-   * Waits for the unit's end, at most `ms` (`undefined`: no limit), or until `signal` aborts. A
-   * daemon unit is ref'd meanwhile: a program waiting for it must stay alive.
-   */
-  async #waitExit(s: RunnerState, ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (s.status === 'stopped' || s.exited === undefined) return
-    signal?.throwIfAborted()
-    if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
-    let timer: NodeJS.Timeout | undefined
-    let onAbort: (() => void) | undefined
-    try {
-      const waits: Promise<void>[] = [s.exited]
-      if (ms !== undefined) waits.push(new Promise((resolve) => (timer = setLongTimeout(resolve, ms))))
-      if (signal !== undefined) {
-        waits.push(
-          new Promise((_, reject) => {
-            onAbort = () => reject(signal.reason)
-            signal.addEventListener('abort', onAbort, { once: true })
-          }),
-        )
-      }
-      await Promise.race(waits)
-    } finally {
-      if (timer !== undefined) clearTimeout(timer)
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
-      if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
-    }
-  }
-
   /**
    * Starts the unit. At most once per runner. The unit runs {@link BaseRunner.run} on the other
    * side; `ident` is known when `start()` returns.
@@ -250,7 +255,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * @throws {ConcTypeError} when an argument cannot cross to the unit (it names the argument)
    */
   start(): void {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     const backend = s.backend
     if (s.status !== 'initial' || s.current || backend === undefined) {
@@ -305,18 +310,18 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * @throws {RuntimeError} when the runner was never started, or is the current unit
    */
   async join(timeout?: number | null): Promise<void> {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     if (s.current) throw new RuntimeError(MESSAGES[s.kind].joinCurrent)
     if (s.status === 'initial' || s.exited === undefined) throw new RuntimeError(MESSAGES[s.kind].joinBeforeStart)
     const ms = timeoutToMs(timeout)
     // A daemon does not keep the program alive, but a program waiting for it must stay alive.
-    await this.#waitExit(s, ms, undefined)
+    await waitExit(s, ms, undefined)
   }
 
   /** True from `start()` until the unit has finished. */
   isAlive(): boolean {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     return s.current || s.status === 'started'
   }
@@ -326,14 +331,14 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * reports the same code. Does nothing if the unit is not running.
    */
   terminate(): void {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     if (s.status === 'started') s.handle?.terminate()
   }
 
   /** Stops the unit at once: SIGKILL for a process (`exitCode` -9); a thread reports the same. */
   kill(): void {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     if (s.status === 'started') s.handle?.kill()
   }
@@ -345,7 +350,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * @throws {RuntimeError} when the backend cannot interrupt its units
    */
   protected interruptUnit(): void {
-    this.#checkClosed()
+    checkClosed(this)
     const s = state(this)
     if (s.status !== 'started' || s.current) return
     const handle = s.handle
