@@ -3,7 +3,9 @@
  *
  * @module
  */
+import type { UnitKind } from './backend.js'
 import { ConcTypeError, IndexError, ValueError } from './errors.js'
+import { type HandleDescription, kHandle, registerHandleType } from './internal/handles.js'
 import { show } from './internal/validate.js'
 import { SharedMemory } from './shared-memory.js'
 
@@ -121,6 +123,12 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements I
     })
   }
 
+  /** @internal Passed to a thread, it is attached there by name; a process cannot have it. */
+  [kHandle](kind: UnitKind): HandleDescription {
+    const { data } = this.shm[kHandle](kind)
+    return { type: 'ShareableList', module: import.meta.url, data }
+  }
+
   /** The number of items. */
   get length(): number {
     return this.view.getUint32(4, true)
@@ -215,3 +223,7 @@ function same(a: ShareableItem, b: ShareableItem): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i])
   return Object.is(a, b) || a === b
 }
+
+registerHandleType('ShareableList', {
+  rebuild: (data) => new ShareableList(null, { name: (data as { name: string }).name }),
+})

@@ -3,7 +3,9 @@
  *
  * @module
  */
+import type { UnitKind } from './backend.js'
 import { ConcTypeError, ValueError } from './errors.js'
+import { type HandleDescription, handleCreated, kHandle, registerHandleType } from './internal/handles.js'
 import { type Block, arena, attachBlock, createBlock, detachBlock, unlinkBlock } from './internal/shm-directory.js'
 import { checkInteger, show } from './internal/validate.js'
 
@@ -16,6 +18,11 @@ export interface SharedMemoryOptions {
   /** Bytes of a new block (> 0); ignored when attaching. */
   readonly size?: number | undefined
 }
+
+const NOT_TO_PROCESSES =
+  'a SharedMemory cannot be passed to a Process: Node processes share no memory (a SharedArrayBuffer cannot ' +
+  'cross a process boundary), so its blocks are shared by the threads of one process only. Between processes, ' +
+  'use Value/Array, a Queue or a Pipe'
 
 function newName(): string {
   const bytes = new Uint8Array(4)
@@ -84,6 +91,16 @@ export class SharedMemory {
     this.name = name
     this.size = this.#block.size
     this.#buf = new Uint8Array(arena(), this.#block.offset, this.#block.size)
+    handleCreated()
+  }
+
+  /**
+   * @internal Passed to a thread (in `args`, as Python pickles it), it is attached there by name;
+   * a process cannot have it.
+   */
+  [kHandle](kind: UnitKind): HandleDescription {
+    if (kind === 'process') throw new ConcTypeError(NOT_TO_PROCESSES, { code: 'ERR_CONC_DATA_CLONE' })
+    return { type: 'SharedMemory', module: import.meta.url, data: { name: this.name } }
   }
 
   /**
@@ -123,3 +140,7 @@ export class SharedMemory {
     return this.toString()
   }
 }
+
+registerHandleType('SharedMemory', {
+  rebuild: (data) => new SharedMemory((data as { name: string }).name),
+})

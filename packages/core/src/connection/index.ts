@@ -9,6 +9,9 @@
  * const listener = await connection.Listener(['127.0.0.1', 0], { authkey: 'secret' })
  * ```
  *
+ * The type of a listener is exported at the top level of the packages as `Listener` (a bundled
+ * namespace keeps `connection.Listener` the function only).
+ *
  * @module
  */
 export { Listener } from './listener.js'
