@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureUrl, tempDir } from './harness.ts'
+import { fixture, fixtureUrl, runNode, tempDir } from './harness.ts'
 
 type Fn = (...args: never[]) => unknown
 // Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
@@ -315,6 +315,13 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
       expect(String((error as Error).message)).toMatch(/connection\.Client/)
       await expect(client.send([client])).rejects.toThrow(/cannot be passed to a unit or sent in a message/)
     })
+
+    it('open listeners and connections do not keep a program alive, nor a unit whose target returned (as in Python)', async () => {
+      const run = await runNode([fixture('connection-program.mjs')], { backendUrl: backend.backendUrl, timeoutMs: 30_000 })
+      expect(run.stderr).toBe('')
+      expect(run.stdout).toBe('hi from a unit that does not close\nunit ended 0\n')
+      expect(run.code).toBe(0)
+    }, 60_000)
 
     it('Client() to an address nobody listens on raises OSError', async () => {
       const listener = await listen(['127.0.0.1', 0])
