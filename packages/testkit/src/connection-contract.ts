@@ -342,7 +342,7 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
   describe(`${kind} connection.wait()`, () => {
     it('returns the ready subset of several connections, in the order given; [] after the timeout', async () => {
       const listener = await listen(['127.0.0.1', 0])
-      const delays: Record<string, number> = { slow: 3, fast: 0.3, never: 30 }
+      const delays: Record<string, number> = { slow: 3, fast: 0.5, never: 30 }
       for (const [name, delay] of Object.entries(delays)) spawn('sendAfter', listener.address, null, name, delay, `${name} done`)
       const byName: Record<string, Lib> = {}
       for (let i = 0; i < 3; i++) {
@@ -350,6 +350,7 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
         byName[await conn.recv()] = conn
       }
       const all = [byName.slow, byName.never, byName.fast]
+      for (const conn of all) await conn?.send('go')
       expect(await connection.wait(all, 0)).toEqual([])
       const ready = await connection.wait(all, 20)
       expect(ready).toEqual([byName.fast])
