@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { registerConcErrors } from './errors.js'
 import { OSError } from './sync/errors.js'
 
 /**
@@ -16,3 +17,5 @@ export class FileExistsError extends OSError {}
  * name no block of this process has. An `OSError`, code `ERR_CONC_OS`.
  */
 export class FileNotFoundError extends OSError {}
+
+registerConcErrors(FileExistsError, FileNotFoundError)

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConcError } from '../errors.js'
+import { ConcError, registerConcErrors } from '../errors.js'
 
 /**
  * The HMAC challenge–response with the `authkey` failed: a wrong key on either side, or a peer
@@ -42,3 +42,5 @@ export class BufferTooShort extends ConcError {
     this.value = value
   }
 }
+
+registerConcErrors(AuthenticationError, BufferTooShort)
