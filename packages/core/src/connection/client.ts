@@ -15,6 +15,8 @@ function connect(net: typeof import('node:net'), address: ParsedAddress): Promis
     socket.once('error', onError)
     socket.once('connect', () => {
       socket.off('error', onError)
+      // Until the transport listens (it is made after an await), an error must not go unhandled.
+      socket.on('error', () => {})
       resolve(socket)
     })
   })
