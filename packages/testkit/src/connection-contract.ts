@@ -577,6 +577,37 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
       expect(text(await conn.recvBytes())).toBe('raw bytes')
     })
 
+    it('a flood of empty messages nobody reads: reading pauses (each message counts, not only its bytes); all are read later', async () => {
+      // A Unix socket: its kernel buffers are small, so what the listener does not read stays with the peer.
+      const listener = await listen(join(tempDir().dir, 'flood.sock'))
+      const accepted = later(listener.accept())
+      const peer = await raw(listener.address)
+      const conn = await accepted
+      cleanups.push(() => conn.close())
+      const count = 512 * 1024
+      const total = count * 4 // zero lengths: as many empty messages
+      let sent = 0
+      const chunk = Buffer.alloc(4096)
+      const pumped = (async () => {
+        while (sent < total) {
+          sent += chunk.length
+          if (!peer.socket.write(chunk)) await new Promise((resolve) => peer.socket.once('drain', resolve))
+        }
+      })()
+      expect(await conn.poll(20)).toBe(true)
+      // The listener has read all it will once the peer has been stuck for a while.
+      for (let last = -1, i = 0; i < 60 && sent !== last; i++) {
+        last = sent
+        await sleep(1)
+      }
+      expect(sent).toBeLessThan(total / 2)
+      for (let i = 0; i < count; i++) expect((await conn.recvBytes()).length).toBe(0)
+      await pumped
+      expect(sent).toBe(total)
+      expect(await conn.poll(0.05)).toBe(false)
+      await stillServes(listener)
+    }, 120_000)
+
     it('the client side has a limit too: a listener sending more than the client accepts is refused', async () => {
       const listener = await listen(['127.0.0.1', 0])
       const [client, server] = await pair(listener, { maxMessageSize: 1024 })
