@@ -601,7 +601,9 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
         await sleep(1)
       }
       expect(sent).toBeLessThan(total / 2)
-      for (let i = 0; i < count; i++) expect((await conn.recvBytes()).length).toBe(0)
+      let nonEmpty = 0
+      for (let i = 0; i < count; i++) if ((await conn.recvBytes()).length !== 0) nonEmpty++
+      expect(nonEmpty).toBe(0)
       await pumped
       expect(sent).toBe(total)
       expect(await conn.poll(0.05)).toBe(false)

@@ -4,8 +4,9 @@
  *
  * Bounded memory whatever the peer sends: a length above the limit closes the connection before
  * any of its payload is kept; reading pauses while a megabyte of received messages waits to be
- * read; before authentication only frames of at most 256 bytes are accepted, one at a time, and
- * nothing beyond the frame asked for is parsed.
+ * read (each message counted with its overhead, so a flood of empty ones pauses it too); before
+ * authentication only frames of at most 256 bytes are accepted, one at a time, and nothing beyond
+ * the frame asked for is parsed.
  *
  * The socket keeps the event loop alive only while someone waits on it (a `recv()`, a `poll()`,
  * a send waiting for the kernel), as a Python program ends whatever sockets it has open.
@@ -18,6 +19,11 @@ import type { ConnectionTransport } from './transport.js'
 
 /** Received messages held before the socket stops reading. */
 const HIGH_WATER = 1 << 20
+/**
+ * What a received message costs beyond its payload (its array and queue slot), counted toward
+ * {@link HIGH_WATER}: a flood of empty messages must pause reading too.
+ */
+const MESSAGE_COST = 64
 /** Unparsed bytes held during the handshake before the socket stops reading. */
 const HANDSHAKE_BUFFER = 64 * 1024
 
@@ -32,8 +38,10 @@ export class SocketTransport implements ConnectionTransport {
   readonly #serializer: Serializer
   readonly #maxMessageSize: number
   readonly #reader = new FrameReader()
-  readonly #frames: Uint8Array[] = []
-  /** Bytes in `#frames`. */
+  /** Received messages not read yet, oldest at `#head` (shifting a long array would be quadratic). */
+  #frames: (Uint8Array | undefined)[] = []
+  #head = 0
+  /** What `#frames` holds: its payload bytes and {@link MESSAGE_COST} per message. */
   #queued = 0
   /** Until the handshake is over, frames are parsed one at a time, on request, up to 256 bytes. */
   #handshake = true
@@ -94,7 +102,7 @@ export class SocketTransport implements ConnectionTransport {
     try {
       for (let frame = this.#reader.next(this.#maxMessageSize); frame !== undefined; frame = this.#reader.next(this.#maxMessageSize)) {
         this.#frames.push(frame)
-        this.#queued += frame.length
+        this.#queued += frame.length + MESSAGE_COST
       }
     } catch (error) {
       this.#fail(error as OSError)
@@ -172,9 +180,17 @@ export class SocketTransport implements ConnectionTransport {
       this.#flow()
       return frame
     }
-    const frame = this.#frames.shift()
+    const frame = this.#frames[this.#head]
     if (frame !== undefined) {
-      this.#queued -= frame.length
+      this.#frames[this.#head++] = undefined
+      if (this.#head === this.#frames.length) {
+        this.#frames = []
+        this.#head = 0
+      } else if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
+        this.#frames = this.#frames.slice(this.#head)
+        this.#head = 0
+      }
+      this.#queued -= frame.length + MESSAGE_COST
       this.#flow()
     }
     return frame
@@ -182,7 +198,7 @@ export class SocketTransport implements ConnectionTransport {
 
   /** Whether a read would not wait. */
   #ready(): boolean {
-    return this.#frames.length > 0 || this.#failure !== undefined || this.#ended || this.#closed
+    return this.#head < this.#frames.length || this.#failure !== undefined || this.#ended || this.#closed
   }
 
   /** The error a read raises when no frame is left. */
@@ -294,7 +310,8 @@ export class SocketTransport implements ConnectionTransport {
     this.#closed = true
     // What was sent still reaches the peer, then the socket is destroyed.
     this.#socket.destroySoon()
-    this.#frames.length = 0
+    this.#frames = []
+    this.#head = 0
     this.#queued = 0
     this.#notify()
   }
