@@ -481,6 +481,20 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
       await stillServes(listener, 'right')
     })
 
+    it('a disconnect in the middle of the handshake: accept() raises OSError (end of file during message), the listener goes on', async () => {
+      const listener = await listen(['127.0.0.1', 0], { authkey: 'right' })
+      const accepted = later(listener.accept())
+      const peer = await raw(listener.address)
+      await peer.readFrame() // the challenge
+      peer.write(Buffer.from([0, 0, 0, 40, 0x7b, 0x73, 0x68])) // 40 bytes announced, 3 sent
+      peer.end()
+      const error = await accepted.catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(lib.OSError)
+      expect((error as Error).message).toBe('got end of file during message')
+      await peer.until(() => peer.closed)
+      await stillServes(listener, 'right')
+    })
+
     it('a peer that never answers the challenge is dropped after handshakeTimeout; others are served meanwhile', async () => {
       const listener = await listen(['127.0.0.1', 0], { authkey: 'right', handshakeTimeout: 1 })
       const silent = await raw(listener.address)
