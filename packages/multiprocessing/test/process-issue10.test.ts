@@ -2,11 +2,13 @@
  * Multiprocessing-only parts of issue 10: Python 3.14's `Process.interrupt()` (SIGINT), and the
  * start-method functions (`getContext`, `getStartMethod`, `setStartMethod`, `getAllStartMethods`).
  */
-import { Event, Pool, Process, Queue, fromModule, getAllStartMethods, getContext, getStartMethod, setStartMethod } from '@conc/multiprocessing'
+import { readFileSync } from 'node:fs'
+import { BrokenProcessPool, Event, Pool, Process, ProcessPoolExecutor, Queue, fromModule, getAllStartMethods, getContext, getStartMethod, setStartMethod } from '@conc/multiprocessing'
+import { tempDir } from '@conc/testkit'
 import { describe, expect, it } from 'vitest'
 
 const fixture = new URL('./fixtures/signals.mjs', import.meta.url).href
-const { sleepLong, handleInterrupt } = (await import(fixture)) as Record<string, (...args: unknown[]) => unknown>
+const { sleepLong, handleInterrupt, recordSigterm } = (await import(fixture)) as Record<string, (...args: unknown[]) => unknown>
 
 describe('Process.interrupt() (Python 3.14)', () => {
   it("sends SIGINT: Node's default ends the child by the signal (exitCode -2); a child that handles it decides", async () => {
@@ -28,6 +30,34 @@ describe('Process.interrupt() (Python 3.14)', () => {
     expect(handled.exitCode).toBe(3)
     handled.close()
     expect(() => handled.interrupt()).toThrow('process object is closed')
+  }, 60_000)
+})
+
+describe('terminateWorkers() / killWorkers() signals (Python 3.14)', () => {
+  const read = (file: string): string => {
+    try {
+      return readFileSync(file, 'utf8')
+    } catch {
+      return ''
+    }
+  }
+  it.each([
+    ['terminateWorkers', 'SIGTERM'],
+    ['killWorkers', 'started'],
+  ] as const)('%s(): a worker gets SIGTERM at once (a handler runs), or SIGKILL (none runs); not a polite stop', async (method, seen) => {
+    const file = `${tempDir().dir}/signal`
+    const executor = new ProcessPoolExecutor({ maxWorkers: 1 })
+    const running = executor.submit(fromModule(recordSigterm!, fixture, 'recordSigterm'), file)
+    for (let i = 0; i < 600 && read(file) !== 'started'; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(read(file)).toBe('started')
+    const asked = Date.now()
+    await executor[method]()
+    await expect(running).rejects.toBeInstanceOf(BrokenProcessPool)
+    const [what, when] = read(file).split(' ')
+    expect(what).toBe(seen)
+    // At once: a polite stop would wait for the task, then signal after a 2 s grace.
+    if (when !== undefined) expect(Number(when) - asked).toBeLessThan(1500)
+    expect(executor.workerIds).toEqual([])
   }, 60_000)
 })
 
