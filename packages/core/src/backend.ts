@@ -41,6 +41,8 @@ export interface UnitHandle {
   terminate(): void
   /** Stop the unit at once (SIGKILL for a process; a thread is stopped and reports SIGKILL). */
   kill(): void
+  /** Send SIGINT (`Process.interrupt()`); absent where units have no signals (threads). */
+  interrupt?(): void
   /** Let the unit keep the program alive (`ref`) or not (`unref`). */
   ref(): void
   unref(): void

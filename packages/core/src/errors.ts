@@ -32,6 +32,9 @@ export type ConcErrorCode =
   | 'ERR_CONC_OS'
   // Bad input (issue 7)
   | 'ERR_CONC_INDEX'
+  // Connections and shared memory (issue 10)
+  | 'ERR_CONC_AUTHENTICATION'
+  | 'ERR_CONC_BUFFER_TOO_SHORT'
 
 function brand(error: Error, code: ConcErrorCode): void {
   Object.defineProperty(error, kConcError, { value: true })

@@ -7,16 +7,18 @@
  */
 import { constants as osConstants } from 'node:os'
 import type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
-import { ConcTypeError, RuntimeError } from './errors.js'
+import { Sentinel } from './connection/sentinel.js'
+import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
 import { context } from './internal/context.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
-import { raceTimeout, timeoutToMs } from './internal/timeout.js'
+import { setLongTimeout, timeoutToMs } from './internal/timeout.js'
 import { loaderHooks } from './internal/loader-hooks.js'
 import { kState, setState, state, type RunnerState } from './internal/runner-state.js'
 import { callerModule, classRef, targetSpec } from './internal/target-ref.js'
+import { renameThread } from './internal/thread-registry.js'
 import { isUncaught, type SubclassSpec, type UnitInit } from './internal/wire.js'
 
 /** Any function: the shape a target must have. */
@@ -38,6 +40,15 @@ export type RunnerOptions<F extends AnyFunction = AnyFunction> = {
   : { readonly args: Readonly<Parameters<F>> })
 
 const active = new Set<BaseRunner>()
+/** Runners whose `close()` was called (Python's `Process.close()`). */
+const closed = new WeakSet<object>()
+const sentinels = new WeakMap<object, Sentinel>()
+
+/**
+ * A runner subclass marked with this static property (its own, not inherited) adds nothing the
+ * unit needs: it runs as its target, and does not travel by reference as a class (`Timer`).
+ */
+export const kRunsTarget = Symbol.for('@conc/runs-target')
 const counters: Record<UnitKind, number> = { thread: 0, process: 0 }
 let exitHookInstalled = false
 
@@ -61,6 +72,40 @@ function installExitHook(): void {
       if (s.daemon && s.kind === 'process') s.handle?.terminate()
     }
   })
+}
+
+/** Python's `_check_closed()`: a closed runner's members raise. */
+function checkClosed(runner: object): void {
+  if (closed.has(runner)) throw new ValueError(`${state(runner).kind} object is closed`)
+}
+
+/**
+ * Waits for the unit's end, at most `ms` (`undefined`: no limit), or until `signal` aborts. A
+ * daemon unit is ref'd meanwhile: a program waiting for it must stay alive.
+ */
+async function waitExit(s: RunnerState, ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+  if (s.status === 'stopped' || s.exited === undefined) return
+  signal?.throwIfAborted()
+  if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    const waits: Promise<void>[] = [s.exited]
+    if (ms !== undefined) waits.push(new Promise((resolve) => (timer = setLongTimeout(resolve, ms))))
+    if (signal !== undefined) {
+      waits.push(
+        new Promise((_, reject) => {
+          onAbort = () => reject(signal.reason)
+          signal.addEventListener('abort', onAbort, { once: true })
+        }),
+      )
+    }
+    await Promise.race(waits)
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+    if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
+  }
 }
 
 /**
@@ -123,7 +168,10 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     return state(this).name
   }
   set name(value: string) {
-    state(this).name = String(value)
+    const s = state(this)
+    s.name = String(value)
+    // Every thread of the process sees the new name in enumerate().
+    if (s.kind === 'thread' && s.ident !== null && s.status === 'started') renameThread(s.ident, s.name)
   }
 
   /**
@@ -141,6 +189,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
 
   /** The thread id / process id: `null` before `start()`, kept after the unit ends. */
   get ident(): number | null {
+    checkClosed(this)
     return state(this).ident
   }
 
@@ -149,7 +198,53 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * `n` after `process.exit(n)` in the target, `-N` when it was ended by signal N.
    */
   get exitCode(): number | null {
+    checkClosed(this)
     return state(this).exitCode
+  }
+
+  /**
+   * Becomes ready when the unit has ended: give it to `connection.wait()` beside connections, or
+   * `await` it (Python's `Process.sentinel`, here on threads too).
+   *
+   * @throws {ValueError} before `start()` (`process not started`), and after `close()`
+   * @example
+   * ```ts
+   * const ready = await connection.wait([conn, p.sentinel])
+   * if (ready.includes(p.sentinel)) console.log('the process ended')
+   * ```
+   */
+  get sentinel(): Sentinel {
+    checkClosed(this)
+    const s = state(this)
+    if (s.current || s.status === 'initial' || s.exited === undefined) throw new ValueError(`${s.kind} not started`)
+    let sentinel = sentinels.get(this)
+    if (sentinel === undefined) {
+      sentinel = new Sentinel(
+        (ms, signal) => waitExit(s, ms, signal),
+        () => s.status === 'stopped',
+      )
+      sentinels.set(this, sentinel)
+    }
+    return sentinel
+  }
+
+  /**
+   * Releases what the runner holds (Python's `Process.close()`). Afterwards its members (`join`,
+   * `isAlive`, `exitCode`, `ident`, `sentinel`, `terminate`, …) raise `ValueError`; `name` and
+   * `daemon` still read. A second call does nothing.
+   *
+   * @throws {ValueError} while the unit still runs (join or terminate it first)
+   */
+  close(): void {
+    if (closed.has(this)) return
+    const s = state(this)
+    if (s.status === 'started' && !s.current) {
+      const noun = s.kind === 'thread' ? 'thread' : 'process'
+      throw new ValueError(`Cannot close a ${noun} while it is still running. You should first call join() or terminate().`)
+    }
+    s.handle = undefined
+    sentinels.delete(this)
+    closed.add(this)
   }
 
   /**
@@ -160,6 +255,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * @throws {ConcTypeError} when an argument cannot cross to the unit (it names the argument)
    */
   start(): void {
+    checkClosed(this)
     const s = state(this)
     const backend = s.backend
     if (s.status !== 'initial' || s.current || backend === undefined) {
@@ -214,22 +310,18 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * @throws {RuntimeError} when the runner was never started, or is the current unit
    */
   async join(timeout?: number | null): Promise<void> {
+    checkClosed(this)
     const s = state(this)
     if (s.current) throw new RuntimeError(MESSAGES[s.kind].joinCurrent)
     if (s.status === 'initial' || s.exited === undefined) throw new RuntimeError(MESSAGES[s.kind].joinBeforeStart)
     const ms = timeoutToMs(timeout)
-    if (s.status === 'stopped') return
     // A daemon does not keep the program alive, but a program waiting for it must stay alive.
-    if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
-    try {
-      await raceTimeout(s.exited, ms)
-    } finally {
-      if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
-    }
+    await waitExit(s, ms, undefined)
   }
 
   /** True from `start()` until the unit has finished. */
   isAlive(): boolean {
+    checkClosed(this)
     const s = state(this)
     return s.current || s.status === 'started'
   }
@@ -239,14 +331,31 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
    * reports the same code. Does nothing if the unit is not running.
    */
   terminate(): void {
+    checkClosed(this)
     const s = state(this)
     if (s.status === 'started') s.handle?.terminate()
   }
 
   /** Stops the unit at once: SIGKILL for a process (`exitCode` -9); a thread reports the same. */
   kill(): void {
+    checkClosed(this)
     const s = state(this)
     if (s.status === 'started') s.handle?.kill()
+  }
+
+  /**
+   * Sends SIGINT where the backend has signals (Python 3.14's `Process.interrupt()`); does
+   * nothing unless running. For backend runner classes: `Process.interrupt()` calls it.
+   *
+   * @throws {RuntimeError} when the backend cannot interrupt its units
+   */
+  protected interruptUnit(): void {
+    checkClosed(this)
+    const s = state(this)
+    if (s.status !== 'started' || s.current) return
+    const handle = s.handle
+    if (handle?.interrupt === undefined) throw new RuntimeError(`a ${s.kind} cannot be interrupted: it receives no signals`)
+    handle.interrupt()
   }
 
   /**
@@ -268,7 +377,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
 
   toString(): string {
     const s = state(this)
-    const status = s.current ? 'started' : s.status
+    const status = closed.has(this) ? 'closed' : s.current ? 'started' : s.status
     if (s.kind === 'thread') {
       const ident = s.ident === null ? '' : ` ${s.ident}`
       return `<${this.constructor.name}(${s.name}, ${status}${status === 'initial' ? '' : ident}${s.daemon ? ' daemon' : ''})>`
@@ -303,7 +412,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
   /** A subclass travels by reference to its class and by value for its own fields. */
   #subclassSpec(s: RunnerState): SubclassSpec | undefined {
     const proto: unknown = Object.getPrototypeOf(this)
-    if (Object.getPrototypeOf(proto) === BaseRunner.prototype) return undefined
+    if (Object.getPrototypeOf(proto) === BaseRunner.prototype || Object.hasOwn(this.constructor, kRunsTarget)) return undefined
     const fields: Record<string, unknown> = {}
     for (const key of Object.keys(this)) fields[key] = (this as unknown as Record<string, unknown>)[key]
     const { module, path } = classRef(this.constructor as abstract new () => unknown, s.caller)

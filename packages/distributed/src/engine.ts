@@ -139,6 +139,27 @@ export class RemoteEngine implements PoolEngine {
     await this.#close()
   }
 
+  /**
+   * `terminateWorkers()` / `killWorkers()`. The worker hosts serve every client, so they are not
+   * this client's to end: what ends is this client's work. Every task not settled fails with the
+   * broken error and is withdrawn (one that runs is stopped on its host, as a cancelled one is, and
+   * its local worker there is ended), and the executor is broken. SIGTERM or SIGKILL makes no
+   * difference here.
+   */
+  async endWorkers(_kill: boolean): Promise<void> {
+    this.#closed = true
+    const broken = new this.#Broken(
+      'The workers were terminated (terminateWorkers/killWorkers): the tasks of this executor that were running on ' +
+        'worker hosts were stopped there, and this executor is not usable anymore.',
+    )
+    this.#broken ??= broken
+    for (const entry of [...this.#pending.values()]) {
+      this.#settle(entry, (task) => task.sink.reject(task, broken))
+      this.#withdraw(entry)
+    }
+    await this.#close()
+  }
+
   // ----- submission
 
   #connect(): Link {

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CancelledError, ProcessPoolExecutor, TimeoutError, type Future } from '../dist/index.js'
+import { BrokenProcessPool, CancelledError, ProcessPoolExecutor, TimeoutError, type Future } from '../dist/index.js'
 import { Cluster } from './harness/index.js'
 import { type Tasks, loadTasks, pidAlive, scratch, waitFor } from './harness/tasks.js'
 import { skipped } from './setup/skip.js'
@@ -123,6 +123,33 @@ describe.skipIf(skipped)('cancellation across machines', () => {
     expect(await blocker).toBeGreaterThan(0)
     expect(await Promise.all(theirFutures)).toEqual([100, 101, 102, 103, 104])
   })
+
+  for (const method of ['terminateWorkers', 'killWorkers'] as const) {
+    it(`${method}() stops this client's running task on its host and cancels its queued one; the executor is broken; the host serves others`, async () => {
+      const ex = executor()
+      const other = executor()
+      const file = files.file(`${method}-running`)
+      const queuedFile = files.file(`${method}-queued`)
+      const running = ex.submit(t.recordThenSleep, file, 60)
+      expect(await waitFor(() => t.runs(file).length === 1 && running.running())).toBe(true)
+      const [pid] = t.runs(file)
+      const queued = ex.submit(t.recordThenSleep, queuedFile, 0)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const from = c.hosts[0]?.lines.length ?? 0
+      await ex[method]()
+      expect(queued.cancelled()).toBe(true)
+      const error = await running.exception(10)
+      expect(error).toBeInstanceOf(BrokenProcessPool)
+      expect((error as Error).message).toMatch(/terminateWorkers\/killWorkers/)
+      expect(() => ex.submit(t.square, 1)).toThrow(BrokenProcessPool)
+      // Its local worker on the host is ended, well before its 60 s; the host itself goes on.
+      expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
+      await c.hosts[0]?.waitForLine(/cancelled by its client/, 10_000, from)
+      expect(await other.submit(t.square, 7)).toBe(49)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(t.runs(queuedFile)).toEqual([])
+    })
+  }
 
   it('every future settles exactly once, with its value, among cancels, aborts and timeouts', async () => {
     const ex = executor()

@@ -104,3 +104,16 @@ export {
   Value,
 } from '@conc/core'
 export type { AcquireOptions, Element, QueueOptions, SharedOptions, Typecode, WaitOptions } from '@conc/core'
+
+// Connections (issue 10): multiprocessing.connection as the `connection` namespace (connection.Listener,
+// connection.Client, connection.wait), its errors at top level as in Python.
+export { AuthenticationError, BufferTooShort, Sentinel, connection } from '@conc/core'
+export type { Address, ClientOptions, ConnectionOptions, Listener, ListenerOptions, Waitable } from '@conc/core'
+
+// Smaller gaps a porter notices (issue 10): Timer, start methods, shared memory.
+export { Timer } from './timer.js'
+export type { TimerOptions } from '@conc/core'
+export { getAllStartMethods, getContext, getStartMethod, setStartMethod } from './context.js'
+export type { SpawnContext, StartMethod } from './context.js'
+export { FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
+export type { ShareableItem, SharedMemoryOptions } from '@conc/core'

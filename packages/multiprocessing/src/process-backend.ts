@@ -62,6 +62,7 @@ export const processBackend: UnitBackend = {
       onExit: (listener) => void child.once('exit', (code, signal) => listener({ code, signal })),
       terminate: () => void child.kill('SIGTERM'),
       kill: () => void child.kill('SIGKILL'),
+      interrupt: () => void child.kill('SIGINT'),
       ref: () => setRef(true),
       unref: () => setRef(false),
     }

@@ -31,4 +31,21 @@ export class Process<F extends AnyFunction = AnyFunction> extends BaseRunner<F> 
   get pid(): number | null {
     return this.ident
   }
+
+  /**
+   * Sends SIGINT to the child (Python 3.14's `Process.interrupt()`). Node's default for SIGINT
+   * ends the child (`exitCode` -2); a target that listens for it (`process.on('SIGINT', …)`)
+   * decides for itself. Does nothing unless the child runs. Threads have no signals, so `Thread`
+   * has no `interrupt()`.
+   *
+   * @example
+   * ```ts
+   * p.interrupt()
+   * await p.join()
+   * console.log(p.exitCode) // -2
+   * ```
+   */
+  interrupt(): void {
+    this.interruptUnit()
+  }
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { activeRunners, currentUnit, mainUnit, registerInternalModule } from '@conc/core'
+import { activeRunners, currentUnit, foreignThread, forgetForeignThreads, liveThreads, mainUnit, registerInternalModule } from '@conc/core'
 import { Thread } from './thread.js'
 
 registerInternalModule(import.meta.url)
@@ -21,11 +21,26 @@ export function mainThread(): Thread {
 }
 
 /**
- * The live threads this thread knows: itself (or `MainThread`) and the threads it started that
- * have not finished (Python's `threading.enumerate()`).
+ * Every live thread of the process (Python's `threading.enumerate()`), from any thread: the main
+ * thread first, then the others in the order they started, whichever thread started them (pool
+ * workers included). The threads this thread started are the objects it holds; the others are
+ * objects that follow them (name, `isAlive()`, `join()`).
  */
 export function enumerate(): Thread[] {
-  return [currentThread(), ...(activeRunners('thread') as Thread[])]
+  const current = currentThread()
+  const mine = activeRunners('thread') as Thread[]
+  const live = liveThreads()
+  if (live === undefined) return [current, ...mine]
+  const byIdent = new Map(mine.map((thread) => [thread.ident, thread]))
+  const out: Thread[] = [mainThread()]
+  for (const record of live) {
+    if (record.ident === current.ident) out.push(current)
+    else out.push(byIdent.get(record.ident) ?? foreignThread(Thread, record))
+  }
+  forgetForeignThreads(new Set(live.map((record) => record.seq)))
+  if (!out.includes(current)) out.push(current)
+  for (const thread of mine) if (!out.includes(thread)) out.push(thread)
+  return out
 }
 
 /** `enumerate().length` (Python's `threading.active_count()`). */
@@ -106,3 +121,15 @@ export {
   Value,
 } from '@conc/core'
 export type { AcquireOptions, Element, QueueOptions, SharedOptions, Typecode, WaitOptions } from '@conc/core'
+
+// Connections (issue 10): multiprocessing.connection as the `connection` namespace (connection.Listener,
+// connection.Client, connection.wait), its errors at top level as in Python.
+export { AuthenticationError, BufferTooShort, Sentinel, connection } from '@conc/core'
+export type { Address, ClientOptions, ConnectionOptions, Listener, ListenerOptions, Waitable } from '@conc/core'
+
+// Smaller gaps a porter notices (issue 10): Timer, thread ids, shared memory.
+export { Timer } from './timer.js'
+export { getIdent, getNativeId } from './ids.js'
+export type { TimerOptions } from '@conc/core'
+export { FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
+export type { ShareableItem, SharedMemoryOptions } from '@conc/core'

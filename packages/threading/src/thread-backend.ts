@@ -1,5 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads'
-import { UNIT_ARG, isPendingUnit, serializeThrown, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
+import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 const builtEntry = new URL('./entry/worker.js', import.meta.url)
 let entry: URL | undefined
@@ -24,7 +24,11 @@ export const threadBackend: UnitBackend = {
     // node:worker_threads is loaded here, not when @conc/threading is imported (see core's
     // internal/thread-info.ts): in a main thread it pulls in Node's streams.
     const { Worker } = process.getBuiltinModule('node:worker_threads')
+    // The table of live threads exists before the first worker, which inherits it (enumerate()).
+    ensureThreadRegistry()
     const worker = new Worker(workerEntry(), { workerData: init, argv: [UNIT_ARG] })
+    const seq = registerThread(worker.threadId, init.name, init.daemon)
+    worker.once('exit', () => threadEnded(seq))
     // Threads have no signals; a stopped thread reports the signal a process would have got.
     let stoppedWith: NodeJS.Signals | null = null
     const messageListeners: ((message: UnitMessage) => void)[] = []

@@ -35,6 +35,13 @@ export interface PoolEngine {
   stop(): Promise<void>
   /** Fails everything not settled with `reason()` and stops now. */
   terminate(reason: () => unknown): Promise<void>
+  /**
+   * `Executor.terminateWorkers()` (`kill`: `killWorkers()`), after `cancelQueued`: the tasks
+   * still running fail with the flavor's broken error, the engine is broken, and its workers are
+   * ended now (SIGTERM, or SIGKILL with `kill`). An engine whose workers are not this program's
+   * stops this engine's tasks where they run instead. Resolves once that is done.
+   */
+  endWorkers(kill: boolean): Promise<void>
 }
 
 /** What a package supplies to make executors and pools over its own engine. */

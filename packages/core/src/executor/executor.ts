@@ -196,6 +196,37 @@ export class Executor {
   }
 
   /**
+   * Ends every worker now with SIGTERM (Python 3.14's `terminate_workers()`): calls not started are
+   * cancelled, running ones fail with `BrokenThreadPool`/`BrokenProcessPool`, and the executor is
+   * broken (shut down, `submit` raises). Resolves once the workers have exited. Over an engine
+   * whose workers are not this program's (`@conc/distributed`), this executor's tasks are
+   * withdrawn and stopped where they run; the workers themselves go on (see the engine's docs).
+   *
+   * @example
+   * ```ts
+   * const f = executor.submit(forever)
+   * await executor.terminateWorkers()
+   * await f.catch((e) => console.log(e.name)) // BrokenProcessPool
+   * ```
+   */
+  terminateWorkers(): Promise<void> {
+    return this.#endWorkers(false)
+  }
+
+  /** {@link Executor.terminateWorkers} with SIGKILL (Python 3.14's `kill_workers()`). */
+  killWorkers(): Promise<void> {
+    return this.#endWorkers(true)
+  }
+
+  #endWorkers(kill: boolean): Promise<void> {
+    this.#shutdown = true
+    this.#pool.cancelQueued(new CancelledError())
+    const ended = this.#pool.endWorkers(kill)
+    this.#stopped ??= ended
+    return ended
+  }
+
+  /**
    * Stops taking tasks. With `wait` (default) resolves once every queued and running task is
    * done and the workers have ended (on a broken executor too); `cancelFutures` cancels the tasks
    * that have not started. Calling it again is harmless.

@@ -67,6 +67,16 @@ export class Slot {
     this.#grace.unref()
   }
 
+  /** Ends the worker now with SIGTERM (a thread is stopped where it is): `terminateWorkers()`. */
+  terminate(): void {
+    if (this.#killed) return
+    this.#killed = true
+    this.leaving = true
+    this.handle.ref()
+    clearTimeout(this.#grace)
+    this.handle.terminate()
+  }
+
   /** The worker's exit was observed. */
   exited(): void {
     clearTimeout(this.#grace)

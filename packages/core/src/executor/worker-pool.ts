@@ -134,6 +134,26 @@ export class WorkerPool {
     await Promise.all(this.#exits)
   }
 
+  /**
+   * Ends every worker now (SIGTERM, or SIGKILL with `kill`): the tasks they run fail with the
+   * pool's broken error, and the pool is broken (Python 3.14's `terminate_workers()`). Resolves
+   * once they have exited.
+   */
+  async endWorkers(kill: boolean): Promise<void> {
+    this.#closed = true
+    this.#broken ??= this.#brokenError('crashed', undefined)
+    for (const task of this.#queue.takeAll()) this.#settleError(task, this.#brokenError('running', undefined))
+    for (const slot of this.#slots) {
+      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, this.#brokenError('running', undefined))
+      slot.batches.length = 0
+      if (kill) slot.end(true)
+      else slot.terminate()
+    }
+    this.#inflight = 0
+    this.#checkIdle()
+    await Promise.all(this.#exits)
+  }
+
   #spawn(): void {
     const index = ++this.#spawned
     // Primitives in initargs reach each worker as handles to the same objects (issue 4).

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { ValueError } from '../errors.js'
+import { ConcTypeError, ValueError } from '../errors.js'
+import { BufferTooShort } from '../connection/errors.js'
+import { type ConnectionTransport, kPoll } from '../connection/transport.js'
 import { checkInteger } from '../internal/validate.js'
 import { OSError } from './errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
@@ -54,9 +56,29 @@ export class ConnectionState implements SharedState {
   }
 }
 
+/** The bytes of `buffer` as a `Uint8Array` over the same memory. */
+function bytesOf(buffer: ArrayBufferView | ArrayBuffer): Uint8Array {
+  return ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer)
+}
+
+let setTransport: (connection: Connection, transport: ConnectionTransport) => void
+
 /**
- * One end of a {@link Pipe}: `send()` objects, `recv()` them at the other end. Pass it to a unit
- * in `args`; two units using the same end at once interleave their messages.
+ * A connection over another transport (a socket from `Listener`/`Client`). Internal: the public
+ * ways to get one are `Pipe()`, `listener.accept()` and `Client()`.
+ */
+export function connectionOver<T>(transport: ConnectionTransport): Connection<T> {
+  const connection = new Connection<T>(undefined, true, true)
+  setTransport(connection as Connection, transport)
+  return connection
+}
+
+/**
+ * One end of a {@link Pipe}, or of a socket connection made by `connection.Listener` /
+ * `connection.Client` (Python's `multiprocessing.connection.Connection`): `send()` objects,
+ * `recv()` them at the other end; `sendBytes()`/`recvBytes()` for raw bytes. Pass a pipe end to
+ * a unit in `args`; two units using the same end at once interleave their messages. A socket
+ * connection belongs to the thread or process that made it (connect from the unit instead).
  *
  * @example
  * ```ts
@@ -72,12 +94,39 @@ export class Connection<T = unknown> extends Primitive {
   /** Whether this end can send. */
   readonly writable: boolean
   #closed = false
+  #transport: ConnectionTransport
+
+  static {
+    setTransport = (connection, transport) => {
+      connection.#transport = transport
+    }
+  }
 
   /** @internal Use {@link Pipe}. */
   constructor(state: ConnectionState | undefined, readable: boolean, writable: boolean) {
     super(() => state ?? new ConnectionState(undefined, undefined))
     this.readable = readable
     this.writable = writable
+    this.#transport = this.#pipeTransport()
+  }
+
+  /** A pipe end runs on the primitive's state, in this process's memory or its owner's. */
+  #pipeTransport(): ConnectionTransport {
+    return {
+      kind: 'pipe',
+      send: (value) => this.op('send', [value]),
+      sendBytes: (bytes) => this.op('send', [bytes]),
+      recv: (signal) => this.op('recv', [], signal),
+      recvBytes: async (maxlength, signal) => {
+        const value = await this.op('recv', [], signal)
+        if (!(value instanceof Uint8Array)) throw new OSError('received a message that is not bytes')
+        if (maxlength !== undefined && value.length > maxlength) throw new OSError('bad message length')
+        return value
+      },
+      poll: (ms, signal) => this.op<boolean>('poll', [ms], signal),
+      close: () => this.op('close'),
+      describe: () => '',
+    }
   }
 
   /** Whether `close()` was called on this end. */
@@ -96,7 +145,7 @@ export class Connection<T = unknown> extends Primitive {
     this.check('write')
     refuseInMessage(value)
     try {
-      await this.op('send', [value])
+      await this.#transport.send(value)
     } catch (error) {
       throw sendError(error, value, 'Connection.send()')
     }
@@ -109,28 +158,53 @@ export class Connection<T = unknown> extends Primitive {
    */
   async recv(options?: { readonly signal?: AbortSignal | undefined }): Promise<T> {
     this.check('read')
-    return this.op<T>('recv', [], options?.signal)
+    return (await this.#transport.recv(options?.signal)) as T
   }
 
   /** Sends `size` bytes of `buffer` from `offset` as one message (Python's `send_bytes`). */
   async sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
     this.check('write')
-    const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer)
+    const bytes = bytesOf(buffer)
     checkInteger(offset, 'offset', 0, 'offset is negative')
     if (offset > bytes.length) throw new ValueError('buffer length < offset')
     if (size !== undefined) checkInteger(size, 'size', 0, 'size is negative')
     const end = size === undefined ? bytes.length : offset + size
     if (end > bytes.length) throw new ValueError('buffer length < offset + size')
-    await this.op('send', [bytes.slice(offset, end)])
+    await this.#transport.sendBytes(bytes.slice(offset, end))
   }
 
-  /** Receives one message sent with `sendBytes()` (Python's `recv_bytes`). */
+  /**
+   * Receives one message sent with `sendBytes()` (Python's `recv_bytes`).
+   *
+   * @throws {OSError} `bad message length` when the message is longer than `maxlength`
+   */
   async recvBytes(maxlength?: number): Promise<Uint8Array> {
     if (maxlength !== undefined) checkInteger(maxlength, 'maxlength', 0, 'negative maxlength')
-    const value = await this.recv()
-    if (!(value instanceof Uint8Array)) throw new OSError('received a message that is not bytes')
-    if (maxlength !== undefined && value.length > maxlength) throw new OSError('bad message length')
-    return value
+    this.check('read')
+    return this.#transport.recvBytes(maxlength, undefined)
+  }
+
+  /**
+   * Receives one message sent with `sendBytes()` into `buffer` at byte `offset`, and returns its
+   * length (Python's `recv_bytes_into`).
+   *
+   * @throws {BufferTooShort} when it does not fit; the message is in the error's `value`
+   * @example
+   * ```ts
+   * const buf = new Uint8Array(1024)
+   * const n = await conn.recvBytesInto(buf)
+   * console.log(buf.subarray(0, n))
+   * ```
+   */
+  async recvBytesInto(buffer: ArrayBufferView | ArrayBuffer, offset = 0): Promise<number> {
+    const bytes = bytesOf(buffer)
+    checkInteger(offset, 'offset', 0, 'negative offset')
+    if (offset > bytes.length) throw new ValueError('offset too large')
+    this.check('read')
+    const message = await this.#transport.recvBytes(undefined, undefined)
+    if (bytes.length < offset + message.length) throw new BufferTooShort(message)
+    bytes.set(message, offset)
+    return message.length
   }
 
   /**
@@ -140,7 +214,17 @@ export class Connection<T = unknown> extends Primitive {
   async poll(timeout: number | null | WaitOptions = 0): Promise<boolean> {
     this.check('read')
     const o = parseWait(timeout)
-    return this.op<boolean>('poll', [o.ms], o.signal)
+    return this.#transport.poll(o.ms, o.signal)
+  }
+
+  /** @internal `connection.wait()` */
+  [kPoll](ms: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      this.check('read')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#transport.poll(ms, signal)
   }
 
   /**
@@ -150,7 +234,7 @@ export class Connection<T = unknown> extends Primitive {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.op('close')
+    await this.#transport.close()
   }
 
   /** `await using conn = …` closes it. */
@@ -160,11 +244,19 @@ export class Connection<T = unknown> extends Primitive {
 
   /** @internal */
   override [kDescribe](): Description {
+    if (this.#transport.kind !== 'pipe') {
+      throw new ConcTypeError(
+        'a Connection made by Listener.accept() or Client() cannot be passed to a unit or sent in a message: its socket ' +
+          'belongs to the thread or process that made it. Pass the address instead and connect from the unit with connection.Client()',
+        { code: 'ERR_CONC_DATA_CLONE' },
+      )
+    }
     return { type: 'Connection', meta: { readable: this.readable, writable: this.writable } }
   }
 
   override toString(): string {
-    return `<Connection ${this.readable ? 'r' : ''}${this.writable ? 'w' : ''}${this.#closed ? ' closed' : ''}>`
+    const over = this.#transport.describe()
+    return `<Connection ${this.readable ? 'r' : ''}${this.writable ? 'w' : ''}${over === '' ? '' : ` ${over}`}${this.#closed ? ' closed' : ''}>`
   }
 }
 

@@ -1,0 +1,21 @@
+/**
+ * Python's `OSError` subclasses for names that exist or do not (`SharedMemory`).
+ *
+ * @module
+ */
+import { registerConcErrors } from './errors.js'
+import { OSError } from './sync/errors.js'
+
+/**
+ * A name that must be new already exists (Python's `FileExistsError`): `SharedMemory` created
+ * with a name in use. An `OSError`, code `ERR_CONC_OS`.
+ */
+export class FileExistsError extends OSError {}
+
+/**
+ * A name that must exist does not (Python's `FileNotFoundError`): `SharedMemory` attached by a
+ * name no block of this process has. An `OSError`, code `ERR_CONC_OS`.
+ */
+export class FileNotFoundError extends OSError {}
+
+registerConcErrors(FileExistsError, FileNotFoundError)
