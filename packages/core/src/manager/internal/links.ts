@@ -1,0 +1,250 @@
+/**
+ * How a proxy reaches its manager: `OwnerLink` in the isolate that owns the manager (a direct
+ * call, with the values copied as they would be on the wire), `MessageLink` everywhere else: a
+ * request over the unit channel to the parent (which serves or forwards it), or over a socket to
+ * a remote manager's server.
+ */
+import type { UnitChannel } from '../../unit.js'
+import { context } from '../../internal/context.js'
+import type { CallContext } from '../../sync/internal/shared.js'
+import { ManagerShutdownError, RemoteError } from '../errors.js'
+import type { CallOptions, ProxyLink } from '../proxy.js'
+import { packError, unpackError } from './error-wire.js'
+import { Fault, type ObjectServer, type ManagedObject } from './object-server.js'
+import type { Token, WireToken } from './token.js'
+import { type ClientMessage, type ReplyMessage, fromWire, toWire } from './wire.js'
+
+/** A call as it is sent: to object `id` (0: the manager) of manager `mid`. */
+export interface Request {
+  readonly mid: string
+  readonly id: number
+  readonly name: string
+  readonly args: readonly unknown[]
+  /** `args` are already on the wire (a forwarded call): tokens, not proxies. */
+  readonly encoded?: { readonly p: 1 | undefined } | undefined
+  readonly op?: 1 | undefined
+  readonly owner?: string | undefined
+}
+
+/** What every link does besides calling methods. */
+export interface Link extends ProxyLink {
+  /** An operation of a managed primitive, for the owner `ctx.as` (see sync/internal/shared.ts). */
+  op(token: Token, op: string, args: readonly unknown[], ctx: CallContext | undefined): Promise<unknown>
+  request(request: Request, signal?: AbortSignal): Promise<unknown>
+  /** This isolate dropped its proxy to an object after receiving its token `n` times. */
+  decref(mid: string, id: number, n: number): void
+}
+
+/** Turns a token that arrived over `link` into this isolate's proxy (runtime.ts). */
+export type ResolveUpstream = (token: WireToken, link: MessageLink) => Promise<object>
+/** Turns a token that a caller sent back into what it stands for here (runtime.ts). */
+export type ResolveHere = (token: WireToken) => object | Promise<object>
+
+/** The error a call raises for a failed reply. */
+function replyError(reply: Extract<ReplyMessage, { ok: false }>): unknown {
+  const error = unpackError(reply.error)
+  if (reply.remote === 1 && error instanceof Error) return new RemoteError(error.stack ?? `${error.name}: ${error.message}`)
+  return error
+}
+
+/** A `RemoteError` for a server-side failure here (the owner's own proxies). */
+export function asRemote(error: unknown): unknown {
+  return error instanceof Fault ? new RemoteError(error.stack ?? error.message) : error
+}
+
+/** A copy of `value` as the wire would make it, with its proxies kept (the owner's calls). */
+export async function copyValue<T>(value: T, resolve: ResolveHere): Promise<T> {
+  if (typeof value !== 'object' || value === null) return value
+  const out = toWire(value)
+  let copy: unknown
+  try {
+    copy = structuredClone(out.value)
+  } catch (error) {
+    throw new Fault(`Unserializable message: ${(error as Error).message}`)
+  }
+  return (out.tokens.length === 0 ? copy : await fromWire(copy, resolve)) as T
+}
+
+/** The owner's proxy to one of its records: calls run here, on copies. */
+export class OwnerLink implements Link {
+  constructor(
+    readonly server: ObjectServer,
+    readonly record: ManagedObject,
+    readonly resolve: ResolveHere,
+  ) {}
+
+  async call(_token: Token, name: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    try {
+      const copied = await copyValue(args, this.resolve)
+      const result = await this.server.invoke(this.record, name, copied, { signal: options?.signal })
+      return await copyValue(result, this.resolve)
+    } catch (error) {
+      throw asRemote(error)
+    }
+  }
+
+  async op(_token: Token, op: string, args: readonly unknown[], ctx: CallContext | undefined): Promise<unknown> {
+    try {
+      return await this.server.invoke(this.record, op, args, { signal: ctx?.signal, as: ctx?.as })
+    } catch (error) {
+      throw asRemote(error)
+    }
+  }
+
+  async request(request: Request): Promise<unknown> {
+    if (request.op === 1) return this.op(this.record.token, request.name, request.args, undefined)
+    return this.call(this.record.token, request.name, request.args)
+  }
+
+  decref(): void {}
+}
+
+interface Pending {
+  resolve(reply: ReplyMessage): void
+  reject(error: unknown): void
+}
+
+/**
+ * Requests as messages, answered by `mgr.reply` messages matched by id. Used over a unit channel
+ * (to the parent) and over a socket (to a remote manager).
+ */
+export class MessageLink implements Link {
+  #next = 0
+  readonly #pending = new Map<number, Pending>()
+  /** Calls not answered yet: a unit finishes only once they were (see settle()). */
+  readonly #open = new Set<Promise<unknown>>()
+  #lost: unknown
+
+  constructor(
+    readonly name: string,
+    readonly send: (message: ClientMessage) => void,
+    readonly resolve: ResolveUpstream,
+    /** Told when the first call starts waiting and when the last one is answered. */
+    readonly onBusy?: (busy: boolean) => void,
+  ) {}
+
+  get busy(): boolean {
+    return this.#pending.size > 0
+  }
+
+  /** A reply arrived. */
+  receive(message: ReplyMessage): void {
+    const pending = this.#pending.get(message.rid)
+    if (pending === undefined) return
+    this.#pending.delete(message.rid)
+    if (this.#pending.size === 0) this.onBusy?.(false)
+    pending.resolve(message)
+  }
+
+  /** The transport is gone: every call, now and later, fails with `error`. */
+  lose(error: unknown): void {
+    this.#lost ??= error
+    const pending = [...this.#pending.values()]
+    this.#pending.clear()
+    if (pending.length > 0) this.onBusy?.(false)
+    for (const entry of pending) entry.reject(this.#lost)
+  }
+
+  call(token: Token, name: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    return this.request({ mid: token.mid, id: token.id, name, args }, options?.signal)
+  }
+
+  op(token: Token, op: string, args: readonly unknown[], ctx: CallContext | undefined): Promise<unknown> {
+    return this.request({ mid: token.mid, id: token.id, name: op, args, op: 1, owner: ctx?.as?.key }, ctx?.signal)
+  }
+
+  request(request: Request, signal?: AbortSignal): Promise<unknown> {
+    const done = this.#request(request, signal)
+    this.#open.add(done)
+    const forget = (): void => void this.#open.delete(done)
+    done.then(forget, forget)
+    return done
+  }
+
+  async #request(request: Request, signal: AbortSignal | undefined): Promise<unknown> {
+    signal?.throwIfAborted()
+    if (this.#lost !== undefined) throw this.#lost
+    let args = request.args
+    let p = request.encoded?.p
+    if (request.encoded === undefined && request.op !== 1) {
+      const out = toWire(args)
+      args = out.value as readonly unknown[]
+      p = out.tokens.length > 0 ? 1 : undefined
+    }
+    const rid = ++this.#next
+    const replied = new Promise<ReplyMessage>((resolve, reject) => this.#pending.set(rid, { resolve, reject }))
+    if (this.#pending.size === 1) this.onBusy?.(true)
+    try {
+      this.send({ t: 'mgr.call', rid, mid: request.mid, id: request.id, name: request.name, args, p, op: request.op, owner: request.owner })
+    } catch (error) {
+      // Nothing was sent (an argument cannot be serialized): nothing will answer.
+      this.#pending.delete(rid)
+      if (this.#pending.size === 0) this.onBusy?.(false)
+      throw error
+    }
+    const onAbort = (): void => this.#trySend({ t: 'mgr.cancel', rid })
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let reply: ReplyMessage
+    try {
+      reply = await replied
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const aborted = signal?.aborted === true
+    if (!reply.ok) throw aborted ? signal?.reason : replyError(reply)
+    // An item handed over must be acknowledged, or given back if the caller gave up meanwhile.
+    if (reply.ack === 1) this.#trySend({ t: aborted ? 'mgr.nack' : 'mgr.ack', rid })
+    if (aborted) throw signal?.reason
+    return reply.p === 1 ? fromWire(reply.value, (token) => this.resolve(token, this)) : reply.value
+  }
+
+  #trySend(message: ClientMessage): void {
+    if (this.#lost !== undefined) return
+    try {
+      this.send(message)
+    } catch {
+      // The transport is closing: the other side cleans up after it anyway.
+    }
+  }
+
+  decref(mid: string, id: number, n: number): void {
+    this.#trySend({ t: 'mgr.decref', mid, id, n })
+  }
+
+  /** Waits until every call made so far was answered. */
+  async settle(): Promise<void> {
+    while (this.#open.size > 0) await Promise.allSettled([...this.#open])
+  }
+}
+
+const channelLinks = new WeakMap<UnitChannel, MessageLink>()
+const settling = new Set<MessageLink>()
+
+/** The link of this unit to its parent, over its channel; made on first need. */
+export function channelLink(channel: UnitChannel, resolve: ResolveUpstream): MessageLink {
+  let link = channelLinks.get(channel)
+  if (link === undefined) {
+    const made = new MessageLink('parent', (message) => channel.send(message), resolve)
+    channel.onMessage((message) => {
+      if (message.t === 'mgr.reply') made.receive(message as ReplyMessage)
+    })
+    channelLinks.set(channel, made)
+    settling.add(made)
+    link = made
+  }
+  return link
+}
+
+// A unit finishes only once its calls to managers were answered (a `set` nobody awaited is applied).
+const previousSettle = context.settle
+context.settle = async () => {
+  await Promise.all([...settling].map((link) => link.settle()))
+  await previousSettle?.()
+}
+
+/** The error of a call on a manager that is gone. */
+export function shutdownError(reason?: string): ManagerShutdownError {
+  return new ManagerShutdownError(reason)
+}
+
+export { packError }
