@@ -138,9 +138,13 @@ async function managerCall(server: ObjectServer, name: string, args: readonly un
 }
 
 async function serve(peer: Peer, message: CallMessage): Promise<void> {
-  const controller = new AbortController()
-  peer.pending.set(message.rid, controller)
-  const signal = controller.signal
+  // Only what may wait can be cancelled: a primitive's operation, or a call forwarded elsewhere.
+  let controller: AbortController | undefined
+  const cancellable = (): AbortSignal => {
+    controller = new AbortController()
+    peer.pending.set(message.rid, controller)
+    return controller.signal
+  }
   try {
     const mid = message.mid === '' ? (peer.home ?? '') : message.mid
     const target = lookup(mid, message.id)
@@ -152,11 +156,12 @@ async function serve(peer: Peer, message: CallMessage): Promise<void> {
         result = await managerCall(server, message.name, message.p === 1 ? await fromWire(message.args, resolveHere) : message.args)
       } else if (message.op === 1) {
         peer.touched.add(record)
+        const signal = cancellable()
         result = await server.invoke(record, message.name, message.args, { signal, as: { key: owner, num: ownerNum(peer, owner) } })
         if (result instanceof Undoable) {
           if (peer.exited || signal.aborted) {
             result.undo()
-            reply(peer, message.rid, errorBody(signal.reason ?? new Error('the unit exited')))
+            reply(peer, message.rid, errorBody(signal.reason === UNIT_DIED || signal.reason === undefined ? new Error('the unit exited') : signal.reason))
             return
           }
           peer.inflight.set(message.rid, result.undo)
@@ -168,13 +173,13 @@ async function serve(peer: Peer, message: CallMessage): Promise<void> {
         }
       } else {
         const args = message.p === 1 ? await fromWire(message.args, resolveHere) : message.args
-        result = await server.invoke(record, message.name, args, { signal })
+        result = await server.invoke(record, message.name, args)
       }
     } else if (message.op === 1) {
       peer.touched.add(target.object)
-      result = await target.link.request({ mid, id: message.id, name: message.name, args: message.args, op: 1, owner }, signal)
+      result = await target.link.request({ mid, id: message.id, name: message.name, args: message.args, op: 1, owner }, cancellable())
     } else {
-      result = await target.link.request({ mid, id: message.id, name: message.name, args: message.args, encoded: { p: message.p } }, signal)
+      result = await target.link.request({ mid, id: message.id, name: message.name, args: message.args, encoded: { p: message.p } }, cancellable())
     }
     let out
     try {
@@ -187,7 +192,7 @@ async function serve(peer: Peer, message: CallMessage): Promise<void> {
   } catch (error) {
     reply(peer, message.rid, errorBody(error === UNIT_DIED ? new Error('the unit exited') : error))
   } finally {
-    peer.pending.delete(message.rid)
+    if (controller !== undefined) peer.pending.delete(message.rid)
   }
 }
 

@@ -12,7 +12,7 @@ import type { CallOptions, ProxyLink } from '../proxy.js'
 import { packError, unpackError } from './error-wire.js'
 import { Fault, type ObjectServer, type ManagedObject } from './object-server.js'
 import type { Token, WireToken } from './token.js'
-import { type ClientMessage, type ReplyMessage, fromWire, toWire } from './wire.js'
+import { type CallMessage, type ClientMessage, type ReplyMessage, fromWire, toWire } from './wire.js'
 
 /** A call as it is sent: to object `id` (0: the manager) of manager `mid`. */
 export interface Request {
@@ -54,7 +54,7 @@ export function asRemote(error: unknown): unknown {
 
 /** A copy of `value` as the wire would make it, with its proxies kept (the owner's calls). */
 export async function copyValue<T>(value: T, resolve: ResolveHere): Promise<T> {
-  if (typeof value !== 'object' || value === null) return value
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) return value
   const out = toWire(value)
   let copy: unknown
   try {
@@ -111,8 +111,8 @@ interface Pending {
 export class MessageLink implements Link {
   #next = 0
   readonly #pending = new Map<number, Pending>()
-  /** Calls not answered yet: a unit finishes only once they were (see settle()). */
-  readonly #open = new Set<Promise<unknown>>()
+  /** Waiting for every call to be answered (settle()). */
+  #drained: (() => void)[] = []
   #lost: unknown
 
   constructor(
@@ -127,13 +127,20 @@ export class MessageLink implements Link {
     return this.#pending.size > 0
   }
 
+  #idle(): void {
+    this.onBusy?.(false)
+    const drained = this.#drained
+    this.#drained = []
+    for (const resolve of drained) resolve()
+  }
+
   /** A reply arrived. */
   receive(message: ReplyMessage): void {
     const pending = this.#pending.get(message.rid)
     if (pending === undefined) return
     this.#pending.delete(message.rid)
-    if (this.#pending.size === 0) this.onBusy?.(false)
     pending.resolve(message)
+    if (this.#pending.size === 0) this.#idle()
   }
 
   /** The transport is gone: every call, now and later, fails with `error`. */
@@ -141,8 +148,8 @@ export class MessageLink implements Link {
     this.#lost ??= error
     const pending = [...this.#pending.values()]
     this.#pending.clear()
-    if (pending.length > 0) this.onBusy?.(false)
     for (const entry of pending) entry.reject(this.#lost)
+    if (pending.length > 0) this.#idle()
   }
 
   call(token: Token, name: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
@@ -154,42 +161,50 @@ export class MessageLink implements Link {
   }
 
   request(request: Request, signal?: AbortSignal): Promise<unknown> {
-    const done = this.#request(request, signal)
-    this.#open.add(done)
-    const forget = (): void => void this.#open.delete(done)
-    done.then(forget, forget)
-    return done
+    try {
+      signal?.throwIfAborted()
+      if (this.#lost !== undefined) throw this.#lost
+      let args = request.args
+      let p = request.encoded?.p
+      if (request.encoded === undefined && request.op !== 1) {
+        const out = toWire(args)
+        args = out.value as readonly unknown[]
+        p = out.tokens.length > 0 ? 1 : undefined
+      }
+      const rid = ++this.#next
+      const message: { -readonly [K in keyof CallMessage]: CallMessage[K] } = { t: 'mgr.call', rid, mid: request.mid, id: request.id, name: request.name, args }
+      if (p === 1) message.p = 1
+      if (request.op === 1) message.op = 1
+      if (request.owner !== undefined) message.owner = request.owner
+      const replied = new Promise<ReplyMessage>((resolve, reject) => this.#pending.set(rid, { resolve, reject }))
+      if (this.#pending.size === 1) this.onBusy?.(true)
+      try {
+        this.send(message)
+      } catch (error) {
+        // Nothing was sent (an argument cannot be serialized): nothing will answer.
+        this.#pending.delete(rid)
+        if (this.#pending.size === 0) this.#idle()
+        throw error
+      }
+      if (signal === undefined) return replied.then((reply) => this.#outcome(reply, rid, undefined))
+      const onAbort = (): void => this.#trySend({ t: 'mgr.cancel', rid })
+      signal.addEventListener('abort', onAbort, { once: true })
+      return replied.then(
+        (reply) => {
+          signal.removeEventListener('abort', onAbort)
+          return this.#outcome(reply, rid, signal)
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          throw error
+        },
+      )
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
-  async #request(request: Request, signal: AbortSignal | undefined): Promise<unknown> {
-    signal?.throwIfAborted()
-    if (this.#lost !== undefined) throw this.#lost
-    let args = request.args
-    let p = request.encoded?.p
-    if (request.encoded === undefined && request.op !== 1) {
-      const out = toWire(args)
-      args = out.value as readonly unknown[]
-      p = out.tokens.length > 0 ? 1 : undefined
-    }
-    const rid = ++this.#next
-    const replied = new Promise<ReplyMessage>((resolve, reject) => this.#pending.set(rid, { resolve, reject }))
-    if (this.#pending.size === 1) this.onBusy?.(true)
-    try {
-      this.send({ t: 'mgr.call', rid, mid: request.mid, id: request.id, name: request.name, args, p, op: request.op, owner: request.owner })
-    } catch (error) {
-      // Nothing was sent (an argument cannot be serialized): nothing will answer.
-      this.#pending.delete(rid)
-      if (this.#pending.size === 0) this.onBusy?.(false)
-      throw error
-    }
-    const onAbort = (): void => this.#trySend({ t: 'mgr.cancel', rid })
-    signal?.addEventListener('abort', onAbort, { once: true })
-    let reply: ReplyMessage
-    try {
-      reply = await replied
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
+  #outcome(reply: ReplyMessage, rid: number, signal: AbortSignal | undefined): unknown {
     const aborted = signal?.aborted === true
     if (!reply.ok) throw aborted ? signal?.reason : replyError(reply)
     // An item handed over must be acknowledged, or given back if the caller gave up meanwhile.
@@ -213,7 +228,7 @@ export class MessageLink implements Link {
 
   /** Waits until every call made so far was answered. */
   async settle(): Promise<void> {
-    while (this.#open.size > 0) await Promise.allSettled([...this.#open])
+    while (this.#pending.size > 0) await new Promise<void>((resolve) => this.#drained.push(resolve))
   }
 }
 

@@ -165,6 +165,14 @@ export class ObjectServer {
    */
   async invoke(record: ManagedObject, name: string, args: readonly unknown[], acting: Acting = {}): Promise<unknown> {
     this.#check()
+    // Only a primitive's operations wait (a lock, a queue): they are ended with the manager.
+    if (!record.primitive) {
+      try {
+        return await this.#invoke(record, name, args, acting)
+      } catch (error) {
+        throw this.#closed ? new ManagerShutdownError() : error
+      }
+    }
     const controller = new AbortController()
     const onAbort = (): void => controller.abort(acting.signal?.reason)
     acting.signal?.addEventListener('abort', onAbort, { once: true })
