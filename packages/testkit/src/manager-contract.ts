@@ -212,6 +212,18 @@ export function defineManagerContract(backend: ManagerBackendUnderTest): void {
       expect((await l.copy()).sort()).toEqual([1, 2, 3, 4, 5])
     })
 
+    it("a unit passes proxies on to its own units: their calls are forwarded, and a managed lock held by one that dies comes back", async () => {
+      const m = manager()
+      const counts = await m.dict()
+      const lock = await m.Lock()
+      await joinAll(spawn('forwardCount', counts, lock, 'n', 10), spawn('forwardCount', counts, lock, 'n', 10))
+      expect(await counts.get('n')).toBe(20)
+      const out = new lib.Queue()
+      await joinAll(spawn('forwardDeath', lock, out))
+      expect(await out.get({ timeout: 30 })).toEqual([true, true])
+      expect(await lock.acquire(false)).toBe(true)
+    }, 60_000)
+
     it("managed Queue, Event, Semaphore, Condition and Barrier are @conc's classes, shared through the manager", async () => {
       const m = manager()
       const queue = await m.Queue()
