@@ -8,7 +8,7 @@ import { Pool } from './process-pools.js'
  *
  * @example
  * ```ts
- * import { Manager, Process, isMain } from '@conc/multiprocessing'
+ * import { Manager, Process, isMain, type DictProxy, type Lock } from '@conc/multiprocessing'
  * export async function work(counts: DictProxy<string, number>, lock: Lock, name: string) {
  *   await using _ = await lock.hold()
  *   await counts.set(name, ((await counts.get(name)) ?? 0) + 1)

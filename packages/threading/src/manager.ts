@@ -8,7 +8,7 @@ import { ThreadPool } from './thread-pools.js'
  *
  * @example
  * ```ts
- * import { Manager, Thread, isMain } from '@conc/threading'
+ * import { Manager, Thread, isMain, type DictProxy, type Lock } from '@conc/threading'
  * export async function work(counts: DictProxy<string, number>, lock: Lock, name: string) {
  *   await using _ = await lock.hold()
  *   await counts.set(name, ((await counts.get(name)) ?? 0) + 1)
