@@ -9,7 +9,7 @@
 import { ConcTypeError, ValueError } from '../errors.js'
 import { callerModule, targetSpec } from '../internal/target-ref.js'
 import { ManagerShutdownError } from './errors.js'
-import type { Core, TypeEntry } from './internal/runtime.js'
+import type { Core, LocalCore, TypeEntry } from './internal/runtime.js'
 import type { ProxyKind } from './internal/token.js'
 import { BaseProxy, localProxyClasses } from './proxy.js'
 import { BUILTIN_PROXIES } from './proxies.js'
@@ -115,6 +115,7 @@ export class BaseManager implements AsyncDisposable {
   readonly #authkey: string | Uint8Array | null
   #state: State = 'initial'
   #core: Promise<Core> | undefined
+  #served: { readonly address: Address; close(): Promise<void> } | undefined
   #boundAddress: Address | null = null
   #stopped: (() => void) | undefined
   #finished: Promise<void> | undefined
@@ -196,7 +197,16 @@ export class BaseManager implements AsyncDisposable {
       if (this.#address !== null) {
         const core = await this.#core
         const { listen } = await import('./internal/remote.js')
-        this.#boundAddress = await listen(core, this.#address, this.#authkey)
+        try {
+          this.#served = await listen(core as LocalCore, this.#address, this.#authkey)
+        } catch (error) {
+          // Nothing listens: the manager is as it was before start().
+          this.#state = 'initial'
+          this.#core = undefined
+          await core.shutdown()
+          throw error
+        }
+        this.#boundAddress = this.#served.address
       }
     }
     await this.#core
@@ -287,6 +297,7 @@ export class BaseManager implements AsyncDisposable {
     const core = this.#core
     this.#state = 'shutdown'
     try {
+      await this.#served?.close()
       if (core !== undefined) await (await core.catch(() => undefined))?.shutdown()
     } finally {
       this.#stopped?.()

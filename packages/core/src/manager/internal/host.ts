@@ -32,7 +32,8 @@ interface Holding {
 /** A unit or a connection this isolate serves. */
 export interface Peer {
   readonly key: string
-  readonly send: (message: ReplyMessage) => void
+  /** Sends a reply; a socket's send is asynchronous, and its failure comes later. */
+  readonly send: (message: ReplyMessage) => void | Promise<void>
   /** The manager a call with an empty `mid` means (a connection to a served manager). */
   readonly home: string | undefined
   readonly holdings: Map<string, Holding>
@@ -46,7 +47,7 @@ export interface Peer {
 
 let nextPeer = 0
 
-export function newPeer(kind: string, send: (message: ReplyMessage) => void, home?: string): Peer {
+export function newPeer(kind: string, send: Peer['send'], home?: string): Peer {
   const peer: Peer = {
     key: `${kind}${++nextPeer}`,
     send,
@@ -109,15 +110,20 @@ function isPrimitiveTarget(object: object): boolean {
   return (object as { [kBackend]?: unknown })[kBackend] instanceof ManagedBackend
 }
 
+function unserializable(error: unknown): ReplyBody {
+  return errorBody(new Fault(`Unserializable message: ${(error as Error)?.message ?? String(error)}`))
+}
+
 function reply(peer: Peer, rid: number, body: ReplyBody): boolean {
   if (peer.exited) return false
   try {
-    peer.send({ t: 'mgr.reply', rid, ...body } as ReplyMessage)
+    const sent = peer.send({ t: 'mgr.reply', rid, ...body } as ReplyMessage)
+    // Python's '#UNSERIALIZABLE': the result could not be sent (a socket says so later).
+    if (sent instanceof Promise && body.ok) sent.catch((error: unknown) => reply(peer, rid, unserializable(error)))
+    else if (sent instanceof Promise) sent.catch(() => undefined)
     return true
   } catch (error) {
-    if (!body.ok) return false
-    // Python's '#UNSERIALIZABLE': the result could not be sent.
-    return reply(peer, rid, errorBody(new Fault(`Unserializable message: ${(error as Error).message}`)))
+    return body.ok ? reply(peer, rid, unserializable(error)) : false
   }
 }
 

@@ -1,11 +1,18 @@
-/** Remote managers: serving a manager on an address, and connecting to one. */
+/** Remote managers: serving a manager on an address, and connecting to one (see the changeset). */
 import type { Address } from '../base-manager.js'
-import type { Core } from './runtime.js'
+import type { Core, LocalCore } from './runtime.js'
 
-export async function listen(_core: Core, _address: Address, _authkey: string | Uint8Array | null): Promise<Address> {
-  throw new Error('not yet')
+export interface Served {
+  readonly address: Address
+  close(): Promise<void>
+}
+
+const MISSING = 'remote managers are built on multiprocessing.connection, which this build does not have yet'
+
+export async function listen(_core: LocalCore, _address: Address, _authkey: string | Uint8Array | null): Promise<Served> {
+  throw new Error(MISSING)
 }
 
 export async function connect(_address: Address, _authkey: string | Uint8Array | null): Promise<Core> {
-  throw new Error('not yet')
+  throw new Error(MISSING)
 }
