@@ -4,12 +4,14 @@
  * request over the unit channel to the parent (which serves or forwards it), or over a socket to
  * a remote manager's server.
  */
+// Before this module's body: it chains its settle after the primitives' (context.settle below).
+import '../../sync/internal/travel.js'
 import type { UnitChannel } from '../../unit.js'
 import { context } from '../../internal/context.js'
 import type { CallContext } from '../../sync/internal/shared.js'
-import { ManagerShutdownError, RemoteError } from '../errors.js'
+import { RemoteError } from '../errors.js'
 import type { CallOptions, ProxyLink } from '../proxy.js'
-import { packError, unpackError } from './error-wire.js'
+import { unpackError } from './error-wire.js'
 import { Fault, type ObjectServer, type ManagedObject } from './object-server.js'
 import type { Token, WireToken } from './token.js'
 import { type CallMessage, type ClientMessage, type ReplyMessage, fromWire, toWire } from './wire.js'
@@ -256,10 +258,3 @@ context.settle = async () => {
   await Promise.all([...settling].map((link) => link.settle()))
   await previousSettle?.()
 }
-
-/** The error of a call on a manager that is gone. */
-export function shutdownError(reason?: string): ManagerShutdownError {
-  return new ManagerShutdownError(reason)
-}
-
-export { packError }

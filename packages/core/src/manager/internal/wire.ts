@@ -28,7 +28,8 @@ export interface CallMessage {
 
 export type ReplyBody =
   | { readonly ok: true; readonly value: unknown; readonly p?: 1 | undefined; readonly ack?: 1 | undefined }
-  | { readonly ok: false; readonly error: SerializedThrown; readonly remote?: 1 | undefined; readonly shutdown?: 1 | undefined }
+  /** `remote`: an error of the manager itself (the caller raises `RemoteError`), not of the referent. */
+  | { readonly ok: false; readonly error: SerializedThrown; readonly remote?: 1 | undefined }
 
 export type ReplyMessage = { readonly t: 'mgr.reply'; readonly rid: number } & ReplyBody
 
