@@ -286,6 +286,7 @@ export function defineManagerContract(backend: ManagerBackendUnderTest): void {
       await expect(l.get(10)).rejects.toBeInstanceOf(lib.IndexError)
       await expect(ns.get('nope')).rejects.toBeInstanceOf(lib.AttributeError)
       await expect(maths.fail('bad input')).rejects.toBeInstanceOf(RangeError)
+      await expect(maths.complain('too big')).rejects.toBeInstanceOf(targets.ArgumentProblem as never)
       await expect(d.callMethod('secret')).rejects.toBeInstanceOf(lib.RemoteError)
       await expect(maths.callMethod('_private')).rejects.toThrow(/method '_private' of Maths object is not in exposed/)
       await expect(maths.giveFunction()).rejects.toThrow(/Unserializable message/)
@@ -300,6 +301,14 @@ export function defineManagerContract(backend: ManagerBackendUnderTest): void {
       expect(seen[4]).toMatch(/^RemoteError: ManagerFault: method 'secret' of ManagedDict object is not in exposed=/)
       expect(seen[5]).toMatch(/^RemoteError: ManagerFault: Unserializable message/)
       expect(seen[6]).toMatch(/^ConcTypeError: unhashable type: 'Object'/)
+    })
+
+    it("the program's own error class, thrown by a managed object, reaches a unit as that class", async () => {
+      // A program of its own: the class is found by reference to the module that exports it,
+      // which needs the module loaded by Node itself (this test runner transforms its own).
+      const run = await runNode([fixture('manager-errors.mjs')], { backendUrl: backend.backendUrl, timeoutMs: 60_000 })
+      expect(run.stderr).toBe('')
+      expect(JSON.parse(run.stdout.trim())).toEqual({ inUnit: 'ArgumentProblem: too big', inOwner: true, exitCode: 0 })
     })
 
     it('register(): a user class exported from a module, with exposed, methodToTypeid and a proxytype, from the owner and a unit', async () => {

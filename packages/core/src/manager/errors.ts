@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConcError, RuntimeError } from '../errors.js'
+import { ConcError, RuntimeError, registerConcErrors } from '../errors.js'
 
 const RULE = '-'.repeat(75)
 
@@ -63,3 +63,6 @@ export class ManagerShutdownError extends RuntimeError {
     super(message, { ...options, code: 'ERR_CONC_MANAGER_SHUTDOWN' })
   }
 }
+
+// They keep their class across units and hosts, rebuilt by name (internal/error-transport.ts).
+registerConcErrors(RemoteError, KeyError, AttributeError, ManagerShutdownError)

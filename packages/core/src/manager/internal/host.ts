@@ -15,6 +15,7 @@ import type { UnitHandle, UnitKind } from '../../backend.js'
 import { Undoable, kBackend, newRemoteOwner } from '../../sync/internal/shared.js'
 import { UNIT_DIED } from '../../sync/internal/wait.js'
 import { ManagerShutdownError } from '../errors.js'
+import { serializeThrown } from '../../internal/error-transport.js'
 import { packError } from './error-wire.js'
 import { ManagedBackend, lookup, resolveHere } from './here.js'
 import { Fault, ManagedObject, type ObjectServer } from './object-server.js'
@@ -100,9 +101,15 @@ export function hold(peer: Peer, tokens: Iterable<Token>): void {
   }
 }
 
-function errorBody(error: unknown): ReplyBody {
-  if (error instanceof Fault) return { ok: false, error: packError(error), remote: 1 }
-  return { ok: false, error: packError(error) }
+/** A failed reply: the manager's own errors (`Fault`) travel as plain errors, the caller makes them `RemoteError`s. */
+async function errorBody(error: unknown): Promise<ReplyBody> {
+  if (error instanceof Fault) {
+    const plain = new Error(error.message)
+    plain.name = 'ManagerFault'
+    if (error.stack !== undefined) plain.stack = error.stack
+    return { ok: false, error: serializeThrown(plain), remote: 1 }
+  }
+  return { ok: false, error: await packError(error) }
 }
 
 function isPrimitiveTarget(object: object): boolean {
@@ -110,8 +117,8 @@ function isPrimitiveTarget(object: object): boolean {
   return (object as { [kBackend]?: unknown })[kBackend] instanceof ManagedBackend
 }
 
-function unserializable(error: unknown): ReplyBody {
-  return errorBody(new Fault(`Unserializable message: ${(error as Error)?.message ?? String(error)}`))
+function unserializable(peer: Peer, rid: number, error: unknown): void {
+  void errorBody(new Fault(`Unserializable message: ${(error as Error)?.message ?? String(error)}`)).then((body) => reply(peer, rid, body))
 }
 
 function reply(peer: Peer, rid: number, body: ReplyBody): boolean {
@@ -119,11 +126,11 @@ function reply(peer: Peer, rid: number, body: ReplyBody): boolean {
   try {
     const sent = peer.send({ t: 'mgr.reply', rid, ...body } as ReplyMessage)
     // Python's '#UNSERIALIZABLE': the result could not be sent (a socket says so later).
-    if (sent instanceof Promise && body.ok) sent.catch((error: unknown) => reply(peer, rid, unserializable(error)))
-    else if (sent instanceof Promise) sent.catch(() => undefined)
+    if (sent instanceof Promise) sent.catch((error: unknown) => (body.ok ? unserializable(peer, rid, error) : undefined))
     return true
   } catch (error) {
-    return body.ok ? reply(peer, rid, unserializable(error)) : false
+    if (body.ok) unserializable(peer, rid, error)
+    return false
   }
 }
 
@@ -167,7 +174,7 @@ async function serve(peer: Peer, message: CallMessage): Promise<void> {
         if (result instanceof Undoable) {
           if (peer.exited || signal.aborted) {
             result.undo()
-            reply(peer, message.rid, errorBody(signal.reason === UNIT_DIED || signal.reason === undefined ? new Error('the unit exited') : signal.reason))
+            reply(peer, message.rid, await errorBody(signal.reason === UNIT_DIED || signal.reason === undefined ? new Error('the unit exited') : signal.reason))
             return
           }
           peer.inflight.set(message.rid, result.undo)
@@ -196,7 +203,7 @@ async function serve(peer: Peer, message: CallMessage): Promise<void> {
     const body: ReplyBody = out.tokens.length > 0 ? { ok: true, value: out.value, p: 1 } : { ok: true, value: out.value }
     if (reply(peer, message.rid, body) && out.tokens.length > 0) hold(peer, out.tokens)
   } catch (error) {
-    reply(peer, message.rid, errorBody(error === UNIT_DIED ? new Error('the unit exited') : error))
+    reply(peer, message.rid, await errorBody(error === UNIT_DIED ? new Error('the unit exited') : error))
   } finally {
     if (controller !== undefined) peer.pending.delete(message.rid)
   }

@@ -43,8 +43,8 @@ export type ResolveUpstream = (token: WireToken, link: MessageLink) => Promise<o
 export type ResolveHere = (token: WireToken) => object | Promise<object>
 
 /** The error a call raises for a failed reply. */
-function replyError(reply: Extract<ReplyMessage, { ok: false }>): unknown {
-  const error = unpackError(reply.error)
+async function replyError(reply: Extract<ReplyMessage, { ok: false }>): Promise<unknown> {
+  const error = await unpackError(reply.error)
   if (reply.remote === 1 && error instanceof Error) return new RemoteError(error.stack ?? `${error.name}: ${error.message}`)
   return error
 }
@@ -208,7 +208,12 @@ export class MessageLink implements Link {
 
   #outcome(reply: ReplyMessage, rid: number, signal: AbortSignal | undefined): unknown {
     const aborted = signal?.aborted === true
-    if (!reply.ok) throw aborted ? signal?.reason : replyError(reply)
+    if (!reply.ok) {
+      if (aborted) throw signal?.reason
+      return replyError(reply).then((error) => {
+        throw error
+      })
+    }
     // An item handed over must be acknowledged, or given back if the caller gave up meanwhile.
     if (reply.ack === 1) this.#trySend({ t: aborted ? 'mgr.nack' : 'mgr.ack', rid })
     if (aborted) throw signal?.reason
