@@ -57,6 +57,12 @@ export class AttributeError extends ConcError {
 /**
  * A proxy, or its manager, was used after the manager shut down (or, for a remote manager, after
  * the connection to its server was lost). A `RuntimeError` with code `ERR_CONC_MANAGER_SHUTDOWN`.
+ *
+ * @example
+ * ```ts
+ * await manager.shutdown()
+ * try { await d.get('k') } catch (e) { if (e instanceof ManagerShutdownError) console.log('gone') }
+ * ```
  */
 export class ManagerShutdownError extends RuntimeError {
   constructor(message = 'the manager has shut down: its objects are gone, and proxies to them cannot be used', options?: { cause?: unknown }) {

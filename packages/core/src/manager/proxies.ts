@@ -255,6 +255,13 @@ export class ValueProxy<T = unknown> extends BaseProxy {
 /**
  * A proxy to a managed `Array(typecode, sequence)` (Python's `ArrayProxy` over `array.array`):
  * typed elements checked as ctypes checks them.
+ *
+ * @example
+ * ```ts
+ * const arr = await manager.Array('i', [1, 2, 3])
+ * await arr.set(-1, 30)
+ * console.log(await arr.toArray()) // [1, 2, 30]
+ * ```
  */
 export class ArrayProxy<C extends Typecode = Typecode> extends BaseProxy implements AsyncIterable<Element<C>> {
   len(): Promise<number> {
@@ -296,7 +303,15 @@ export interface ManagedMapOptions {
   readonly chunksize?: number | undefined
 }
 
-/** A proxy to a result of a managed pool's `applyAsync`/`mapAsync` (Python's `AsyncResult` proxy). */
+/**
+ * A proxy to a result of a managed pool's `applyAsync`/`mapAsync` (Python's `AsyncResult` proxy).
+ *
+ * @example
+ * ```ts
+ * const result = await pool.applyAsync(square, [7])
+ * console.log(await result.get(5)) // 49
+ * ```
+ */
 export class AsyncResultProxy<T = unknown> extends BaseProxy {
   /** The result; the task's error, or `TimeoutError` after `timeout` seconds. */
   get(timeout?: number | null): Promise<T> {
@@ -314,7 +329,14 @@ export class AsyncResultProxy<T = unknown> extends BaseProxy {
   }
 }
 
-/** A proxy to a managed pool's `imap` iterator (Python's `IteratorProxy`): one round trip per item. */
+/**
+ * A proxy to a managed pool's `imap` iterator (Python's `IteratorProxy`): one round trip per item.
+ *
+ * @example
+ * ```ts
+ * for await (const square of await pool.imap(square, [1, 2, 3])) console.log(square)
+ * ```
+ */
 export class IteratorProxy<T = unknown> extends BaseProxy implements AsyncIterableIterator<T, undefined> {
   /** The next result; `TimeoutError` after `timeout` seconds (nothing consumed). */
   next(timeout?: number | null): Promise<IteratorResult<T, undefined>> {
