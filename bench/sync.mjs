@@ -198,9 +198,51 @@ async function measure(lib, Unit, n) {
 // ---- a Manager's dict, against the raw round trip of the same transport ---------------------
 
 /**
+ * The raw round trip as a managed call makes it: the unit sends, this thread answers, the unit
+ * times `n` of them (after 500 to warm up) and reports µs per round trip.
+ */
+const PING_FROM_WORKER = (n) => `const { parentPort } = require('node:worker_threads')
+let resolve
+parentPort.on('message', () => resolve())
+const once = () => new Promise((r) => { resolve = r; parentPort.postMessage({ t: 'ping', a: ['k'] }) })
+;(async () => {
+  for (let i = 0; i < 500; i++) await once()
+  const t0 = performance.now()
+  for (let i = 0; i < ${n}; i++) await once()
+  parentPort.postMessage({ t: 'done', us: ((performance.now() - t0) * 1000) / ${n} })
+})()`
+const PING_FROM_CHILD = (n) => `let resolve
+process.on('message', () => resolve())
+const once = () => new Promise((r) => { resolve = r; process.send({ t: 'ping', a: ['k'] }) })
+;(async () => {
+  for (let i = 0; i < 500; i++) await once()
+  const t0 = performance.now()
+  for (let i = 0; i < ${n}; i++) await once()
+  process.send({ t: 'done', us: ((performance.now() - t0) * 1000) / ${n} }, () => process.exit(0))
+})()`
+
+async function rawFromUnit(kind, n) {
+  const unit =
+    kind === 'thread'
+      ? new Worker(PING_FROM_WORKER(n), { eval: true })
+      : spawn(process.execPath, ['-e', PING_FROM_CHILD(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+  const reply = kind === 'thread' ? (m) => unit.postMessage(m) : (m) => unit.send(m)
+  return new Promise((resolve) => {
+    unit.on('message', (m) => {
+      if (m.t === 'ping') reply(m)
+      else {
+        resolve(m.us)
+        if (kind === 'thread') void unit.terminate()
+      }
+    })
+  })
+}
+
+/**
  * Rounds of: a raw postMessage round trip, a managed dict call from a thread, a raw IPC round
- * trip, a managed dict call from a process; the same number of round trips for a raw measure and
- * its managed peer, interleaved so that the machine's load hits both, and a ratio per round.
+ * trip, a managed dict call from a process; each measured in the unit (it sends, this thread
+ * answers), the same number of round trips for a raw measure and its managed peer, interleaved so
+ * that the machine's load hits both, and a ratio per round.
  */
 async function measureManaged(rounds, n) {
   const manager = new th.Manager()
@@ -216,10 +258,10 @@ async function measureManaged(rounds, n) {
   const threads = []
   const processes = []
   for (let round = 0; round < rounds; round++) {
-    const raw = await rawPostMessage(2 * n)
+    const raw = await rawFromUnit('thread', 2 * n)
     const managed = await inUnit(th.Thread, n)
     threads.push({ raw, managed, ratio: managed / raw })
-    const rawP = await rawIpc(Math.ceil(n / 2))
+    const rawP = await rawFromUnit('process', Math.ceil(n / 2))
     const managedP = await inUnit(mp.Process, Math.ceil(n / 4))
     processes.push({ raw: rawP, managed: managedP, ratio: managedP / rawP })
   }
