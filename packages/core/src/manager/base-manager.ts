@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { type Address as ConnectionAddress, parseAddress, parseAuthkey } from '../connection/options.js'
 import { ConcTypeError, ValueError } from '../errors.js'
 import { callerModule, targetSpec } from '../internal/target-ref.js'
 import { ManagerShutdownError } from './errors.js'
@@ -14,8 +15,11 @@ import type { ProxyKind } from './internal/token.js'
 import { BaseProxy, localProxyClasses } from './proxy.js'
 import { BUILTIN_PROXIES } from './proxies.js'
 
-/** Where a manager's server listens or is reached: `[host, port]` (TCP) or a Unix socket path. */
-export type Address = readonly [host: string, port: number] | string
+/**
+ * Where a manager's server listens or is reached: `[host, port]` (TCP; port 0 lets the system
+ * choose) or a Unix socket path, as for `connection.Listener`.
+ */
+export type Address = ConnectionAddress
 
 /** Options of a manager. */
 export interface ManagerOptions {
@@ -24,7 +28,11 @@ export interface ManagerOptions {
    * manager serves this program's own units only.
    */
   readonly address?: Address | null | undefined
-  /** The key both ends must know (Python's HMAC challenge–response); needed with an address. */
+  /**
+   * The key both ends must know, needed with an address: each connection is authenticated with
+   * Python's HMAC challenge–response before any message is read (a string is taken as its UTF-8
+   * bytes). A client with another key gets `AuthenticationError`.
+   */
   readonly authkey?: string | Uint8Array | null | undefined
 }
 
@@ -116,6 +124,7 @@ export class BaseManager implements AsyncDisposable {
   #state: State = 'initial'
   #core: Promise<Core> | undefined
   #served: { readonly address: Address; close(): Promise<void> } | undefined
+  #starting: Promise<void> | undefined
   #boundAddress: Address | null = null
   #stopped: (() => void) | undefined
   #finished: Promise<void> | undefined
@@ -158,8 +167,14 @@ export class BaseManager implements AsyncDisposable {
     }
   }
 
+  /**
+   * @throws {ValueError} for an address that is neither `[host, port]` nor a path
+   * @throws {ConcTypeError} for an authkey that is neither a string nor a `Uint8Array`
+   */
   constructor(options: ManagerOptions = {}) {
     this.#address = options.address ?? null
+    if (this.#address !== null) parseAddress(this.#address)
+    parseAuthkey(options.authkey)
     this.#authkey = options.authkey ?? null
   }
 
@@ -181,51 +196,88 @@ export class BaseManager implements AsyncDisposable {
     if (this.#state === 'shutdown') throw new ManagerShutdownError('Manager has shut down')
   }
 
+  /** The authkey a manager with an address needs (Python falls back on the process's own key, which another program does not know). */
+  #requireAuthkey(what: string): string | Uint8Array {
+    if (this.#authkey === null) throw new ValueError(`${what} needs an authkey: new BaseManager({ address, authkey }) (the same key at both ends)`)
+    return this.#authkey
+  }
+
   /**
    * Starts the manager in this isolate; with an address, also serves it there to clients that
-   * `connect()`. Returns the manager, so `await using m = await new Manager().start()` works.
-   * Starting again does nothing.
+   * `connect()` with the same authkey. Returns the manager, so
+   * `await using m = await new Manager().start()` works. Starting again does nothing.
+   *
+   * Serving keeps nothing alive: when the program has nothing else to do it ends, and the manager
+   * with it (Python shuts its server process down when the owner exits). To serve until
+   * `shutdown()`, use {@link BaseManager.serveForever}.
    *
    * @throws {ManagerShutdownError} after `shutdown()`
+   * @throws {ValueError} with an address but no authkey
+   * @throws {OSError} when the address cannot be used (in use, no permission)
    */
   async start(): Promise<this> {
     this.#refuseShutdown()
     if (this.#state === 'connected') throw new ValueError('this manager is connected to a server: it cannot start one too')
     if (this.#state === 'initial') {
+      const authkey = this.#address === null ? null : this.#requireAuthkey('a manager served on an address')
       this.#state = 'started'
-      this.#core = loadRuntime().then((r) => new r.LocalCore(this.#types()))
-      if (this.#address !== null) {
-        const core = await this.#core
-        const { listen } = await import('./internal/remote.js')
-        try {
-          this.#served = await listen(core as LocalCore, this.#address, this.#authkey)
-        } catch (error) {
-          // Nothing listens: the manager is as it was before start().
-          this.#state = 'initial'
-          this.#core = undefined
-          await core.shutdown()
-          throw error
-        }
-        this.#boundAddress = this.#served.address
-      }
+      this.#starting = this.#begin(authkey)
     }
-    await this.#core
+    await this.#starting
     return this
+  }
+
+  async #begin(authkey: string | Uint8Array | null): Promise<void> {
+    const core = loadRuntime().then((r) => new r.LocalCore(this.#types()))
+    this.#core = core
+    const local = await core
+    if (this.#address === null || authkey === null) return
+    const { listen } = await import('./internal/remote.js')
+    try {
+      this.#served = await listen(local as LocalCore, this.#address, authkey)
+    } catch (error) {
+      // Nothing listens: the manager is as it was before start().
+      if (this.#state === 'started') {
+        this.#state = 'initial'
+        this.#core = undefined
+        this.#starting = undefined
+      }
+      await local.shutdown()
+      throw error
+    }
+    this.#boundAddress = this.#served.address
+    // shutdown() was called while the server was starting.
+    if (this.#state === 'shutdown') await this.#served.close()
   }
 
   /**
    * Connects to the server of a manager at `address` (started with `start()` or `serveForever()`
-   * in another program), as Python's `connect()`. Objects are then created there.
+   * in another program, on this host or another), as Python's `connect()`: both sides prove they
+   * know the authkey, then objects are created there and used through proxies here, which can be
+   * passed on to this program's units. Once the server is gone (shut down, its program ended),
+   * every call raises {@link ManagerShutdownError}.
    *
-   * @throws {AuthenticationError} when the authkeys differ; {OSError} when nothing listens there
+   * @throws {AuthenticationError} when the authkeys differ (`digest sent was rejected`)
+   * @throws {OSError} when nothing listens there (`ECONNREFUSED`)
+   * @throws {ValueError} without an address or an authkey, or when this manager was started
+   * @example
+   * ```ts
+   * class QueueManager extends BaseManager {
+   *   declare getQueue: () => Promise<Queue<string>>
+   * }
+   * QueueManager.register('getQueue') // the server registered it with its callable
+   * const m = await new QueueManager({ address: ['server.example', 50000], authkey: 'abracadabra' }).connect()
+   * const queue = await m.getQueue()
+   * await queue.put('hello')
+   * ```
    */
   async connect(): Promise<this> {
     this.#refuseShutdown()
     if (this.#state !== 'initial') throw new ValueError(`cannot connect a manager that is ${this.#state}`)
     if (this.#address === null) throw new ValueError('connect() needs the address of the server (new BaseManager({ address, authkey }))')
+    const authkey = this.#requireAuthkey('connect()')
     this.#state = 'connected'
     const address = this.#address
-    const authkey = this.#authkey
     this.#core = loadRuntime().then(async () => {
       const { connect } = await import('./internal/remote.js')
       return connect(address, authkey)
@@ -241,8 +293,13 @@ export class BaseManager implements AsyncDisposable {
   }
 
   /**
-   * Serves the manager at its address until `shutdown()` (Python's `get_server().serve_forever()`).
+   * Serves the manager at its address until `shutdown()` (Python's `get_server().serve_forever()`):
+   * starts it if need be, and keeps the program running while it serves. A client that fails the
+   * authentication (or sends anything but the handshake first) is disconnected, and the server
+   * goes on with the others.
    *
+   * @throws {ValueError} without an address or an authkey
+   * @throws {OSError} when the address cannot be used
    * @example
    * ```ts
    * const manager = new QueueManager({ address: ['0.0.0.0', 50000], authkey: 'abracadabra' })
@@ -289,8 +346,10 @@ export class BaseManager implements AsyncDisposable {
 
   /**
    * Shuts the manager down: its objects are gone, calls in progress fail, and proxies used later
-   * raise {@link ManagerShutdownError}; pools it made are terminated, clients are disconnected.
-   * A manager that `connect()`ed only closes its connection. Doing it again does nothing.
+   * raise {@link ManagerShutdownError}; pools it made are terminated, remote clients are
+   * disconnected (their calls raise `ManagerShutdownError` too) and `serveForever()` returns. A
+   * manager that `connect()`ed only closes its connection: the server goes on, and lets go of
+   * what this program held there. Doing it again does nothing.
    */
   async shutdown(): Promise<void> {
     if (this.#state === 'shutdown') return

@@ -167,7 +167,10 @@ export async function resolveToken(token: WireToken, link: Link): Promise<object
   if (server !== undefined) return ownerProxy(server, server.record(token.id))
   const key = tokenKey(token.mid, token.id)
   const entry = proxies.get(key)
-  const known = entry?.ref.deref()
+  let known = entry?.ref.deref()
+  // A proxy whose link is gone (a closed connection to a remote manager) is not reused: the token
+  // came over a live link (another connection to the same server), so a proxy over it is made.
+  if (known !== undefined && isLost(linkOf(known))) known = undefined
   if (entry !== undefined && known !== undefined) {
     entry.counts.set(link, (entry.counts.get(link) ?? 0) + 1)
     return known
@@ -218,6 +221,13 @@ const managerLinks = new Map<string, Link>()
 export function knowManager(mid: string, link: Link): void {
   managerLinks.set(mid, link)
 }
+
+/** `link` to manager `mid` is gone (a connection closed). */
+export function forgetManager(mid: string, link: Link): void {
+  if (managerLinks.get(mid) === link) managerLinks.delete(mid)
+}
+
+const isLost = (link: Link | undefined): boolean => (link as { readonly lost?: boolean } | undefined)?.lost === true
 
 export function lookup(mid: string, id: number): Target {
   const server = servers.get(mid)

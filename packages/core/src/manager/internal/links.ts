@@ -119,7 +119,8 @@ export class MessageLink implements Link {
 
   constructor(
     readonly name: string,
-    readonly send: (message: ClientMessage) => void,
+    /** Sends a message; a socket's send is asynchronous, and its failure fails the call later. */
+    readonly send: (message: ClientMessage) => void | Promise<void>,
     readonly resolve: ResolveUpstream,
     /** Told when the first call starts waiting and when the last one is answered. */
     readonly onBusy?: (busy: boolean) => void,
@@ -127,6 +128,11 @@ export class MessageLink implements Link {
 
   get busy(): boolean {
     return this.#pending.size > 0
+  }
+
+  /** Whether the transport is gone (every call fails). */
+  get lost(): boolean {
+    return this.#lost !== undefined
   }
 
   #idle(): void {
@@ -180,14 +186,16 @@ export class MessageLink implements Link {
       if (request.owner !== undefined) message.owner = request.owner
       const replied = new Promise<ReplyMessage>((resolve, reject) => this.#pending.set(rid, { resolve, reject }))
       if (this.#pending.size === 1) this.onBusy?.(true)
+      let sent: void | Promise<void>
       try {
-        this.send(message)
+        sent = this.send(message)
       } catch (error) {
         // Nothing was sent (an argument cannot be serialized): nothing will answer.
         this.#pending.delete(rid)
         if (this.#pending.size === 0) this.#idle()
         throw error
       }
+      if (sent instanceof Promise) sent.catch((error: unknown) => this.#fail(rid, error))
       if (signal === undefined) return replied.then((reply) => this.#outcome(reply, rid, undefined))
       const onAbort = (): void => this.#trySend({ t: 'mgr.cancel', rid })
       signal.addEventListener('abort', onAbort, { once: true })
@@ -204,6 +212,15 @@ export class MessageLink implements Link {
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /** Call `rid` could not be sent after all: nothing will answer it. */
+  #fail(rid: number, error: unknown): void {
+    const pending = this.#pending.get(rid)
+    if (pending === undefined) return
+    this.#pending.delete(rid)
+    pending.reject(error)
+    if (this.#pending.size === 0) this.#idle()
   }
 
   #outcome(reply: ReplyMessage, rid: number, signal: AbortSignal | undefined): unknown {
@@ -223,7 +240,8 @@ export class MessageLink implements Link {
   #trySend(message: ClientMessage): void {
     if (this.#lost !== undefined) return
     try {
-      this.send(message)
+      const sent = this.send(message)
+      if (sent instanceof Promise) sent.catch(() => {})
     } catch {
       // The transport is closing: the other side cleans up after it anyway.
     }
