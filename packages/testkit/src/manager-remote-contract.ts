@@ -231,17 +231,26 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       await expect(connect(program.address)).rejects.toBeInstanceOf(lib.OSError)
     })
 
-    it('a client that shuts down closes its connection only; the server lets go of what it held and serves on', async () => {
-      const { address } = await server()
+    it("a client that ends holding a managed lock: the lock is released for the others; one that shuts down closes its connection only", async () => {
+      const program = await server()
+      const { address } = program
       const a = await connect(address)
-      const b = await connect(address)
-      const lockA = await a.Lock()
+      const lock = await a.Lock()
+      await (await a.getStore()).set('lock', lock)
+      const run = await runNode([fixture('manager-client.mjs'), address[0], String(address[1]), AUTHKEY, 'hold-lock'], { backendUrl: backend.backendUrl, timeoutMs: 30_000 })
+      expect(run.code).toBe(0)
+      expect(JSON.parse(run.stdout.trim())).toEqual({ acquired: true })
+      // The other program's connection closed with the lock held: released, with a warning there.
+      expect(await lock.acquire({ timeout: 20 })).toBe(true)
+      expect(await waitFor(() => program.output().includes('CONC_ABANDONED_LOCK'), 5000)).toBe(true)
+
       expect(await a.numberOfObjects()).toBeGreaterThanOrEqual(1)
       await (await a.getStore()).set('from', 'a')
       await a.shutdown()
       expect(a.state).toBe('shutdown')
-      await expect(lockA.acquire()).rejects.toBeInstanceOf(lib.ManagerShutdownError)
-      // The same object, reached over the other connection (this program's proxy to it is remade).
+      await expect(lock.release()).rejects.toBeInstanceOf(lib.ManagerShutdownError)
+      // The server serves on; this program's proxy to the store is remade over the new connection.
+      const b = await connect(address)
       expect(await (await b.getStore()).get('from')).toBe('a')
     })
 

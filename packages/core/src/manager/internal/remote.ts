@@ -60,10 +60,13 @@ function serveConnection(socket: Socket, connection: Connection, home: string, p
   peers.add(peer)
   let draining = false
   let again = false
-  const end = (died: boolean): void => {
+  // A client that disconnects is treated as a unit that died, whether it closed or crashed (a
+  // killed program's socket is closed cleanly by its system): its waits are cancelled, and a lock
+  // it held is released, so that one lost client cannot stall the others.
+  const end = (): void => {
     peers.delete(peer)
     void connection.close()
-    void endPeer(peer, died, 0)
+    void endPeer(peer, true, 0)
   }
   const drain = async (): Promise<void> => {
     if (draining) {
@@ -78,18 +81,18 @@ function serveConnection(socket: Socket, connection: Connection, home: string, p
           let message: unknown
           try {
             message = await connection.recv()
-          } catch (error) {
-            // EOF: the client closed (or its program ended); anything else: the connection failed.
-            end(!(error instanceof EOFError))
+          } catch {
+            // EOF (the client closed, or its program ended), or the connection failed.
+            end()
             return
           }
           // An authenticated peer that does not speak the manager's protocol is dropped.
-          if (!isMessage(message) || !isClientMessage(message)) return end(false)
+          if (!isMessage(message) || !isClientMessage(message)) return end()
           dispatch(peer, message)
         }
       } while (again && !peer.exited)
     } catch {
-      end(true)
+      end()
     } finally {
       draining = false
     }
