@@ -5,10 +5,11 @@
  * the backend under test.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
 import { serialize } from 'node:v8'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixture, fixtureUrl, pidAlive, runNode, waitFor } from './harness.ts'
+import { fixture, fixtureUrl, pidAlive, runNode, tempDir, waitFor } from './harness.ts'
 
 type Fn = (...args: never[]) => unknown
 // Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
@@ -252,6 +253,29 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       // The server serves on; this program's proxy to the store is remade over the new connection.
       const b = await connect(address)
       expect(await (await b.getStore()).get('from')).toBe('a')
+    })
+
+    it("a manager served on a Unix socket by this program, reached by its units with connect(), whose calls reach it even unawaited", async () => {
+      const dir = tempDir()
+      try {
+        const path = dir.file('manager.sock')
+        const items = new Map<string, unknown>()
+        const Server = (targets.storeServer as (items: Map<string, unknown>) => new (options: unknown) => Lib)(items)
+        const m = new Server({ address: path, authkey: AUTHKEY })
+        managers.push(m)
+        await m.start()
+        expect(m.address).toBe(path)
+        expect(existsSync(path)).toBe(true)
+        const workers = [spawnUnit('connectAndSet', path, AUTHKEY, 'a', 1), spawnUnit('connectAndSetUnawaited', path, AUTHKEY, 'b', 2)]
+        await Promise.all(workers.map((unit) => unit.join()))
+        for (const unit of workers) expect(unit.exitCode).toBe(0)
+        // A call the unit did not await was sent at once: the server applies it after the unit ended.
+        expect(Object.fromEntries(items)).toEqual({ a: 1, b: 2 })
+        await m.shutdown()
+        expect(existsSync(path)).toBe(false)
+      } finally {
+        dir.cleanup()
+      }
     })
 
     it('with an address: an authkey is needed at both ends, and a manager started without serveForever() ends with its program', async () => {
