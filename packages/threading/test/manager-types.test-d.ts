@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest'
-import { BaseManager, Lock, Manager, Queue, type AutoProxy, type DictProxy, type ListProxy, type NamespaceProxy } from '@conc/threading'
+import { BaseManager, Lock, Manager, Queue, type AutoProxy, type DictProxy, type ListProxy, type ManagerAddress, type NamespaceProxy } from '@conc/threading'
 
 class Counter {
   n = 0
@@ -41,4 +41,21 @@ test('an auto proxy maps each method of the class to a promise of its result', a
   expectTypeOf(counter.later()).toEqualTypeOf<Promise<string>>()
   // @ts-expect-error fields are not methods: a proxy has none
   void counter.n
+})
+
+test('a remote manager: an address and an authkey; connect() and start() return the manager, serveForever() nothing', async () => {
+  class QueueManager extends BaseManager {
+    declare getQueue: () => Promise<Queue<string>>
+  }
+  QueueManager.register('getQueue')
+  const client = await new QueueManager({ address: ['127.0.0.1', 50000], authkey: 'abracadabra' }).connect()
+  expectTypeOf(client).toEqualTypeOf<QueueManager>()
+  expectTypeOf(await client.getQueue()).toEqualTypeOf<Queue<string>>()
+  const server = await new Manager({ address: '/tmp/manager.sock', authkey: new Uint8Array(32) }).start()
+  expectTypeOf(server.address).toEqualTypeOf<ManagerAddress | null>()
+  expectTypeOf(server.serveForever()).toEqualTypeOf<Promise<void>>()
+  // @ts-expect-error an address is [host, port] or a path
+  void new Manager({ address: ['127.0.0.1'] })
+  // @ts-expect-error an authkey is a string or bytes
+  void new Manager({ address: ['127.0.0.1', 0], authkey: 42 })
 })
