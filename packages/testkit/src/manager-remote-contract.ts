@@ -215,9 +215,10 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       expect(await (await first.getStore()).get('after')).toBe('bad peers')
     })
 
-    it('the server shuts down: a call waiting there and every later call raise ManagerShutdownError; serveForever() returns', async () => {
+    it('the server shuts down: a call waiting there, every later call and an idle client raise ManagerShutdownError; serveForever() returns', async () => {
       const program = await server()
       const m = await connect(program.address)
+      const idle = await connect(program.address)
       const store = await m.getStore()
       const event = await m.Event()
       const waiting = event.wait()
@@ -228,6 +229,9 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       await expect(waiting).rejects.toThrow(`${program.address[0]}:${program.address[1]}`)
       await expect(store.get('a')).rejects.toBeInstanceOf(lib.ManagerShutdownError)
       expect(await exited(program.child)).toBe(0)
+      // A client that was not waiting for anything learns it at its next call.
+      await expect(idle.numberOfObjects()).rejects.toBeInstanceOf(lib.ManagerShutdownError)
+      await expect(idle.numberOfObjects()).rejects.toThrow(`${program.address[0]}:${program.address[1]}`)
       expect(program.output()).toContain('served')
       await expect(connect(program.address)).rejects.toBeInstanceOf(lib.OSError)
     })
