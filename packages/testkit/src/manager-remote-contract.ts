@@ -291,6 +291,10 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       const program = await server('start-only')
       expect(await exited(program.child)).toBe(0)
       expect(await waitFor(() => !pidAlive(program.child.pid ?? 0), 5000)).toBe(true)
+      // Nothing listens there now: connect() fails and leaves the manager as it was.
+      const late = new lib.Manager({ address: program.address, authkey: AUTHKEY })
+      await expect(late.connect()).rejects.toBeInstanceOf(lib.OSError)
+      expect(late.state).toBe('initial')
     })
   })
 }

@@ -285,8 +285,11 @@ export class BaseManager implements AsyncDisposable {
     try {
       await this.#core
     } catch (error) {
-      this.#state = 'initial'
-      this.#core = undefined
+      // Not connected: the manager is as it was before connect() (unless shut down meanwhile).
+      if (this.#state === 'connected') {
+        this.#state = 'initial'
+        this.#core = undefined
+      }
       throw error
     }
     return this
