@@ -295,6 +295,13 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       const late = new lib.Manager({ address: program.address, authkey: AUTHKEY })
       await expect(late.connect()).rejects.toBeInstanceOf(lib.OSError)
       expect(late.state).toBe('initial')
+      // An address in use: start() fails and leaves the manager as it was.
+      const busy = new lib.Manager({ address: ['127.0.0.1', 0], authkey: AUTHKEY })
+      managers.push(busy)
+      await busy.start()
+      const clash = new lib.Manager({ address: busy.address, authkey: AUTHKEY })
+      await expect(clash.start()).rejects.toThrow(/EADDRINUSE/)
+      expect(clash.state).toBe('initial')
     })
   })
 }
