@@ -191,7 +191,7 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       expect(await store.get('unit')).toBe(kind)
     })
 
-    it('a wrong key raises AuthenticationError; the server reads nothing before authentication and goes on serving', async () => {
+    it('a wrong key raises AuthenticationError; the server reads nothing before authentication, drops peers that do not speak its protocol, and goes on serving', async () => {
       const { address } = await server()
       const first = await connect(address)
       const before = await (await first.getStore()).creates()
@@ -207,6 +207,15 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       // Garbage, and an oversized length prefix.
       expect((await rawPeer(address, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))).closed).toBe(true)
       expect((await rawPeer(address, frame(new Uint8Array(300)))).closed).toBe(true)
+
+      // Authenticated peers that do not speak the manager's protocol: bytes that are not a value,
+      // a value that is not a manager message. Each is disconnected.
+      for (const send of [(c: Lib) => c.sendBytes(new Uint8Array([0xff, 0x0d, 0x07])), (c: Lib) => c.send({ hello: 'manager' })]) {
+        const raw = await lib.connection.Client(address, { authkey: AUTHKEY })
+        await send(raw)
+        await expect(raw.recv()).rejects.toBeInstanceOf(lib.EOFError)
+        await raw.close()
+      }
 
       const second = await connect(address)
       const store = await second.getStore()
