@@ -44,7 +44,7 @@ const TARGETS = 'manager-targets.mjs'
 
 /** Starts fixtures/manager-server.mjs and waits for the address it serves on. */
 function startServer(backendUrl: string, ...args: string[]): Promise<ServerProgram> {
-  const child = spawn(process.execPath, [fixture('manager-server.mjs'), AUTHKEY, ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', fixture('manager-server.mjs'), AUTHKEY, ...args], {
     env: { ...process.env, CONC_BACKEND: backendUrl, NODE_OPTIONS: '' },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
@@ -177,6 +177,17 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       const queue = await m.getQueue()
       expect(await queue.get({ timeout: 20 })).toBe('hello from another program')
       expect(typeof (await store.get('client'))).toBe('number')
+    })
+
+    it('an object a client made lives on the server while the client holds its proxy, though nothing there does', async () => {
+      const program = await server()
+      const m = await connect(program.address)
+      const kept = await m.dict({ kept: true })
+      const list = await m.list([1, 2])
+      program.child.stdin?.write('gc\n')
+      expect(await waitFor(() => program.output().includes('collected'), 20_000)).toBe(true)
+      expect(await kept.get('kept')).toBe(true)
+      expect(await list.copy()).toEqual([1, 2])
     })
 
     it("a proxy from a remote manager passed to this program's units: their calls are forwarded over the connection", async () => {
