@@ -179,7 +179,7 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       expect(typeof (await store.get('client'))).toBe('number')
     })
 
-    it('an object a client made lives on the server while the client holds its proxy, though nothing there does', async () => {
+    it('an object a client made lives on the server while the client holds its proxy, though nothing there does, and is freed once it disconnected', async () => {
       const program = await server()
       const m = await connect(program.address)
       const kept = await m.dict({ kept: true })
@@ -188,6 +188,14 @@ export function defineManagerRemoteContract(backend: ManagerRemoteBackendUnderTe
       expect(await waitFor(() => program.output().includes('collected'), 20_000)).toBe(true)
       expect(await kept.get('kept')).toBe(true)
       expect(await list.copy()).toEqual([1, 2])
+      // Once that client has disconnected, they are freed (seen from another client).
+      const other = await connect(program.address)
+      const before = await other.numberOfObjects()
+      await m.shutdown()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      program.child.stdin?.write('gc\n')
+      expect(await waitFor(() => program.output().split('collected').length === 3, 20_000)).toBe(true)
+      expect(await other.numberOfObjects()).toBe(before - 2)
     })
 
     it("a proxy from a remote manager passed to this program's units: their calls are forwarded over the connection", async () => {
