@@ -2,9 +2,13 @@
 // postMessage (worker_threads) and an IPC (child_process.fork) round trip measured in the same
 // run. Not a test: it prints numbers and ratios. `pnpm bench:sync` from the repository root.
 //
-//   node bench/sync.mjs [--n 20000] [--json]
+//   node bench/sync.mjs [--n 20000] [--json] [--only manager|remote]
 // Threads run n operations per measurement (enough for the JIT to warm up: with 5 000, the
-// figures were dominated by unoptimised code); processes, bound by IPC, run n / 4.
+// figures were dominated by unoptimised code); processes, bound by IPC, run n / 4. The Manager
+// line runs 7 interleaved rounds of n / 4 dict calls per unit kind against the same number of raw
+// round trips of its transport (--only manager runs just that). The remote Manager line: a process
+// connects to a manager served over TCP on 127.0.0.1, against a raw connection.Client round trip
+// of the same number, in 5 interleaved rounds (--only remote).
 //
 // The targets below are exported: every unit imports this module again and finds them there,
 // which is why the entry code is guarded with isMain(import.meta).
@@ -65,6 +69,39 @@ export async function consume(queue, n, start, out) {
   const t0 = performance.now()
   for (let i = 0; i < n; i++) await queue.get()
   await out.put(n / ((performance.now() - t0) / 1000))
+}
+
+/** A managed dict's round trip from a unit: `n` get and `n` set calls; reports µs per call. */
+export async function managedLoop(d, n, out) {
+  for (let i = 0; i < 500; i++) await d.set('k', i), await d.get('k')
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    await d.get('k')
+    await d.set('k', i)
+  }
+  await out.put(((performance.now() - t0) * 1000) / (2 * n))
+}
+
+/** A remote manager's dict, from another process over TCP: connects, then as managedLoop. */
+export async function remoteLoop(address, authkey, n, out) {
+  const manager = await new mp.Manager({ address, authkey }).connect()
+  const d = await manager.dict({ k: 0 })
+  await managedLoop(d, n, out)
+  await manager.shutdown()
+}
+
+/** Its raw peer: `n` round trips of a connection.Client to a listener that echoes. */
+export async function rawConnectionLoop(address, authkey, n, out) {
+  const conn = await mp.connection.Client(address, { authkey })
+  const once = async () => {
+    await conn.send({ t: 'ping', a: ['k'] })
+    await conn.recv()
+  }
+  for (let i = 0; i < 500; i++) await once()
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) await once()
+  await out.put(((performance.now() - t0) * 1000) / n)
+  await conn.close()
 }
 
 // ---- raw round trips ------------------------------------------------------------------------
@@ -182,15 +219,141 @@ async function measure(lib, Unit, n) {
   return { uncontendedUs: uncontended, contendedUs, handoffUs, queueItemsPerSecond: perSecond }
 }
 
+// ---- a Manager's dict, against the raw round trip of the same transport ---------------------
+
+/**
+ * The raw round trip as a managed call makes it: the unit sends, this thread answers, the unit
+ * times `n` of them (after 500 to warm up) and reports µs per round trip.
+ */
+const PING_FROM_WORKER = (n) => `const { parentPort } = require('node:worker_threads')
+let resolve
+parentPort.on('message', () => resolve())
+const once = () => new Promise((r) => { resolve = r; parentPort.postMessage({ t: 'ping', a: ['k'] }) })
+;(async () => {
+  for (let i = 0; i < 500; i++) await once()
+  const t0 = performance.now()
+  for (let i = 0; i < ${n}; i++) await once()
+  parentPort.postMessage({ t: 'done', us: ((performance.now() - t0) * 1000) / ${n} })
+})()`
+const PING_FROM_CHILD = (n) => `let resolve
+process.on('message', () => resolve())
+const once = () => new Promise((r) => { resolve = r; process.send({ t: 'ping', a: ['k'] }) })
+;(async () => {
+  for (let i = 0; i < 500; i++) await once()
+  const t0 = performance.now()
+  for (let i = 0; i < ${n}; i++) await once()
+  process.send({ t: 'done', us: ((performance.now() - t0) * 1000) / ${n} }, () => process.exit(0))
+})()`
+
+async function rawFromUnit(kind, n) {
+  const unit =
+    kind === 'thread'
+      ? new Worker(PING_FROM_WORKER(n), { eval: true })
+      : spawn(process.execPath, ['-e', PING_FROM_CHILD(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+  const reply = kind === 'thread' ? (m) => unit.postMessage(m) : (m) => unit.send(m)
+  return new Promise((resolve) => {
+    unit.on('message', (m) => {
+      if (m.t === 'ping') reply(m)
+      else {
+        resolve(m.us)
+        if (kind === 'thread') void unit.terminate()
+      }
+    })
+  })
+}
+
+/**
+ * Rounds of: a raw postMessage round trip, a managed dict call from a thread, a raw IPC round
+ * trip, a managed dict call from a process; each measured in the unit (it sends, this thread
+ * answers), the same number of round trips for a raw measure and its managed peer, interleaved so
+ * that the machine's load hits both, and a ratio per round.
+ */
+async function measureManaged(rounds, n) {
+  const manager = new th.Manager()
+  const d = await manager.dict({ k: 0 })
+  const out = new th.Queue()
+  const inUnit = async (Unit, count) => {
+    const unit = new Unit({ target: managedLoop, args: [d, count, out] })
+    unit.start()
+    const us = await out.get()
+    await unit.join()
+    return us
+  }
+  const threads = []
+  const processes = []
+  for (let round = 0; round < rounds; round++) {
+    const raw = await rawFromUnit('thread', 2 * n)
+    const managed = await inUnit(th.Thread, n)
+    threads.push({ raw, managed, ratio: managed / raw })
+    const rawP = await rawFromUnit('process', Math.ceil(n / 2))
+    const managedP = await inUnit(mp.Process, Math.ceil(n / 4))
+    processes.push({ raw: rawP, managed: managedP, ratio: managedP / rawP })
+  }
+  await manager.shutdown()
+  const mid = (list, key) => [...list].map((x) => x[key]).sort((a, b) => a - b)[list.length >> 1]
+  const summary = (list) => ({ rawUs: mid(list, 'raw'), managedUs: mid(list, 'managed'), ratio: mid(list, 'ratio'), ratios: list.map((x) => Number(x.ratio.toFixed(2))) })
+  return { rounds, threads: summary(threads), processes: summary(processes) }
+}
+
+/**
+ * Rounds of: a raw connection round trip and a remote manager's dict call, each from a process of
+ * its own over TCP on 127.0.0.1 (it sends, this thread answers), the same number of round trips.
+ */
+async function measureRemote(rounds, n) {
+  const authkey = 'bench'
+  const manager = await new th.Manager({ address: ['127.0.0.1', 0], authkey }).start()
+  const listener = await th.connection.Listener(['127.0.0.1', 0], { authkey })
+  const echo = async (conn) => {
+    try {
+      for (;;) await conn.send(await conn.recv())
+    } catch {
+      // the client closed
+    }
+  }
+  const serving = (async () => {
+    for await (const conn of listener) void echo(conn)
+  })()
+  const out = new th.Queue()
+  const inProcess = async (target, args) => {
+    const unit = new mp.Process({ target, args: [...args, out] })
+    unit.start()
+    const us = await out.get()
+    await unit.join()
+    return us
+  }
+  const list = []
+  for (let round = 0; round < rounds; round++) {
+    const raw = await inProcess(rawConnectionLoop, [listener.address, authkey, 2 * n])
+    const managed = await inProcess(remoteLoop, [manager.address, authkey, n])
+    list.push({ raw, managed, ratio: managed / raw })
+  }
+  await listener.close()
+  await serving
+  await manager.shutdown()
+  const mid = (key) => list.map((x) => x[key]).sort((a, b) => a - b)[list.length >> 1]
+  return { rounds, rawUs: mid('raw'), managedUs: mid('managed'), ratio: mid('ratio'), ratios: list.map((x) => Number(x.ratio.toFixed(2))) }
+}
+
 if (th.isMain(import.meta)) {
-  const { values } = parseArgs({ options: { n: { type: 'string' }, json: { type: 'boolean' } } })
+  const { values } = parseArgs({ options: { n: { type: 'string' }, json: { type: 'boolean' }, only: { type: 'string' } } })
   const n = Number(values.n ?? 20000)
+  if (values.only === 'remote') {
+    console.log(JSON.stringify(await measureRemote(5, Math.ceil(n / 4)), null, 2))
+    process.exit(0)
+  }
+  const managed = await measureManaged(7, Math.ceil(n / 4))
+  if (values.only === 'manager') {
+    const { threads: t, processes: p } = managed
+    console.log(JSON.stringify(values.json ? managed : { threads: t, processes: p }, null, 2))
+    process.exit(0)
+  }
   const postMessageUs = await median(5, () => rawPostMessage(n))
   const ipcUs = await median(3, () => rawIpc(Math.ceil(n / 4)))
   const atomicsUs = await median(3, () => rawAtomicsHandoff(n * 5))
   const threads = await measure(th, th.Thread, n)
   const processes = await measure(mp, mp.Process, Math.ceil(n / 4))
-  const result = { n, node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, postMessageUs, ipcUs, atomicsUs, threads, processes }
+  const remote = await measureRemote(5, Math.ceil(n / 4))
+  const result = { n, node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, postMessageUs, ipcUs, atomicsUs, threads, processes, managed, remote }
   if (values.json) {
     console.log(JSON.stringify(result, null, 2))
   } else {
@@ -205,6 +368,12 @@ if (th.isMain(import.meta)) {
       ['  (bare Atomics handoff, both threads spinning)', us(atomicsUs), ''],
       ['  vs the raw round trip', `${(postMessageUs / threads.handoffUs).toFixed(1)}x faster`, `${(ipcUs / processes.handoffUs).toFixed(1)}x faster`],
       ['Queue, one producer -> one consumer', rate(threads.queueItemsPerSecond), rate(processes.queueItemsPerSecond)],
+      ['Manager dict get/set from a unit, per call', us(managed.threads.managedUs), us(managed.processes.managedUs)],
+      ['  raw round trip, same rounds (postMessage / IPC)', us(managed.threads.rawUs), us(managed.processes.rawUs)],
+      ['  paired ratio, median of the rounds', `${managed.threads.ratio.toFixed(2)}x`, `${managed.processes.ratio.toFixed(2)}x`],
+      ['Remote Manager dict get/set over TCP, per call', '', us(remote.managedUs)],
+      ['  raw connection round trip, same rounds', '', us(remote.rawUs)],
+      ['  paired ratio, median of the rounds', '', `${remote.ratio.toFixed(2)}x`],
     ]
     const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
     console.log(`@conc primitives, Node ${process.version}, ${availableParallelism()} CPUs, n = ${n}, median of 3 runs (5 for the handoff and the postMessage round trip)\n`)
@@ -212,6 +381,12 @@ if (th.isMain(import.meta)) {
     console.log(
       `\nTarget: a thread lock handoff at least 10x faster than a postMessage round trip: ` +
         `${postMessageUs / threads.handoffUs >= 10 ? 'met' : 'missed'} (${(postMessageUs / threads.handoffUs).toFixed(1)}x).`,
+    )
+    const within = (side) => (side.ratio <= 1.5 ? 'met' : 'missed')
+    console.log(
+      `Target: a Manager dict call within 1.5x of a raw round trip of the same transport: threads ${within(managed.threads)} ` +
+        `(${managed.threads.ratio.toFixed(2)}x; rounds ${managed.threads.ratios.join(', ')}), processes ${within(managed.processes)} ` +
+        `(${managed.processes.ratio.toFixed(2)}x; rounds ${managed.processes.ratios.join(', ')}).`,
     )
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The demo's entry: `node dist/main.js [--only course|compare|queue|distributed] [--limit N]`
+ * The demo's entry: `node dist/main.js [--only course|compare|queue|manager|distributed] [--limit N]`
  * (`distributed` runs only when asked: it starts a redis-server and two worker hosts). Every worker thread
  * and child process imports the module that defines its target; the entry code below is guarded
  * with isMain(import.meta), Python's `if __name__ == "__main__":`, so it runs only here.
@@ -10,9 +10,10 @@ import { runComparison } from './compare.js'
 import { runCourse } from './course.js'
 import { runDistributed } from './distributed.js'
 import { runProducerConsumer } from './producer-consumer.js'
+import { runSharedCounter } from './shared-counter.js'
 
-const USAGE = 'usage: node dist/main.js [--only course|compare|queue|distributed] [--limit N]'
-const PARTS = ['course', 'compare', 'queue', 'distributed']
+const USAGE = 'usage: node dist/main.js [--only course|compare|queue|manager|distributed] [--limit N]'
+const PARTS = ['course', 'compare', 'queue', 'manager', 'distributed']
 
 /** Runs the parts of the demo that `argv` asks for. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (only === undefined || only === 'course') await runCourse()
   if (only === undefined || only === 'compare') await runComparison(limit)
   if (only === undefined || only === 'queue') await runProducerConsumer()
+  if (only === undefined || only === 'manager') await runSharedCounter()
   if (only === 'distributed') await runDistributed(limit)
   else if (only === undefined) console.log('\nThe same comparison on worker hosts through Redis: add --only distributed.')
 }

@@ -115,6 +115,7 @@ describe('the demo', () => {
       ...COURSE,
       'The',
       'Producer/consumer:',
+      'Shared',
     ])
     expect(stdout).toContain('25,997 primes found')
     expect(stdout).toMatch(/^mode +units +wall time +speedup +speedup, to scale \(full width: \d+\.\d\dx\)$/m)
@@ -180,6 +181,20 @@ describe('the demo', () => {
     expect(stdout).toContain('redis-server is not installed, so the distributed part does not run')
     expect(stdout).toContain('sudo apt-get install redis-server')
     expect(stdout).not.toContain('primes found')
+    expect(left).toEqual([])
+  })
+
+  it('runs the shared counter with threads and with processes: a plain object stays as it was, a Manager dict counts every increment (--only manager)', async () => {
+    const { code, stdout, stderr, left } = await run(process.execPath, ['dist/main.js', '--only', 'manager'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toContain("--- import * as backend from '@conc/threading'")
+    expect(stdout).toContain("--- import * as backend from '@conc/multiprocessing'")
+    expect(stdout.match(/^ {2}a plain object in args: {2}total = 0 {2}\(each unit changed its own copy\)$/gm)).toHaveLength(2)
+    expect(
+      stdout.match(/^ {2}manager\.dict\(\) \+ manager\.Lock\(\): {2}total = 100 of 100 {2}\(unidade-1=25, unidade-2=25, unidade-3=25, unidade-4=25\)$/gm),
+    ).toHaveLength(2)
+    expect(stdout).not.toContain('Fazendo')
     expect(left).toEqual([])
   })
 

@@ -35,6 +35,11 @@ export type ConcErrorCode =
   // Connections and shared memory (issue 10)
   | 'ERR_CONC_AUTHENTICATION'
   | 'ERR_CONC_BUFFER_TOO_SHORT'
+  // Managers and proxies (issue 10)
+  | 'ERR_CONC_REMOTE'
+  | 'ERR_CONC_KEY'
+  | 'ERR_CONC_ATTRIBUTE'
+  | 'ERR_CONC_MANAGER_SHUTDOWN'
 
 function brand(error: Error, code: ConcErrorCode): void {
   Object.defineProperty(error, kConcError, { value: true })

@@ -133,3 +133,23 @@ export { getIdent, getNativeId } from './ids.js'
 export type { TimerOptions } from '@conc/core'
 export { FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
 export type { ShareableItem, SharedMemoryOptions } from '@conc/core'
+// Managers and proxies (issue 10): add exports here. See docs/shared-state.md.
+export { Manager } from './manager.js'
+export {
+  ArrayProxy,
+  AsyncResultProxy,
+  AttributeError,
+  BaseManager,
+  BaseProxy,
+  DictProxy,
+  IteratorProxy,
+  KeyError,
+  ListProxy,
+  ManagerShutdownError,
+  NamespaceProxy,
+  PoolProxy,
+  RemoteError,
+  SyncManager,
+  ValueProxy,
+} from '@conc/core'
+export type { AutoProxy, CallOptions, Callable, DictInit, ManagedMapOptions, ManagerAddress, ManagerOptions, RegisterOptions } from '@conc/core'

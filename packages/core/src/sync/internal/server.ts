@@ -9,11 +9,11 @@
 import type { UnitHandle, UnitKind } from '../../backend.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
-import { type Primitive, Undoable, kBackend } from './shared.js'
+import { type Primitive, Undoable, kBackend, newRemoteOwner } from './shared.js'
 import { UNIT_DIED } from './wait.js'
 
 /** The operations a unit may ask for; anything else is refused. */
-const OPS = new Set([
+export const OPS = new Set([
   'acquire', 'release', 'locked', 'getValue', 'set', 'clear', 'isSet', 'wait', 'notify', 'trip', 'abort',
   'reset', 'nWaiting', 'broken', 'put', 'get', 'qsize', 'taskDone', 'join', 'poll', 'send', 'recv',
   'close', 'load', 'store', 'storeMany', 'recover',
@@ -30,7 +30,6 @@ const ids = new WeakMap<Primitive, number>()
 const objects = new Map<number, WeakRef<Primitive>>()
 const forget = new FinalizationRegistry<number>((id) => objects.delete(id))
 let nextId = 0
-let nextOwner = 0
 
 /** Makes `object` reachable by the units it is passed to; returns its id. */
 export function register(object: Primitive): number {
@@ -65,7 +64,7 @@ const attached = new WeakMap<UnitHandle, Attached>()
 function ownerNum(unit: Attached, key: string): number {
   let num = unit.owners.get(key)
   if (num === undefined) {
-    num = -++nextOwner
+    num = newRemoteOwner()
     unit.owners.set(key, num)
   }
   return num

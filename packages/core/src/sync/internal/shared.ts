@@ -51,7 +51,23 @@ export interface Backend {
   /** The shared-memory state when it is in this process, else `undefined`. */
   readonly state: SharedState | undefined
   call(op: string, args: readonly unknown[], ctx?: CallContext): Promise<unknown>
+  /**
+   * How the primitive travels, when its backend decides it (a manager's proxy travels as a proxy);
+   * otherwise travel.ts describes it from its state.
+   */
+  describe?(primitive: Primitive, kind: UnitKind): HandleDescription
   /** Calls that touch no shared state wait here (a child finishes only when its writes landed). */
+}
+
+let lastRemoteOwner = 0
+
+/**
+ * A new owner id for a unit (or a manager's peer) served by this isolate: negative, so it never
+ * meets a thread's `threadId + 1`, and from one counter for every server of the isolate (the
+ * primitives' server, a manager's), so two of them never hand out the same id for one state.
+ */
+export function newRemoteOwner(): number {
+  return -++lastRemoteOwner
 }
 
 /** The context of an operation by this thread on a state in its own memory. */

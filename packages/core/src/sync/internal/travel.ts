@@ -40,6 +40,7 @@ export interface PrimitiveType {
 }
 
 const modules = new Map<string, string>()
+const builders = new Map<string, PrimitiveType['build']>()
 
 /** In a child process: one proxy per primitive of the parent, however many messages carry it. */
 const proxies = new Map<number, Primitive>()
@@ -55,6 +56,7 @@ const host: HandleHost = {
  */
 export function registerPrimitive(type: string, module: string, how: PrimitiveType): void {
   modules.set(type, module)
+  builders.set(type, how.build)
   registerHandleType(type, {
     async rebuild(data, rebuildContext) {
       const { meta, shared, remote } = data as Travel
@@ -72,7 +74,20 @@ export function registerPrimitive(type: string, module: string, how: PrimitiveTy
   })
 }
 
+/**
+ * Builds the public object of a primitive of `type` over `backend` (a manager's proxy builds a
+ * `Lock` whose operations go to the manager): the same class, checks and messages.
+ */
+export async function buildPrimitive(type: string, meta: Record<string, unknown>, context: RebuildContext, backend: Backend): Promise<Primitive> {
+  const build = builders.get(type)
+  if (build === undefined) throw new TypeError(`@conc: the primitive type ${type} was not registered`)
+  const make = await build(meta, context)
+  return adopt(backend, make)
+}
+
 function describe(primitive: Primitive, kind: UnitKind): HandleDescription {
+  const own = primitive[kBackend].describe
+  if (own !== undefined) return own.call(primitive[kBackend], primitive, kind)
   const { type, meta } = primitive[kDescribe](kind)
   const module = modules.get(type)
   if (module === undefined) throw new TypeError(`@conc: the primitive type ${type} was not registered`)
