@@ -227,9 +227,17 @@ export class WorkerPool {
     if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
     const next = this.#queue.peek()?.fn
     if (next?.async === true) {
-      // Async tasks: a worker runs up to #concurrency at once; keep that many on each.
+      // Async tasks: a worker runs up to #concurrency at once; keep that many on each, unless
+      // their synchronous part is long (an async function that computes): then as sync tasks.
+      const cpu = next.avgMs ?? 0
       for (const slot of this.#slots) {
-        while (this.#queue.size > 0 && slot.ready && slot.available && slot.inflight < this.#concurrency) {
+        while (
+          this.#queue.size > 0 &&
+          slot.ready &&
+          slot.available &&
+          slot.inflight < this.#concurrency &&
+          (slot.batches.length < 2 || slot.inflight * cpu < 2 * TARGET_BATCH_MS)
+        ) {
           if (!this.#dispatch(slot)) break
         }
       }
