@@ -107,8 +107,13 @@ interface Run {
   left: number
   /** Tasks started and not settled (async ones, and failures whose error is being prepared). */
   pending: number
-  /** Settled tasks not replied yet, in the order they settled, and their failures. */
-  unsent: number[]
+  /**
+   * Settled tasks not replied yet: `lo` … `hi - 1` while they follow each other (synchronous tasks
+   * do), else listed in `unsent` in the order they settled; and their failures.
+   */
+  lo: number
+  hi: number
+  unsent: number[] | undefined
   failures: TaskFailure[] | undefined
   /** Synchronous milliseconds not reported yet. */
   ms: number
@@ -179,19 +184,19 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   /** Replies the settled tasks not replied yet. */
   const flush = (run: Run): void => {
     const unsent = run.unsent
-    const k = unsent.length
+    const { lo, hi } = run
+    const k = unsent === undefined ? hi - lo : unsent.length
     if (k === 0) return
-    const first = unsent[0] as number
-    let inOrder = unsent[k - 1] === first + k - 1
-    for (let j = 1; inOrder && j < k; j++) inOrder = unsent[j] === first + j
-    const v = inOrder && k === run.n ? run.values : unsent.map((i) => run.values[i])
+    const values = run.values
+    const v = unsent !== undefined ? unsent.map((i) => values[i]) : k === run.n ? values : values.slice(lo, hi)
     const message: { -readonly [K in keyof DoneMessage]: DoneMessage[K] } = { t: 'p.done', b: run.id, v, ms: run.ms }
-    if (!inOrder) message.x = unsent
-    else if (first !== 0) message.o = first
+    if (unsent !== undefined) message.x = unsent
+    else if (lo !== 0) message.o = lo
     if (run.failures !== undefined) message.e = run.failures
     if (run.async) message.y = 1
     const transfer = run.transfer
-    run.unsent = []
+    run.unsent = undefined
+    run.lo = run.hi = 0
     run.failures = undefined
     run.ms = 0
     run.bytes = 0
@@ -208,7 +213,17 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
 
   /** Task `i` settled; `late`: after its batch's synchronous start (a promise settled). */
   const settle = (run: Run, i: number, late: boolean): void => {
-    run.unsent.push(i)
+    if (run.unsent !== undefined) run.unsent.push(i)
+    else if (run.hi === i) run.hi++
+    else if (run.lo === run.hi) {
+      run.lo = i
+      run.hi = i + 1
+    } else {
+      const unsent: number[] = []
+      for (let j = run.lo; j < run.hi; j++) unsent.push(j)
+      unsent.push(i)
+      run.unsent = unsent
+    }
     run.bytes += payloadBytes(run.values[i])
     if (run.bytes >= BATCH_BYTES) flush(run)
     else if (late) {
@@ -317,7 +332,9 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       next: 0,
       left: n,
       pending: 0,
-      unsent: [],
+      lo: 0,
+      hi: 0,
+      unsent: undefined,
       failures: undefined,
       ms: 0,
       bytes: 0,
