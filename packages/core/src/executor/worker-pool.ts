@@ -151,8 +151,9 @@ export class WorkerPool {
     this.#broken ??= this.#brokenError('crashed', undefined)
     for (const task of this.#queue.takeAll()) this.#settleError(task, this.#brokenError('running', undefined))
     for (const slot of this.#slots) {
-      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, this.#brokenError('running', undefined))
+      for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, this.#brokenError('running', undefined))
       slot.batches.length = 0
+      slot.inflight = 0
       if (kill) slot.end(true)
       else slot.terminate()
     }
