@@ -51,7 +51,9 @@ export function configure(id, profile, workers) {
   switch (id) {
     case 'conc-thread':
     case 'conc-process':
-      return { options: { maxWorkers: n }, note: `maxWorkers: ${n}${profile === 'async' ? ' (no option for tasks in flight per worker yet)' : ''}` }
+      const options = { maxWorkers: n }
+      if (profile === 'async') options.concurrentTasksPerWorker = ASYNC_CONCURRENCY
+      return { options, note: describe(options) }
     case 'piscina': {
       const options = { minThreads: n, maxThreads: n, idleTimeout: 60_000 }
       if (profile === 'async') options.concurrentTasksPerWorker = ASYNC_CONCURRENCY
@@ -112,13 +114,13 @@ export async function open(id, profile, workers) {
       const ex = new Executor(options)
       const url = here('./tasks.mjs')
       const fns = Object.fromEntries(['inc', 'countPrimes', 'sleepInc', 'echoBytes'].map((name) => [name, lib.fromModule(tasks[name], url)]))
+      const movers = here('./worker-conc.mjs')
+      const echoBytesMove = lib.fromModule((await import(movers.href)).echoBytesMove, movers)
       return {
         run: (name, arg) => ex.submit(fns[name], arg),
-        // ISSUE-9 TRANSFER-BACK: @conc has no way yet for a task to move its result back, so the
-        // result is copied. When it has one (a marker like piscina's `Piscina.move()`), run a task
-        // that marks its result here, and set `movesResults` to true.
-        runMove: (bytes) => ex.submitWith({ transfer: [bytes.buffer] }, fns.echoBytes, bytes),
-        movesResults: false,
+        // The result comes back with `move()` (bench/pools/worker-conc.mjs): moved on threads.
+        runMove: (bytes) => ex.submitWith({ transfer: [bytes.buffer] }, echoBytesMove, bytes),
+        movesResults: id === 'conc-thread',
         async map(items) {
           const out = []
           for await (const value of ex.map(fns.inc, items, { chunksize: CHUNK })) out.push(value)

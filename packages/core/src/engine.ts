@@ -19,3 +19,4 @@ export { formatThrown, readyToSerialize, serializeThrown } from './internal/erro
 export type { ClassRef, SerializedThrown } from './internal/error-transport.js'
 export { deserializeThrown, loadErrorClasses } from './internal/error-rebuild.js'
 export { describe } from './internal/messages.js'
+export { unmove } from './executor/move.js'

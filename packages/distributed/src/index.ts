@@ -54,6 +54,7 @@ export {
   fromModule,
   isConcError,
   isMain,
+  move,
   wait,
 } from '@conc/core'
 export type {

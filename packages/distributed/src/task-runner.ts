@@ -11,7 +11,7 @@ import { realpath } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
-import { MODE_CALL, MODE_CHUNK, MODE_ONE } from '@conc/core/engine'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, unmove } from '@conc/core/engine'
 import { serializeForClient } from './error-refs.js'
 import { moduleVersion } from './version.js'
 import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
@@ -90,14 +90,15 @@ function find(host: HostInfo, ref: FunctionRef): Promise<Fn> {
 }
 
 async function call(fn: Fn, mode: number, payload: unknown): Promise<unknown> {
-  if (mode === MODE_ONE) return fn(payload)
-  if (mode === MODE_CALL) return fn(...(payload as unknown[]))
+  // A result marked with move() is copied here, like any result.
+  if (mode === MODE_ONE) return unmove(await fn(payload))
+  if (mode === MODE_CALL) return unmove(await fn(...(payload as unknown[])))
   const items = payload as ArrayLike<unknown>
   const out = new Array<unknown>(items.length)
   const star = mode !== MODE_CHUNK
   for (let i = 0; i < items.length; i++) {
     const r = star ? fn(...(items[i] as unknown[])) : fn(items[i])
-    out[i] = isThenable(r) ? await r : r
+    out[i] = unmove(isThenable(r) ? await r : r)
   }
   return out
 }

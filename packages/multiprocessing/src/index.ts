@@ -63,6 +63,7 @@ export {
   MaybeEncodingError,
   TimeoutError,
   asCompleted,
+  move,
   wait,
 } from '@conc/core'
 export type {

@@ -569,12 +569,127 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
   })
 
+  describe(`${kind} async tasks, big payloads, moved results (issue 9)`, () => {
+    itLocal('async tasks overlap in a worker, up to concurrentTasksPerWorker; 1 runs them one at a time', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      let start = performance.now()
+      // 20 tasks of 0.3 s on one worker: 6 s one after another.
+      const peaks = await Promise.all(Array.from({ length: 20 }, () => ex.submit(t.peakConcurrency, 0.3)))
+      expect(elapsed(start)).toBeLessThan(3)
+      expect(Math.max(...peaks)).toBeGreaterThan(1)
+      expect(ex.workerIds.length).toBe(1)
+      const bounded = executor({ maxWorkers: 1, concurrentTasksPerWorker: 3 })
+      const bpeaks = await Promise.all(Array.from({ length: 12 }, () => bounded.submit(t.peakConcurrency, 0.1)))
+      expect(Math.max(...bpeaks)).toBe(3)
+      const one = pool({ processes: 1, concurrentTasksPerWorker: 1 })
+      start = performance.now()
+      expect(await one.map(t.peakConcurrency, [0.1, 0.1, 0.1, 0.1])).toEqual([1, 1, 1, 1])
+      expect(elapsed(start)).toBeGreaterThanOrEqual(0.35)
+    })
+
+    itLocal('a slow async task does not hold back the results of tasks sent after it', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      await ex.submit(t.sleepThen, 0.01, 'warm') // the engine learns the function is async
+      const slow = ex.submit(t.sleepThen, 3, 'slow')
+      const fast = Array.from({ length: 30 }, (_, i) => ex.submit(t.sleepThen, 0.05, i))
+      expect(await Promise.all(fast)).toEqual(Array.from({ length: 30 }, (_, i) => i))
+      expect(slow.done()).toBe(false)
+      expect(await slow).toBe('slow')
+    })
+
+    itLocal('a task with a signal or a timeout runs alone on its worker, even among async tasks', async () => {
+      const ex = executor({ maxWorkers: 1, concurrentTasksPerWorker: 8 })
+      const ac = new AbortController()
+      const others = Array.from({ length: 6 }, () => ex.submit(t.peakConcurrency, 0.2))
+      const alone = ex.submitWith({ signal: ac.signal }, t.peakConcurrency, 0.2)
+      const timed = ex.submitWith({ timeout: 10 }, t.peakConcurrency, 0.2)
+      const after = Array.from({ length: 6 }, () => ex.submit(t.peakConcurrency, 0.2))
+      expect(await alone).toBe(1)
+      expect(await timed).toBe(1)
+      expect(Math.max(...(await Promise.all([...others, ...after])))).toBeGreaterThan(1)
+    })
+
+    itLocal('a worker death fails only the tasks running on it, at most concurrentTasksPerWorker', async () => {
+      const p = pool({ processes: 2, concurrentTasksPerWorker: 3 })
+      const items = [1, 2, 3, 4, -1, 5, 6, 7, 8, 9, 10, 11]
+      const { values, errors } = await steps(p.imapUnordered(t.squareOrExit, items))
+      for (const e of errors) expect(e).toBeInstanceOf(Broken)
+      expect(errors.length).toBeGreaterThanOrEqual(1)
+      expect(errors.length).toBeLessThanOrEqual(3)
+      expect(values.length + errors.length).toBe(items.length)
+    })
+
+    it('big results come back right, failures at their place, whether tasks are sync or async', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      const n = 60
+      for (const [fn, extra] of [
+        [t.bytesOrFailSync, []],
+        [t.bytesOrFail, [0.001]],
+      ] as const) {
+        await settle(ex.submit(fn, 0, 8, ...extra)) // the engine learns the cost: later tasks go in batches
+        const futures = Array.from({ length: n }, (_, i) => ex.submit(fn, i, 100_000, ...extra))
+        const settled = await Promise.all(futures.map(settle))
+        for (const [i, r] of settled.entries()) {
+          if (i % 7 === 3) {
+            expect(r.ok).toBe(false)
+            expect((r.value as Error).message).toBe(`no bytes for ${i}`)
+          } else {
+            const bytes = r.value as Uint8Array
+            expect(bytes.byteLength).toBe(100_000)
+            expect(bytes[0]).toBe(i % 256)
+            expect(bytes[99_999]).toBe(i % 256)
+          }
+        }
+      }
+      // map chunks of results over the same bound.
+      const chunks = await collect(ex.map(t.bytesOrFailSync, [0, 1, 2, 4, 5, 6, 7, 8], Array(8).fill(100_000), { chunksize: 4 }))
+      expect(chunks.map((b) => (b as Uint8Array)[0])).toEqual([0, 1, 2, 4, 5, 6, 7, 8])
+    })
+
+    itLocal('big arguments go to a worker a few at a time, not all in one message', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      await ex.submit(t.byteLength, new Uint8Array(8)) // cheap: without a bound, many would share a batch
+      const futures = Array.from({ length: 40 }, () => ex.submit(t.byteLength, new Uint8Array(1024 * 1024)))
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      // Each 1 MiB task goes alone; at most two batches are in flight on a worker.
+      expect(futures.filter((f: any) => f.running()).length).toBeLessThanOrEqual(2)
+      expect(await Promise.all(futures)).toEqual(Array.from({ length: 40 }, () => 1024 * 1024))
+    })
+
+    it(`a result returned with move() is ${kind === 'thread' ? 'moved' : 'copied'} back, also from map`, async () => {
+      const ex = executor({ maxWorkers: 1 })
+      const bytes = (await ex.submit(t.movedBytes, 4096, 7)) as Uint8Array
+      expect(bytes).toBeInstanceOf(Uint8Array)
+      expect(bytes.byteLength).toBe(4096)
+      expect(bytes[4095]).toBe(7)
+      // Moved: the worker's buffer is detached. Copied: the worker keeps its own. (Remote
+      // workers are shared: the next task may run on another one.)
+      if (backend.localWorkers !== false) expect(await ex.submit(t.lastMovedLength)).toBe(kind === 'thread' ? 0 : 4096)
+      const mapped = await collect(ex.map(t.movedBytes, [16, 32, 64], [1, 2, 3], { chunksize: 2 }))
+      expect(mapped.map((b) => [(b as Uint8Array).byteLength, (b as Uint8Array)[0]])).toEqual([
+        [16, 1],
+        [32, 2],
+        [64, 3],
+      ])
+      // submitWith({ transfer }) moves arguments as before.
+      const buffer = new ArrayBuffer(2048)
+      expect(await ex.submitWith({ transfer: [buffer] }, t.byteLength, buffer)).toBe(2048)
+      expect(buffer.byteLength).toBe(kind === 'thread' ? 0 : 2048)
+    })
+
+    it('concurrentTasksPerWorker is checked like the other counts', () => {
+      expect(() => new Executor({ concurrentTasksPerWorker: 0 })).toThrow(lib.ValueError)
+      expect(() => new Pool({ concurrentTasksPerWorker: 'x' })).toThrow(TypeError)
+    })
+  })
+
   describe(`${kind} pool: worker deaths, failing initializers, imap after a failure`, () => {
     itLocal('survives workers killed at random under load, also right after they start: only their tasks fail', async () => {
       // Deaths come from tasks that end their worker, from an initializer that ends its worker
       // now and then (before it is ready), and, for processes, from SIGKILLs sent from outside to
       // random workers and to workers that have just started.
-      const p = pool({ processes: 3, initializer: t.maybeExitInit, initargs: [0.1] })
+      // One task per worker at a time, so that a death fails at most two batches of one.
+      const p = pool({ processes: 3, initializer: t.maybeExitInit, initargs: [0.1], concurrentTasksPerWorker: 1 })
       const n = 400
       const crashOn = Array.from({ length: n }, (_, i) => i).filter((i) => i % 67 === 7)
       const results = Array.from({ length: n }, (_, i) => p.applyAsync(t.workOrCrash, [i, crashOn, 0.005]))
@@ -669,7 +784,8 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
 
     it('a worker death in imap fails that item; the later items still run', async () => {
-      const p = pool()
+      // One task per worker at a time (the default runs these async tasks together on a worker).
+      const p = pool({ concurrentTasksPerWorker: 1 })
       const items = [1, 2, -1, 3, 4, 5, 6, 7]
       for (const ordered of [true, false]) {
         const { values, errors } = await steps(ordered ? p.imap(t.squareOrExit, items) : p.imapUnordered(t.squareOrExit, items))

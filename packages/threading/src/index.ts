@@ -80,6 +80,7 @@ export {
   MaybeEncodingError,
   TimeoutError,
   asCompleted,
+  move,
   wait,
 } from '@conc/core'
 export type {

@@ -17,7 +17,7 @@ import { MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, packChunk } from './p
 import { Task, type TaskSink } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
-import { checkBuffersize, checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { checkBuffersize, checkChunksize, checkConcurrency, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 /** Options of `new ThreadPoolExecutor(...)` / `new ProcessPoolExecutor(...)`. */
 export interface ExecutorOptions<I extends AnyFunction = AnyFunction> {
@@ -30,6 +30,22 @@ export interface ExecutorOptions<I extends AnyFunction = AnyFunction> {
   readonly maxTasksPerChild?: number | null | undefined
   /** Worker names are `<prefix>_<i>` (default `ThreadPoolExecutor-<n>` / `ProcessPoolExecutor-<n>`). */
   readonly threadNamePrefix?: string | undefined
+  /**
+   * The most tasks one worker runs at once (default 64). A task that returns a promise leaves its
+   * worker free while it awaits (I/O, timers), so the worker starts the next ones meanwhile, up
+   * to this many awaiting at once; synchronous tasks run one after another whatever the value.
+   * `1` runs one task per worker at a time, as Python does (a Python task blocks its thread, so
+   * Python has no such option: there `maxWorkers` bounds the tasks running at once; here
+   * `maxWorkers × concurrentTasksPerWorker` does). Tasks with a `signal` or a `timeout` still run
+   * alone on their worker. piscina's and tinypool's option of the same name.
+   *
+   * @example
+   * ```ts
+   * // Up to 2 × 200 requests awaiting at once, on 2 workers.
+   * const executor = new ThreadPoolExecutor({ maxWorkers: 2, concurrentTasksPerWorker: 200 })
+   * ```
+   */
+  readonly concurrentTasksPerWorker?: number | null | undefined
 }
 
 /** Per-task options of {@link Executor.submitWith}. */
@@ -87,6 +103,7 @@ export class Executor {
     this.maxWorkers = maxWorkers
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'max_tasks_per_child must be >= 1')
     checkInitializer(options.initializer)
+    const concurrentTasksPerWorker = checkConcurrency(options.concurrentTasksPerWorker)
     if (options.initargs !== undefined) engine.checkInitargs(options.initargs)
     const n = ++counters[kind]
     const prefix = options.threadNamePrefix || `${kind === 'thread' ? 'ThreadPoolExecutor' : 'ProcessPoolExecutor'}-${n - 1}`
@@ -98,6 +115,7 @@ export class Executor {
       eager: false,
       onCrash: 'break',
       workerName: (i) => `${prefix}_${i - 1}`,
+      concurrentTasksPerWorker,
     })
   }
 

@@ -28,7 +28,12 @@ export interface WorkerPoolOptions {
   /** A dead worker breaks everything (executors) or only fails its own tasks (Pool). */
   readonly onCrash: 'break' | 'replace'
   readonly workerName: (index: number) => string
+  /** The most tasks a worker runs at once (async tasks awaiting); default {@link CONCURRENT_TASKS_PER_WORKER}. */
+  readonly concurrentTasksPerWorker?: number | undefined
 }
+
+/** The default of `concurrentTasksPerWorker`. */
+export const CONCURRENT_TASKS_PER_WORKER = 64
 
 export const BROKEN_MESSAGES = {
   thread: {

@@ -12,6 +12,8 @@ export interface FnEntry {
   readonly spec: TargetSpec
   /** Recent milliseconds per call, measured in the workers; sizes the batches. */
   avgMs: number | undefined
+  /** Its calls have returned promises: it is sent to workers by the number of tasks in flight. */
+  async: boolean
 }
 
 export class FunctionRegistry {
@@ -24,7 +26,7 @@ export class FunctionRegistry {
     if (typeof fn !== 'function') {
       throw new ConcTypeError(`${what} must be a function, got ${describe(fn)} ('${typeof fn}' object is not callable)`)
     }
-    const entry: FnEntry = { id: this.#entries.size + 1, spec: targetSpec(fn as (...args: never[]) => unknown, callerModule()), avgMs: undefined }
+    const entry: FnEntry = { id: this.#entries.size + 1, spec: targetSpec(fn as (...args: never[]) => unknown, callerModule()), avgMs: undefined, async: false }
     this.#entries.set(fn, entry)
     return entry
   }

@@ -1,18 +1,24 @@
 /**
  * The worker side of every pool and executor: a unit "service" (see `ServiceSpec`) that runs the
- * initializer, then runs batches of tasks in order and sends back one reply per batch. Built as
- * its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
+ * initializer, then runs the batches of tasks it is sent. Tasks start in the order they came; a
+ * task that returns a promise is awaited while the next ones start (up to `concurrentTasksPerWorker`
+ * awaiting at once), so async tasks overlap and batches run concurrently. Each batch's results go
+ * back in order, in one reply, or in several when they are big (BATCH_BYTES). Built as its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
  */
 import { context } from '../internal/context.js'
 import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
 import type { TargetSpec } from '../internal/target-ref.js'
+import type { TransferListItem } from '../backend.js'
 import type { ServiceContext } from '../unit.js'
+import { isMoved } from './move.js'
 import {
+  BATCH_BYTES,
   MODE_CALL,
   MODE_CHUNK,
   MODE_ONE,
   packChunk,
+  payloadBytes,
   type DoneMessage,
   type InitFailedMessage,
   type PoolWorkerData,
@@ -57,6 +63,18 @@ async function finishChunk(fn: Fn, star: boolean, items: ArrayLike<unknown>, out
   return out
 }
 
+/** The results of a chunk, with `move()` markers unwrapped and their buffers kept to transfer. */
+function unwrapChunk(run: { transfer: TransferListItem[] | undefined }, values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v !== null && typeof v === 'object' && isMoved(v)) {
+      if (v.transfer.length > 0) (run.transfer ??= []).push(...v.transfer)
+      values[i] = v.value
+    }
+  }
+  return values
+}
+
 function encodingFailure(value: unknown, error: unknown): SerializedThrown {
   let shown: string
   try {
@@ -71,17 +89,61 @@ function encodingFailure(value: unknown, error: unknown): SerializedThrown {
   )
 }
 
+/**
+ * A batch as the worker runs it: its tasks start in order and settle in any order; their results
+ * go back as they settle, gathered into one reply per batch and turn of the event loop (one reply
+ * for a batch of synchronous tasks), split when they pass BATCH_BYTES.
+ */
+interface Run {
+  readonly id: number
+  readonly f: number | readonly number[]
+  readonly m: TaskMode | readonly TaskMode[]
+  readonly a: readonly unknown[]
+  readonly n: number
+  readonly values: unknown[]
+  /** The next task to start. */
+  next: number
+  /** Tasks not replied yet. */
+  left: number
+  /** Tasks started and not settled (async ones, and failures whose error is being prepared). */
+  pending: number
+  /**
+   * Settled tasks not replied yet: `lo` … `hi - 1` while they follow each other (synchronous tasks
+   * do), else listed in `unsent` in the order they settled; and their failures.
+   */
+  lo: number
+  hi: number
+  unsent: number[] | undefined
+  failures: TaskFailure[] | undefined
+  /** Synchronous milliseconds not reported yet. */
+  ms: number
+  /** Bytes of the unsent results. */
+  bytes: number
+  /** Buffers moved back with the unsent results. */
+  transfer: TransferListItem[] | undefined
+  /** Some task returned a promise. */
+  async: boolean
+  /** A reply of what settles during this turn of the event loop is scheduled. */
+  scheduled: boolean
+}
+
 /** The pool-worker service. */
 export async function poolWorker({ channel, data, init }: ServiceContext): Promise<void> {
-  const { initializer, initargs, h } = data as PoolWorkerData
+  const { initializer, initargs, h, c } = data as PoolWorkerData
+  const limit = c >= 1 ? c : 1
   /** Primitives in initargs or task arguments: the codec is loaded only for messages that carry some. */
   const decode = async <T>(value: T): Promise<T> => {
     const codec = await import('../internal/shared-codec.js')
     return codec.decodeShared(value, { channel, loaderHooks: init.loaderHooks })
   }
   const fns = new Map<number, Entry>()
-  const inbox: RunMessage[] = []
-  let busy = false
+  /** Batches with tasks not started yet, oldest first. */
+  const waiting: Run[] = []
+  /** Async tasks awaiting now; at most `limit`. */
+  let inflight = 0
+  /** Batches not fully replied. */
+  let open = 0
+  let onIdle: (() => void) | undefined
   let stopped!: () => void
   const stop = new Promise<void>((resolve) => (stopped = resolve))
 
@@ -96,95 +158,231 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
   }
 
-  const fail = (failures: TaskFailure[] | undefined, i: number, error: unknown, fn: Fn | undefined): TaskFailure[] => {
-    if (fn !== undefined) explainRebuiltFailure(error, fn as never)
-    const list = failures ?? []
-    list.push([i, serializeThrown(error), 0])
-    return list
-  }
-
-  const reply = (message: DoneMessage): void => {
+  const reply = (message: DoneMessage, transfer: TransferListItem[] | undefined): void => {
     try {
-      channel.send(message)
+      channel.send(message, transfer)
       return
     } catch (error) {
       // Some value cannot be sent: fail those tasks, send the others (the worker lives on).
       const values = [...message.v]
       const failures = [...(message.e ?? [])]
+      const o = message.o ?? 0
       values.forEach((value, i) => {
         try {
           // Only on this failure path: node:v8 is not loaded in a worker thread otherwise.
           process.getBuiltinModule('node:v8').serialize(value)
         } catch (why) {
           values[i] = undefined
-          failures.push([i, encodingFailure(value, why), 1])
+          failures.push([message.x?.[i] ?? o + i, encodingFailure(value, why), 1])
         }
       })
       if (failures.length === (message.e?.length ?? 0)) throw error
-      channel.send({ t: 'p.done', v: values, e: failures, ms: message.ms } as DoneMessage)
+      channel.send({ ...message, v: values, e: failures } as DoneMessage, transfer)
     }
   }
 
-  const runBatch = async (message: RunMessage): Promise<void> => {
-    const started = performance.now()
+  /** Replies the settled tasks not replied yet. */
+  const flush = (run: Run): void => {
+    const unsent = run.unsent
+    const { lo, hi } = run
+    const k = unsent === undefined ? hi - lo : unsent.length
+    if (k === 0) return
+    const values = run.values
+    const v = unsent !== undefined ? unsent.map((i) => values[i]) : k === run.n ? values : values.slice(lo, hi)
+    const message: { -readonly [K in keyof DoneMessage]: DoneMessage[K] } = { t: 'p.done', b: run.id, v, ms: run.ms }
+    if (unsent !== undefined) message.x = unsent
+    else if (lo !== 0) message.o = lo
+    if (run.failures !== undefined) message.e = run.failures
+    if (run.async) message.y = 1
+    const transfer = run.transfer
+    run.unsent = undefined
+    run.lo = run.hi = 0
+    run.failures = undefined
+    run.ms = 0
+    run.bytes = 0
+    run.transfer = undefined
+    run.left -= k
+    reply(message, transfer)
+    if (run.left === 0 && --open === 0 && onIdle !== undefined) onIdle()
+  }
+
+  const later = (run: Run): void => {
+    run.scheduled = false
+    flush(run)
+  }
+
+  /** Task `i` settled; `late`: after its batch's synchronous start (a promise settled). */
+  const settle = (run: Run, i: number, late: boolean): void => {
+    if (run.unsent !== undefined) run.unsent.push(i)
+    else if (run.hi === i) run.hi++
+    else if (run.lo === run.hi) {
+      run.lo = i
+      run.hi = i + 1
+    } else {
+      const unsent: number[] = []
+      for (let j = run.lo; j < run.hi; j++) unsent.push(j)
+      unsent.push(i)
+      run.unsent = unsent
+    }
+    run.bytes += payloadBytes(run.values[i])
+    if (run.bytes >= BATCH_BYTES) flush(run)
+    else if (late) {
+      // The last task: at once. Others: gathered with those that settle in the same turn.
+      if (run.pending === 0 && run.next === run.n) flush(run)
+      else if (!run.scheduled) {
+        run.scheduled = true
+        setImmediate(later, run)
+      }
+    }
+  }
+
+  const store = (run: Run, i: number, mode: TaskMode, value: unknown, late: boolean): void => {
+    let v = value
+    if (mode >= MODE_CHUNK) v = packChunk(unwrapChunk(run, v as unknown[]))
+    else if (isMoved(v)) {
+      if (v.transfer.length > 0) (run.transfer ??= []).push(...v.transfer)
+      v = v.value
+    }
+    run.values[i] = v
+    settle(run, i, late)
+  }
+
+  const fail = (run: Run, i: number, error: unknown, fn: Fn | undefined, late: boolean): void => {
+    const record = (later: boolean): void => {
+      if (fn !== undefined) explainRebuiltFailure(error, fn as never)
+      ;(run.failures ??= []).push([i, serializeThrown(error), 0])
+      settle(run, i, later)
+    }
+    const ready = readyToSerialize(error)
+    if (ready === undefined) return record(late)
+    run.pending++
+    void ready.then(() => {
+      run.pending--
+      record(true)
+    })
+  }
+
+  /** Starts tasks, oldest batch first, while fewer than `limit` are awaiting. */
+  const pump = (): void => {
+    while (waiting.length > 0 && inflight < limit) {
+      const run = waiting[0] as Run
+      const { f, m, a, n } = run
+      const sameFn = typeof f === 'number'
+      const sameMode = typeof m === 'number'
+      let entry = sameFn ? fns.get(f) : undefined
+      const started = performance.now()
+      let i = run.next
+      for (; i < n && inflight < limit; i++) {
+        if (!sameFn) entry = fns.get(f[i] as number)
+        const mode = (sameMode ? m : m[i]) as TaskMode
+        if (entry === undefined || 'error' in entry) {
+          fail(run, i, entry === undefined ? new Error('pool worker: unknown function') : entry.error, undefined, false)
+          continue
+        }
+        const fn = entry.fn
+        let r: unknown
+        try {
+          r = call(fn, mode, a[i])
+        } catch (error) {
+          fail(run, i, error, fn, false)
+          continue
+        }
+        if (!isThenable(r)) {
+          store(run, i, mode, r, false)
+          continue
+        }
+        run.async = true
+        run.pending++
+        inflight++
+        const at = i
+        r.then(
+          (value) => {
+            inflight--
+            run.pending--
+            store(run, at, mode, value, true)
+            pump()
+          },
+          (error: unknown) => {
+            inflight--
+            run.pending--
+            fail(run, at, error, fn, true)
+            pump()
+          },
+        )
+      }
+      run.next = i
+      run.ms += performance.now() - started
+      // What settled synchronously goes now; async results follow as they settle.
+      flush(run)
+      if (i < n) break
+      waiting.shift()
+    }
+  }
+
+  const start = (message: RunMessage, a: readonly unknown[]): void => {
+    const n = a.length
+    open++
+    const run: Run = {
+      id: message.b,
+      f: message.f,
+      m: message.m,
+      a,
+      n,
+      values: new Array<unknown>(n),
+      next: 0,
+      left: n,
+      pending: 0,
+      lo: 0,
+      hi: 0,
+      unsent: undefined,
+      failures: undefined,
+      ms: 0,
+      bytes: 0,
+      transfer: undefined,
+      async: false,
+      scheduled: false,
+    }
+    waiting.push(run)
+    if (waiting.length === 1) pump()
+  }
+
+  /** A batch that brings functions to resolve or primitives to decode: async, but started in order. */
+  const prepare = async (message: RunMessage): Promise<void> => {
     if (message.d !== undefined) {
       for (const [id, spec] of message.d) fns.set(id, await resolveFn(spec))
     }
-    const { f, m } = message
     let a = message.a
-    const n = a.length
-    const values = new Array<unknown>(n)
-    let failures: TaskFailure[] | undefined
     if (message.h === 1) {
       try {
         a = await decode(a)
       } catch (error) {
         // The primitives could not be rebuilt here: every task of the batch fails with why.
-        for (let i = 0; i < n; i++) failures = fail(failures, i, error, undefined)
-        reply({ t: 'p.done', v: values, e: failures, ms: performance.now() - started } as DoneMessage)
+        const n = a.length
+        const failures: TaskFailure[] = []
+        for (let i = 0; i < n; i++) failures.push([i, serializeThrown(error), 0])
+        reply({ t: 'p.done', b: message.b, v: new Array<unknown>(n), e: failures, ms: 0 } as DoneMessage, undefined)
         return
       }
     }
-    const sameFn = typeof f === 'number'
-    const sameMode = typeof m === 'number'
-    let entry = sameFn ? fns.get(f) : undefined
-    for (let i = 0; i < n; i++) {
-      if (!sameFn) entry = fns.get(f[i] as number)
-      const mode = (sameMode ? m : m[i]) as TaskMode
-      if (entry === undefined || 'error' in entry) {
-        failures = fail(failures, i, entry === undefined ? new Error('pool worker: unknown function') : entry.error, undefined)
-        continue
-      }
-      try {
-        const r = call(entry.fn, mode, a[i])
-        values[i] = isThenable(r) ? await r : r
-        if (mode >= MODE_CHUNK) values[i] = packChunk(values[i] as unknown[])
-      } catch (error) {
-        await readyToSerialize(error)
-        failures = fail(failures, i, error, entry.fn)
-      }
-    }
-    const done: DoneMessage =
-      failures === undefined
-        ? { t: 'p.done', v: values, ms: performance.now() - started }
-        : { t: 'p.done', v: values, e: failures, ms: performance.now() - started }
-    reply(done)
+    start(message, a)
   }
-
-  let draining: Promise<void> = Promise.resolve()
-  const drain = async (): Promise<void> => {
-    busy = true
-    try {
-      for (let message = inbox.shift(); message !== undefined; message = inbox.shift()) await runBatch(message)
-    } finally {
-      busy = false
-    }
+  /** Set while a batch is being prepared: later batches wait for it, to start in order. */
+  let gate: Promise<void> | undefined
+  const receive = (message: RunMessage): void => {
+    if (gate === undefined && message.d === undefined && message.h !== 1) return start(message, message.a)
+    const previous = gate
+    const next: Promise<void> = (previous ?? Promise.resolve()).then(() => (message.d === undefined && message.h !== 1 ? start(message, message.a) : prepare(message)))
+    gate = next
+    void next.then(() => {
+      if (gate === next) gate = undefined
+    })
   }
+  const idle = (): Promise<void> =>
+    gate !== undefined ? gate.then(idle) : open === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)).then(idle)
 
   channel.onMessage((message) => {
     if (message.t === 'p.run') {
-      inbox.push(message as RunMessage)
-      if (!busy) draining = drain()
+      receive(message as RunMessage)
     } else if (message.t === 'p.stop') {
       stopped()
     }
@@ -208,7 +406,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   // primitives the worker held), whatever timers or sockets the tasks left open, as Python's
   // worker exits once it is told to.
   await stop
-  await draining
+  await idle()
   await context.settle?.()
   channel.sendAndExit(STOPPED, 0)
 }

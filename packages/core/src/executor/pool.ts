@@ -19,7 +19,7 @@ import { MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, type TaskMode } from
 import { Task } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
-import { checkBuffersize, checkChunksize, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { checkBuffersize, checkChunksize, checkConcurrency, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
 
 export { AsyncResult }
 export type { IMapIterator }
@@ -36,6 +36,22 @@ export interface PoolOptions<I extends AnyFunction = AnyFunction> {
   readonly initargs?: Readonly<Parameters<I>> | undefined
   /** A worker is replaced after this many tasks. */
   readonly maxTasksPerChild?: number | null | undefined
+  /**
+   * The most tasks one worker runs at once (default 64). A task that returns a promise leaves its
+   * worker free while it awaits (I/O, timers), so the worker starts the next ones meanwhile, up
+   * to this many awaiting at once; synchronous tasks run one after another whatever the value.
+   * `1` runs one task per worker at a time, as Python does (a Python task blocks its thread, so
+   * Python has no such option: there the pool's size bounds the tasks running at once; here
+   * `processes × concurrentTasksPerWorker` does). Tasks with a `signal` or a `timeout` still run
+   * alone on their worker. piscina's and tinypool's option of the same name.
+   *
+   * @example
+   * ```ts
+   * // Up to 2 × 200 requests awaiting at once, on 2 workers.
+   * const pool = new ThreadPool({ processes: 2, concurrentTasksPerWorker: 200 })
+   * ```
+   */
+  readonly concurrentTasksPerWorker?: number | null | undefined
 }
 
 /** Options of `applyAsync`: callbacks plus what Node users expect per task. */
@@ -91,6 +107,7 @@ export class BasePool {
     const size = checkWorkers(options.processes, { defaultMaxWorkers: () => availableParallelism() || 1 }, 'processes', 'Number of processes must be at least 1')
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'maxtasksperchild must be a positive int or None')
     checkInitializer(options.initializer)
+    const concurrentTasksPerWorker = checkConcurrency(options.concurrentTasksPerWorker)
     const prefix = engine.kind === 'thread' ? 'Thread' : 'SpawnPoolWorker'
     this.#size = size
     this.#pool = engine.createEngine({
@@ -101,6 +118,7 @@ export class BasePool {
       eager: true,
       onCrash: 'replace',
       workerName: (i) => `${prefix}-${i}`,
+      concurrentTasksPerWorker,
     })
   }
 

@@ -15,9 +15,14 @@ export const MODE_CHUNK = 2
 export const MODE_STAR_CHUNK = 3
 export type TaskMode = typeof MODE_CALL | typeof MODE_ONE | typeof MODE_CHUNK | typeof MODE_STAR_CHUNK
 
-/** Parent → worker: run these tasks, in order. `f`/`m` are one value when all tasks share it. */
+/**
+ * Parent → worker: run these tasks, started in order. `f`/`m` are one value when all tasks share
+ * it. Batches run concurrently when their tasks are async, so replies name their batch.
+ */
 export interface RunMessage {
   readonly t: 'p.run'
+  /** The batch's id, unique per worker. */
+  readonly b: number
   /** Function ids. */
   readonly f: number | readonly number[]
   readonly m: TaskMode | readonly TaskMode[]
@@ -32,13 +37,28 @@ export interface RunMessage {
 /** A failed task of a batch: its index, the error, and whether it was its result that failed to encode. */
 export type TaskFailure = readonly [index: number, error: SerializedThrown, encoding: 0 | 1]
 
-/** Worker → parent: the batch is done. `v[i]` is task i's value; failures are listed in `e`. */
+/**
+ * Worker → parent: tasks of batch `b` are done: `o` … `o + v.length - 1`, or those listed in `x`.
+ * A batch's results may come in several replies (async tasks settle in any order, and big results
+ * do not pile up in one message). `v[k]` is the value of the k-th task covered; failures are
+ * listed in `e`, by their index in the batch.
+ */
 export interface DoneMessage {
   readonly t: 'p.done'
+  readonly b: number
+  /** Index of the first task covered, when they follow each other; 0 when absent. */
+  readonly o?: number
+  /** The indexes of the tasks covered, when they do not follow each other. */
+  readonly x?: readonly number[]
   readonly v: readonly unknown[]
   readonly e?: readonly TaskFailure[]
-  /** Milliseconds the batch took in the worker; the pool sizes its batches from it. */
+  /**
+   * Milliseconds the worker spent running these tasks synchronously (the awaits of async tasks
+   * left out); the pool sizes its batches from it.
+   */
   readonly ms: number
+  /** Some of these tasks returned a promise: their function is async. */
+  readonly y?: 1
 }
 
 /** Worker → parent: the initializer ran; tasks may come. */
@@ -65,6 +85,8 @@ export interface StoppedMessage {
 /** The `data` of the pool-worker service. */
 export interface PoolWorkerData {
   readonly initializer: TargetSpec | undefined
+  /** The most tasks the worker runs at once (async tasks awaiting); see `concurrentTasksPerWorker`. */
+  readonly c: number
   readonly initargs: readonly unknown[]
   /** `initargs` carry primitives to decode. */
   readonly h?: 1
@@ -78,4 +100,32 @@ export function packChunk(values: readonly unknown[]): readonly unknown[] | Floa
   if (values.length < 16) return values
   for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return values
   return Float64Array.from(values as number[])
+}
+
+/**
+ * A batch stops before its payloads (or a reply its results) pass this many bytes, one task at
+ * least: big messages cost more per byte (fresh memory for every copy) and hold back every result
+ * of the batch until the last.
+ */
+export const BATCH_BYTES = 256 * 1024
+
+/**
+ * The bytes a value adds to a message, roughly: binary data and strings at the top level of a
+ * task's payload or result (and the arguments of a call); anything else counts 0, which keeps it
+ * cheap. `moved` buffers are transferred, not copied, and count nothing.
+ */
+export function payloadBytes(value: unknown, moved?: readonly unknown[]): number {
+  if (typeof value === 'string') return value.length
+  if (value === null || typeof value !== 'object') return 0
+  if (ArrayBuffer.isView(value)) return moved !== undefined && moved.includes(value.buffer) ? 0 : value.byteLength
+  if (value instanceof ArrayBuffer) return moved !== undefined && moved.includes(value) ? 0 : value.byteLength
+  if (!Array.isArray(value)) return 0
+  let bytes = 0
+  const n = Math.min(value.length, 64)
+  for (let i = 0; i < n; i++) {
+    const item: unknown = value[i]
+    if (typeof item === 'string') bytes += item.length
+    else if (item !== null && typeof item === 'object' && !Array.isArray(item)) bytes += payloadBytes(item, moved)
+  }
+  return bytes
 }

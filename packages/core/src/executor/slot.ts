@@ -3,11 +3,21 @@ import type { UnitHandle } from '../backend.js'
 import type { StopMessage } from './protocol.js'
 import type { Task } from './task.js'
 
+/** Tasks sent to a worker in one message. */
+export interface Batch {
+  readonly id: number
+  readonly tasks: Task[]
+  /** Tasks not answered yet (a batch's replies come in order, each covering the next tasks). */
+  left: number
+}
+
 export class Slot {
   /** The initializer ran; the worker takes tasks. */
   ready = false
-  /** Batches sent and not answered, oldest first (a worker answers in order). */
-  readonly batches: Task[][] = []
+  /** Batches sent and not fully answered, oldest first. */
+  readonly batches: Batch[] = []
+  /** Tasks sent and not answered. */
+  inflight = 0
   /** Function ids this worker has been told about. */
   readonly known = new Set<number>()
   /** A task that may be stopped by ending this worker runs here alone. */

@@ -27,3 +27,8 @@ export function checkInitializer(value: unknown): void {
 export function checkBuffersize(value: unknown): number | undefined {
   return optionalInteger(value, 'buffersize', 1, 'buffersize must be None or > 0')
 }
+
+/** `concurrentTasksPerWorker`; `undefined` for `undefined`/`null` (the engine's default). */
+export function checkConcurrency(value: unknown): number | undefined {
+  return optionalInteger(value, 'concurrentTasksPerWorker', 1, 'concurrentTasksPerWorker must be >= 1')
+}

@@ -2,7 +2,9 @@
  * The engine under every executor and pool: a set of units (started through the backend seam,
  * running the pool-worker service), a task queue, and the dispatch loop. Tasks go out in
  * batches sized from how long tasks take (many tiny tasks share one message, slow ones go one by
- * one), with at most two batches in flight per worker.
+ * one) and from their bytes (a big payload goes alone), with at most two batches in flight per
+ * worker; tasks of an async function go by the number in flight instead (up to
+ * `concurrentTasksPerWorker` a worker), since a worker runs them concurrently.
  */
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/shared-codec.js'
@@ -15,9 +17,9 @@ import { setLongTimeout } from '../internal/timeout.js'
 import type { UnitInit, WireMessage } from '../internal/wire.js'
 import { POOL_WORKER_MODULE, isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
-import { BROKEN_MESSAGES, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
+import { BROKEN_MESSAGES, CONCURRENT_TASKS_PER_WORKER, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
-import { type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
+import { BATCH_BYTES, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
 import { encodeTaskArgs, taskPayloads } from './task-args.js'
@@ -43,6 +45,9 @@ export class WorkerPool {
   readonly functions = new FunctionRegistry()
   readonly #flavor: PoolFlavor
   readonly #options: WorkerPoolOptions
+  /** Tasks in flight per worker for async functions. */
+  readonly #concurrency: number
+  #batchIds = 0
   readonly #queue = new TaskQueue()
   readonly #slots = new Set<Slot>()
   readonly #exits = new Set<Promise<void>>()
@@ -61,6 +66,7 @@ export class WorkerPool {
     if (context.bootstrapping) throw new RuntimeError(BOOTSTRAP_MESSAGE, { code: 'ERR_CONC_BOOTSTRAP' })
     this.#flavor = flavor
     this.#options = options
+    this.#concurrency = options.concurrentTasksPerWorker ?? CONCURRENT_TASKS_PER_WORKER
     const init = options.initializer
     this.#initializer = init === undefined || init === null ? undefined : this.functions.get(init, 'initializer')
     if (options.eager) for (let i = 0; i < options.maxWorkers; i++) this.#spawn()
@@ -125,8 +131,9 @@ export class WorkerPool {
     this.#closed = true
     for (const task of this.#queue.takeAll()) this.#settleError(task, reason())
     for (const slot of this.#slots) {
-      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, reason())
+      for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, reason())
       slot.batches.length = 0
+      slot.inflight = 0
       slot.end(true)
     }
     this.#inflight = 0
@@ -144,8 +151,9 @@ export class WorkerPool {
     this.#broken ??= this.#brokenError('crashed', undefined)
     for (const task of this.#queue.takeAll()) this.#settleError(task, this.#brokenError('running', undefined))
     for (const slot of this.#slots) {
-      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, this.#brokenError('running', undefined))
+      for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, this.#brokenError('running', undefined))
       slot.batches.length = 0
+      slot.inflight = 0
       if (kill) slot.end(true)
       else slot.terminate()
     }
@@ -158,7 +166,7 @@ export class WorkerPool {
     const index = ++this.#spawned
     // Primitives in initargs reach each worker as handles to the same objects (issue 4).
     const shared = encodeShared(this.#options.initargs, this.#flavor.backend.kind)
-    const data: PoolWorkerData = { initializer: this.#initializer?.spec, initargs: shared.value, ...(shared.handles ? { h: 1 } : {}) }
+    const data: PoolWorkerData = { initializer: this.#initializer?.spec, c: this.#concurrency, initargs: shared.value, ...(shared.handles ? { h: 1 } : {}) }
     const init: UnitInit = {
       $conc: 1,
       kind: this.#flavor.backend.kind,
@@ -218,7 +226,26 @@ export class WorkerPool {
       else if (slot.batches.length === 0 && slot.available) idleReady++
     }
     if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
-    const avg = this.#queue.peek()?.fn.avgMs
+    const next = this.#queue.peek()?.fn
+    if (next?.async === true) {
+      // Async tasks: a worker runs up to #concurrency at once; keep that many on each, unless
+      // their synchronous part is long (an async function that computes): then as sync tasks.
+      const cpu = next.avgMs ?? 0
+      for (const slot of this.#slots) {
+        while (
+          this.#queue.size > 0 &&
+          slot.ready &&
+          slot.available &&
+          slot.inflight < this.#concurrency &&
+          (slot.batches.length < 2 || slot.inflight * cpu < 2 * TARGET_BATCH_MS)
+        ) {
+          if (!this.#dispatch(slot)) break
+        }
+      }
+      this.#checkIdle()
+      return
+    }
+    const avg = next?.avgMs
     const prefetch = avg !== undefined && avg < 1 ? 2 : 1
     // Idle workers first, then a second batch for busy ones.
     for (const depth of prefetch === 2 ? [0, 1] : [0]) {
@@ -242,12 +269,16 @@ export class WorkerPool {
     let ready = 0
     for (const s of this.#slots) if (s.ready) ready++
     n = Math.min(n, Math.ceil(this.#queue.size / (4 * Math.max(1, ready))), slot.remaining)
+    if (this.#queue.peek()?.fn.async === true) n = Math.min(n, this.#concurrency - slot.inflight)
     return Math.max(1, n)
   }
 
-  #dispatch(slot: Slot): void {
+  /** Sends the next batch to `slot`; false when nothing could be sent. */
+  #dispatch(slot: Slot): boolean {
     const n = this.#batchSize(slot)
     const batch: Task[] = []
+    const moves = this.#flavor.backend.kind === 'thread'
+    let bytes = 0
     while (batch.length < n) {
       const task = this.#queue.peek()
       if (task === undefined) break
@@ -256,6 +287,9 @@ export class WorkerPool {
         continue
       }
       if (task.exclusive && (batch.length > 0 || slot.batches.length > 0)) break
+      // Big payloads go alone, or with a few others up to BATCH_BYTES (moved buffers cost nothing).
+      bytes += payloadBytes(task.payload, moves ? task.extra?.transfer : undefined)
+      if (bytes > BATCH_BYTES && batch.length > 0) break
       this.#queue.shift()
       if (!task.sink.start(task)) {
         task.state = SETTLED
@@ -272,7 +306,9 @@ export class WorkerPool {
         break
       }
     }
-    if (batch.length > 0) this.#send(slot, batch)
+    if (batch.length === 0) return false
+    this.#send(slot, batch)
+    return true
   }
 
   #send(slot: Slot, batch: Task[]): void {
@@ -293,8 +329,10 @@ export class WorkerPool {
         defs.push([task.fn.id, task.fn.spec] as const)
       }
     }
+    const id = ++this.#batchIds
     const message: RunMessage = {
       t: 'p.run',
+      b: id,
       f: sameFn ? first.fn.id : batch.map((task) => task.fn.id),
       m: sameMode ? first.mode : batch.map((task) => task.mode),
       ...taskPayloads(batch, slot.handle),
@@ -307,7 +345,8 @@ export class WorkerPool {
       this.#unsendable(slot, batch, error)
       return
     }
-    slot.batches.push(batch)
+    slot.batches.push({ id, tasks: batch, left: batch.length })
+    slot.inflight += batch.length
     slot.remaining -= batch.length
     this.#inflight += batch.length
   }
@@ -357,18 +396,29 @@ export class WorkerPool {
   }
 
   #onDone(slot: Slot, message: DoneMessage): void {
-    const batch = slot.batches.shift()
+    const batches = slot.batches
+    let at = 0
+    while (at < batches.length && (batches[at] as { id: number }).id !== message.b) at++
+    const batch = batches[at]
     if (batch === undefined) return
-    const n = batch.length
+    const values = message.v
+    const n = values.length
+    const o = message.o ?? 0
+    batch.left -= n
+    if (batch.left <= 0) batches.splice(at, 1)
+    slot.inflight -= n
     this.#inflight -= n
+    const tasks = batch.tasks
+    const x = message.x
+    const fn = (tasks[x === undefined ? o : (x[0] as number)] as Task).fn
     const perTask = message.ms / n
-    const fn = (batch[0] as Task).fn
     fn.avgMs = fn.avgMs === undefined ? perTask : (fn.avgMs + perTask) / 2
+    if (message.y === 1) fn.async = true
     let errors: (readonly [number, unknown, 0 | 1])[] | undefined
     if (message.e !== undefined) errors = message.e.map(([i, e, enc]) => [i, deserializeThrown(e), enc] as const)
-    const values = message.v
-    for (let i = 0; i < n; i++) {
-      const task = batch[i] as Task
+    for (let k = 0; k < n; k++) {
+      const i = x === undefined ? o + k : (x[k] as number)
+      const task = tasks[i] as Task
       if (task.state !== RUNNING) continue
       task.state = SETTLED
       if (task.extra !== undefined) {
@@ -376,13 +426,13 @@ export class WorkerPool {
         this.#detach(task)
       }
       const failure = errors?.find(([index]) => index === i)
-      if (failure === undefined) task.sink.resolve(task, values[i])
+      if (failure === undefined) task.sink.resolve(task, values[k])
       else if (failure[2] === 1) {
         const remote = failure[1] as Error
         task.sink.reject(task, new MaybeEncodingError(remote.message))
       } else task.sink.reject(task, failure[1])
     }
-    if (slot.remaining <= 0 && slot.batches.length === 0) slot.end(false)
+    if (slot.remaining <= 0 && batches.length === 0) slot.end(false)
     this.#pump()
   }
 
@@ -394,9 +444,10 @@ export class WorkerPool {
   #onExit(slot: Slot, bySelf: boolean): void {
     slot.exited()
     this.#slots.delete(slot)
-    const lost = slot.batches.flat()
+    const lost = slot.batches.flatMap((batch) => batch.tasks)
     slot.batches.length = 0
-    this.#inflight -= lost.length
+    this.#inflight -= slot.inflight
+    slot.inflight = 0
     for (const task of lost) this.#settleError(task, this.#brokenError('running', slot.uncaught))
     if (!slot.leaving && !this.#closed) {
       if (this.#options.onCrash === 'break') this.#break('crashed', slot.uncaught)
@@ -425,8 +476,9 @@ export class WorkerPool {
     const running = (): Error => this.#brokenError(kind === 'initializer' ? 'initializer' : 'running', cause)
     for (const task of this.#queue.takeAll()) this.#settleError(task, running())
     for (const slot of this.#slots) {
-      for (const batch of slot.batches) for (const task of batch) this.#settleError(task, running())
-      this.#inflight -= slot.batches.reduce((sum, batch) => sum + batch.length, 0)
+      for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, running())
+      this.#inflight -= slot.inflight
+      slot.inflight = 0
       slot.batches.length = 0
       slot.end(true)
     }
@@ -452,7 +504,8 @@ export class WorkerPool {
   #stopRunning(task: Task, reason: unknown): void {
     const slot = task.extra?.slot as Slot
     slot.batches.length = 0
-    this.#inflight -= 1
+    this.#inflight -= slot.inflight
+    slot.inflight = 0
     slot.end(true)
     this.#settleError(task, reason)
   }
