@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixture, runNode, tempDir } from './harness.ts'
+import { TSX_PROGRAM_TIMEOUT_MS, fixture, runNode, tempDir, testTimeoutFor } from './harness.ts'
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the suite drives both backends' classes at run time */
 type Fn = (...args: any[]) => any
@@ -566,7 +566,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(result.stdout).toContain(before)
       expect(result.stdout.endsWith('after\n')).toBe(true)
       expect(result.code).toBe(0)
-    })
+    }, testTimeoutFor(['--import', 'tsx']))
   })
 
   describe(`${kind} pool: worker deaths, failing initializers, imap after a failure`, () => {
@@ -1015,7 +1015,8 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
 
   describe(`${kind} task functions from other modules (issue 8 §1)`, () => {
     it('executor and Pool find task functions and an initializer imported from other modules, re-exported, default, static, CommonJS, built in', async () => {
-      const result = await runNode([fixture('locator/main.mjs'), 'pools'], { backendUrl: backend.backendUrl })
+      // About ten units one after the other: as slow as a tsx program on a loaded machine.
+      const result = await runNode([fixture('locator/main.mjs'), 'pools'], { backendUrl: backend.backendUrl, timeoutMs: TSX_PROGRAM_TIMEOUT_MS })
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe(
         [
@@ -1032,7 +1033,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
           '',
         ].join('\n'),
       )
-    })
+    }, testTimeoutFor([], TSX_PROGRAM_TIMEOUT_MS))
   })
 
   describe(`${kind} task errors keep their class (issue 7 §3)`, () => {
