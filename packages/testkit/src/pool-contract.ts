@@ -982,6 +982,33 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await p.apply(t.square, [3])).toBe(9)
     }, 60_000)
 
+    // A pool's workers live as long as the pool: what its tasks were given must not.
+    describe('a new primitive for every task', () => {
+      const memory = async (scenario: string): Promise<Record<string, any>> => {
+        const result = await runNode(['--expose-gc', fixture('pool-memory.mjs'), scenario], { backendUrl: backend.backendUrl })
+        expect(result.stderr).toBe('')
+        return JSON.parse(result.stdout) as Record<string, any>
+      }
+
+      it('is freed once its task is done, in the program and in the worker', async () => {
+        const { given, freedHere, freedInWorker, seenInWorker } = await memory('freed')
+        expect(seenInWorker).toBe(given)
+        expect(freedHere).toBeGreaterThanOrEqual(given * 0.9)
+        expect(freedInWorker).toBeGreaterThanOrEqual(given * 0.9)
+      }, testTimeoutFor([]))
+
+      it('leaves the time per task flat (lock acquires do not get slower with every primitive ever given)', async () => {
+        const { ms } = (await memory('pace')) as { ms: number[] }
+        expect(ms).toHaveLength(4)
+        // Generous: a loaded machine is noisy. Before the fix, processes went 31 -> 64 ms per task.
+        expect(ms[3]).toBeLessThan((ms[0] as number) * 2.5 + 5)
+      }, testTimeoutFor([]))
+
+      it('a Lock a task took and kept is released when its worker dies later, after other tasks', async () => {
+        expect(await memory('kept')).toEqual({ took: true, crashed: Broken.name, released: true, warnings: ['CONC_ABANDONED_LOCK'] })
+      }, testTimeoutFor([]))
+    })
+
     it('a Barrier given to pool tasks stays whole when the pool ends its workers normally (shutdown, close, maxTasksPerChild)', async () => {
       const barrier = new L.Barrier(2)
       const ex = executor({ maxWorkers: 1, maxTasksPerChild: 1 })
