@@ -79,6 +79,11 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     const codec = await import('../internal/shared-codec.js')
     return codec.decodeShared(value, { channel, loaderHooks: init.loaderHooks })
   }
+  /** A batch's primitives, kept (proxies, fresh copies) only until its reply is sent. */
+  const decodeBatch = async <T>(value: T): Promise<{ readonly value: T; release(): void }> => {
+    const codec = await import('../internal/shared-codec.js')
+    return codec.decodeLeased(value, { channel, loaderHooks: init.loaderHooks })
+  }
   const fns = new Map<number, Entry>()
   const inbox: RunMessage[] = []
   let busy = false
@@ -135,9 +140,12 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     const n = a.length
     const values = new Array<unknown>(n)
     let failures: TaskFailure[] | undefined
+    let leased: { release(): void } | undefined
     if (message.h === 1) {
       try {
-        a = await decode(a)
+        const decoded = await decodeBatch(a)
+        a = decoded.value
+        leased = decoded
       } catch (error) {
         // The primitives could not be rebuilt here: every task of the batch fails with why.
         for (let i = 0; i < n; i++) failures = fail(failures, i, error, undefined)
@@ -168,7 +176,11 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       failures === undefined
         ? { t: 'p.done', v: values, ms: performance.now() - started }
         : { t: 'p.done', v: values, e: failures, ms: performance.now() - started }
-    reply(done)
+    try {
+      reply(done)
+    } finally {
+      leased?.release()
+    }
   }
 
   let draining: Promise<void> = Promise.resolve()

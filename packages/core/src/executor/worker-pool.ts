@@ -20,7 +20,7 @@ import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
-import { encodeTaskArgs, taskPayloads } from './task-args.js'
+import { encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
@@ -304,6 +304,7 @@ export class WorkerPool {
       slot.handle.send(message, transfer as never)
     } catch (error) {
       for (const [id] of defs) slot.known.delete(id)
+      releaseTaskArgs(batch, slot.handle)
       this.#unsendable(slot, batch, error)
       return
     }
@@ -359,6 +360,7 @@ export class WorkerPool {
   #onDone(slot: Slot, message: DoneMessage): void {
     const batch = slot.batches.shift()
     if (batch === undefined) return
+    releaseTaskArgs(batch, slot.handle)
     const n = batch.length
     this.#inflight -= n
     const perTask = message.ms / n

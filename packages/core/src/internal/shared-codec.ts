@@ -165,18 +165,33 @@ export interface Encoded<T> {
   readonly handles: boolean
   /** Call with the unit the value is sent to (again for each unit it is sent to). */
   attach(handle: UnitHandle): void
+  /**
+   * Call when the unit is done with the value (a pool task's reply arrived): balances one
+   * {@link attach}, so that its owners need not keep the handles for that unit any longer.
+   */
+  release(handle: UnitHandle): void
 }
 
 const nothingToAttach = (): void => {}
 
-function attachAll(handle: UnitHandle, sent: readonly (readonly [HandleHost, object])[], kind: UnitKind): void {
-  const byHost = new Map<HandleHost, object[]>()
+type Sent = readonly (readonly [HandleHost, object])[]
+
+function byHost(sent: Sent): Map<HandleHost, object[]> {
+  const hosts = new Map<HandleHost, object[]>()
   for (const [host, object] of sent) {
-    const list = byHost.get(host)
-    if (list === undefined) byHost.set(host, [object])
+    const list = hosts.get(host)
+    if (list === undefined) hosts.set(host, [object])
     else list.push(object)
   }
-  for (const [host, objects] of byHost) host.attach(handle, objects, kind)
+  return hosts
+}
+
+function attachAll(handle: UnitHandle, sent: Sent, kind: UnitKind): void {
+  for (const [host, objects] of byHost(sent)) host.attach(handle, objects, kind)
+}
+
+function releaseAll(handle: UnitHandle, sent: Sent, kind: UnitKind): void {
+  for (const [host, objects] of byHost(sent)) host.release?.(handle, objects, kind)
 }
 
 /**
@@ -186,20 +201,25 @@ function attachAll(handle: UnitHandle, sent: readonly (readonly [HandleHost, obj
  * @throws when a handle cannot travel to that kind of unit (its type says why)
  */
 export function encodeShared<T>(value: T, kind: UnitKind): Encoded<T> {
-  if (findHandle(value) === undefined) return { value, handles: false, attach: nothingToAttach }
+  if (findHandle(value) === undefined) return { value, handles: false, attach: nothingToAttach, release: nothingToAttach }
   const state: EncodeState = { kind, memo: new Map(), sent: [] }
   const encoded = encodeValue(value, state) as T
   const sent = state.sent
-  return { value: encoded, handles: true, attach: (handle) => attachAll(handle, sent, kind) }
+  return {
+    value: encoded,
+    handles: true,
+    attach: (handle) => attachAll(handle, sent, kind),
+    release: (handle) => releaseAll(handle, sent, kind),
+  }
 }
 
 /** {@link encodeShared} for the args and subclass fields of a runner's init message (one graph). */
 export function encodeInit(init: UnitInit, kind: UnitKind): Encoded<UnitInit> {
   const encoded = encodeShared([init.args, init.subclass?.fields] as const, kind)
-  if (!encoded.handles) return { value: init, handles: false, attach: nothingToAttach }
+  if (!encoded.handles) return { value: init, handles: false, attach: nothingToAttach, release: nothingToAttach }
   const [args, fields] = encoded.value
   const subclass = init.subclass === undefined || fields === undefined ? init.subclass : { ...init.subclass, fields }
-  return { value: { ...init, args, subclass, handles: 1 }, handles: true, attach: encoded.attach }
+  return { value: { ...init, args, subclass, handles: 1 }, handles: true, attach: encoded.attach, release: encoded.release }
 }
 
 interface DecodeState {
@@ -305,11 +325,34 @@ async function typeOf(descriptor: Descriptor): Promise<HandleType> {
 
 /**
  * Rebuilds the handles in `value` (see {@link encodeShared}) as handles to the same objects.
- * `value` is what arrived (a fresh copy): it is decoded in place and returned.
+ * `value` is what arrived (a fresh copy): it is decoded in place and returned. What it rebuilt is
+ * kept for the unit's whole life (runner args, initargs); see {@link decodeLeased}.
  */
 export function decodeShared<T>(value: T, context: RebuildContext): Promise<T> {
   const state: DecodeState = { context, seen: new Set(), built: new Map(), building: new Set() }
   return decodeValue(value, state) as Promise<T>
+}
+
+/**
+ * {@link decodeShared} for a message the unit is done with at some point (a pool task): call
+ * `release()` then, and each type may let go of what it keeps for the handles rebuilt here.
+ */
+export async function decodeLeased<T>(value: T, context: RebuildContext): Promise<{ readonly value: T; release(): void }> {
+  const state: DecodeState = { context, seen: new Set(), built: new Map(), building: new Set() }
+  const release = (): void => {
+    for (const [descriptor, object] of state.built) {
+      object.then(
+        (rebuilt) => handleType(descriptor.type)?.release?.(rebuilt),
+        () => {},
+      )
+    }
+  }
+  try {
+    return { value: (await decodeValue(value, state)) as T, release }
+  } catch (error) {
+    release() // what was rebuilt before the failure
+    throw error
+  }
 }
 
 /** Rebuilds the handles in `init.args` and the subclass fields (one graph, as they were sent). */
