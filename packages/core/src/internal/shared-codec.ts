@@ -39,64 +39,103 @@ function shapeOf(value: object): number {
   if (Array.isArray(value)) return ARRAY
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto === Object.prototype || proto === null) return OBJECT
+  // Typed arrays, DataViews and buffers are copied as a block: nothing inside can be a handle.
+  if (ArrayBuffer.isView(value)) return LEAF
   if (value instanceof Map) return MAP
   if (value instanceof Set) return SET
   // A class instance is cloned as a plain object of its own fields; errors, dates, buffers are leaves.
   return Object.prototype.toString.call(value) === '[object Object]' ? OBJECT : LEAF
 }
 
-/** The quick search looks at this many objects, this deep, before it searches remembering them. */
-const QUICK_OBJECTS = 2000
+/**
+ * A search visits this many objects, this deep, without remembering each one: the cheap way (a
+ * `Set` of objects costs a hundred times more per object than the visit itself). Past that it
+ * goes on remembering what it saw, so that cycles end and shared objects are visited once. It
+ * never starts over.
+ */
+const QUICK_OBJECTS = 200_000
 const QUICK_DEPTH = 64
-let budget = 0
+/**
+ * Containers with at least this many members are remembered from the start: visiting a large
+ * object again for each reference to it is what would make a search cost more than the copy.
+ */
+const LARGE = 64
 
-/** The first handle found in `container`; `null` when the quick search gave up. */
-function search(container: object, seen: Set<object> | undefined, depth: number): Handle | undefined | null {
-  if (seen === undefined) {
-    if (--budget < 0 || depth > QUICK_DEPTH) return null
-  } else {
+/** One search: how much it may still do without remembering everything, and what it remembers. */
+interface Search {
+  budget: number
+  /** Every object seen, once the quick part is over. */
+  seen: Set<object> | undefined
+  /** Large containers already searched. */
+  large: Set<object> | undefined
+}
+
+/** The first handle found in `container`. */
+function search(container: object, walk: Search, depth: number): Handle | undefined {
+  const seen = walk.seen
+  if (seen !== undefined) {
     if (seen.has(container)) return undefined
     seen.add(container)
+  } else if (--walk.budget < 0 || depth > QUICK_DEPTH) {
+    walk.seen = new Set([container])
+  } else if (walk.large?.has(container) === true) {
+    return undefined
   }
   if (isHandle(container)) return container
   const shape = shapeOf(container)
+  let members = 0
   if (shape === ARRAY) {
     const list = container as readonly unknown[]
+    members = list.length
+    // Numbers, strings and other leaves cost one typeof each.
     for (let i = 0; i < list.length; i++) {
       const item = list[i]
       if (typeof item === 'object' && item !== null) {
-        const found = search(item, seen, depth + 1)
+        const found = search(item, walk, depth + 1)
         if (found !== undefined) return found
       }
     }
   } else if (shape === OBJECT) {
     const record = container as Record<string, unknown>
-    for (const key of Object.keys(record)) {
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue
+      members++
       const item = record[key]
       if (typeof item === 'object' && item !== null) {
-        const found = search(item, seen, depth + 1)
+        const found = search(item, walk, depth + 1)
         if (found !== undefined) return found
       }
     }
-  } else if (shape === MAP || shape === SET) {
-    for (const entry of container as Iterable<unknown>) {
-      for (const item of shape === MAP ? (entry as unknown[]) : [entry]) {
-        if (typeof item === 'object' && item !== null) {
-          const found = search(item, seen, depth + 1)
-          if (found !== undefined) return found
-        }
+  } else if (shape === MAP) {
+    const map = container as Map<unknown, unknown>
+    members = map.size
+    for (const [key, item] of map) {
+      if (typeof key === 'object' && key !== null) {
+        const found = search(key, walk, depth + 1)
+        if (found !== undefined) return found
+      }
+      if (typeof item === 'object' && item !== null) {
+        const found = search(item, walk, depth + 1)
+        if (found !== undefined) return found
+      }
+    }
+  } else if (shape === SET) {
+    members = (container as Set<unknown>).size
+    for (const item of container as Set<unknown>) {
+      if (typeof item === 'object' && item !== null) {
+        const found = search(item, walk, depth + 1)
+        if (found !== undefined) return found
       }
     }
   }
+  if (members >= LARGE && walk.seen === undefined) (walk.large ??= new Set()).add(container)
   return undefined
 }
 
 /** The first handle inside `value` (searched as structured clone copies it), if any. */
 export function findHandle(value: unknown): Handle | undefined {
   if (typeof value !== 'object' || value === null || !handlesExist()) return undefined
-  budget = QUICK_OBJECTS
-  const found = search(value, undefined, 0)
-  return found === null ? (search(value, new Set(), 0) ?? undefined) : found
+  return search(value, { budget: QUICK_OBJECTS, seen: undefined, large: undefined }, 0)
 }
 
 interface EncodeState {
