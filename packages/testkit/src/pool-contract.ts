@@ -1140,5 +1140,12 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(error.cause).toBeInstanceOf(e.QuotaError)
       expect((error.cause as { limit: number }).limit).toBe(2)
     })
+
+    it('under tsx, an error class from a .ts module the receiving thread never imported keeps its class, also in a Worker @conc did not start', async () => {
+      const args = ['--import', 'tsx', fixture('locator/errors-in-raw-worker.mjs')]
+      const result = await runNode(args, { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('main thread: QuotaError QuotaError used 7\na Worker of the program: QuotaError QuotaError used 7\n')
+    }, testTimeoutFor(['--import', 'tsx']))
   })
 }
