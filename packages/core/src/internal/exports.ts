@@ -1,0 +1,93 @@
+/**
+ * Where a value sits among a module's exports: one search for everything that travels by
+ * reference. The sender's locator uses it to find a function's place by identity (`locator.ts`);
+ * the receiver uses it to find a target, a runner subclass or an error class by path, name and
+ * what it accepts (`resolve-target.ts`, `error-rebuild.ts`).
+ *
+ * A place is the export itself (`['work']`) or a member of an export (`['Tasks', 'run']`: a
+ * class's static method, a property of an exported plain object or namespace); members of
+ * instances are not searched. Getters are never run: reading an export must not run code.
+ */
+
+/** Walks `path` from `exports`: `['default', 'Tasks', 'run']`. */
+export function walk(exports: unknown, path: readonly string[]): unknown {
+  let value: unknown = exports
+  for (const key of path) {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined
+    value = dataValue(value, key)
+  }
+  return value
+}
+
+/** The value of an own data property: a getter could run code or load a module. */
+function dataValue(object: object, key: string): unknown {
+  try {
+    const descriptor = Object.getOwnPropertyDescriptor(object, key)
+    return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
+  } catch {
+    return undefined // a binding not initialized yet (a module still being evaluated)
+  }
+}
+
+/** An export whose members are searched: a class or function (static methods), a plain object or namespace. */
+function isContainer(value: unknown): value is object {
+  if (typeof value === 'function') return true
+  if (typeof value !== 'object' || value === null) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+function keysOf(value: object): string[] {
+  try {
+    return Object.getOwnPropertyNames(value)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The place of the first export that `accept`s: among the exports themselves (`deep` false), or
+ * among the members of exports (`deep` true).
+ */
+export function placeIn(exports: unknown, accept: (value: unknown) => boolean, deep: boolean): string[] | undefined {
+  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return undefined
+  for (const key of keysOf(exports)) {
+    const value = dataValue(exports, key)
+    if (!deep) {
+      if (accept(value)) return [key]
+    } else if (isContainer(value)) {
+      for (const member of keysOf(value)) {
+        if (member !== 'prototype' && member !== 'constructor' && accept(dataValue(value, member))) return [key, member]
+      }
+    }
+  }
+  return undefined
+}
+
+/** What to look for among a module's exports. */
+export interface Wanted {
+  /** Its place, when the sender found it by identity. */
+  readonly path?: readonly string[] | undefined
+  /** The name it is exported under, most likely. */
+  readonly name?: string | undefined
+  /** Whether a candidate is the one. */
+  readonly accept: (value: unknown) => boolean
+}
+
+/**
+ * Finds a value among a module's exports: at its place when known, else the export with its
+ * name, else any export, else any member of an export, that `accept`s.
+ */
+export function findExport(exports: unknown, wanted: Wanted): unknown {
+  const { path, name, accept } = wanted
+  if (path !== undefined) {
+    const value = walk(exports, path)
+    if (accept(value)) return value
+  }
+  if (name && (typeof exports === 'object' || typeof exports === 'function') && exports !== null) {
+    const value = dataValue(exports, name)
+    if (accept(value)) return value
+  }
+  const place = placeIn(exports, accept, false) ?? placeIn(exports, accept, true)
+  return place === undefined ? undefined : walk(exports, place)
+}
