@@ -128,7 +128,9 @@ function describe(primitive: Primitive, kind: UnitKind): HandleDescription {
   if (kind === 'process') return { type, module, data: { meta, remote: register(primitive) } satisfies Travel, host }
   const state = primitive[kBackend].state
   if (state === undefined) {
-    throw new ConcTypeError(`a ${type} received from a parent process cannot be passed on to a thread; create it in this process, or pass it to a Process`)
+    throw new ConcTypeError(`a ${type} received from a parent process cannot be passed on to a thread; create it in this process, or pass it to a Process`, {
+      code: 'ERR_CONC_DATA_CLONE',
+    })
   }
   return { type, module, data: { meta, shared: state.toShared() } satisfies Travel, host }
 }
