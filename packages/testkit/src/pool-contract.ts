@@ -164,9 +164,9 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(() => new Executor({ maxTasksPerChild: 0 })).toThrow(lib.ValueError)
       const cpus = availableParallelism()
       const ex = new Executor()
+      open.push(ex) // shut down after the test even if an assertion fails
       expect(ex.maxWorkers).toBe(kind === 'thread' ? Math.min(32, cpus + 4) : cpus)
       expect(() => ex.submit(42 as never)).toThrow(TypeError)
-      void ex.shutdown()
     })
 
     it('shutdown waits for queued work, then refuses new work; idempotent (G57)', async () => {
@@ -1037,6 +1037,27 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       // No worker was terminated after its grace period (a death, which breaks a Barrier): each
       // ended normally, at once.
       expect(await barrier.broken).toBe(false)
+    }, 60_000)
+
+    it('shutdown() right after the first submit stops a worker that is still starting normally; terminate() after close() does not wait for the stop', async () => {
+      const barrier = new L.Barrier(2)
+      // The worker is asked to stop before it is ready: the stop must reach it (no grace period,
+      // no SIGTERM, which is a death and breaks the Barrier it was given).
+      const ex = executor({ maxWorkers: 1, initializer: h.keepGiven, initargs: [barrier] })
+      const future = ex.submit(t.square, 3)
+      await ex.shutdown({ cancelFutures: true })
+      expect(future.cancelled() || (await future) === 9).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+      expect(await barrier.broken).toBe(false)
+      // close() asks the worker to stop, with a 2 s grace period; it cannot hear it (its
+      // initializer spins), and terminate() must end it at once all the same.
+      const p = pool({ processes: 1, initializer: t.spin, initargs: [30] })
+      p.close()
+      await new Promise((resolve) => setTimeout(resolve, 100)) // the pool is idle: the stop is sent
+      const started = performance.now()
+      p.terminate()
+      await p.join()
+      expect(elapsed(started)).toBeLessThan(1.5)
     }, 60_000)
   })
 
