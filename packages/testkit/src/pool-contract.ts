@@ -1039,6 +1039,21 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await barrier.broken).toBe(false)
     }, 60_000)
 
+    it('a Barrier in initargs stays whole when a Pool\'s initializer fails once and the pool starts another worker', async () => {
+      const tmp = tempDir()
+      try {
+        const barrier = new L.Barrier(2)
+        const p = pool({ processes: 1, initializer: h.failFirstInit, initargs: [tmp.file('calls'), barrier] })
+        expect(await p.apply(t.square, [7])).toBe(49)
+        expect(readFileSync(tmp.file('calls'), 'utf8')).toBe('xx')
+        await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+        // The failed worker ended normally (it was not killed: a death, which breaks a Barrier).
+        expect(await barrier.broken).toBe(false)
+      } finally {
+        tmp.cleanup()
+      }
+    }, 60_000)
+
     it('shutdown() right after the first submit stops a worker that is still starting normally; terminate() after close() does not wait for the stop', async () => {
       const barrier = new L.Barrier(2)
       // The worker is asked to stop before it is ready: the stop must reach it (no grace period,
