@@ -6,18 +6,15 @@
  *
  * A place is the export itself (`['work']`) or a member of an export (`['Tasks', 'run']`: a
  * class's static method, a property of an exported plain object or namespace); members of
- * instances are not searched. Getters are never run: reading an export must not run code.
+ * instances are not searched. Members are read only when they are data properties: a getter
+ * could run code or load a module. The exports themselves are read the same way by the sender,
+ * which searches modules it did not import for this; the receiver, which has just imported the
+ * module, reads them through getters too (a namespace built by a bundler or a test runner, such as
+ * esbuild's or vitest's, exports through getters).
  */
 
-/** Walks `path` from `exports`: `['default', 'Tasks', 'run']`. */
-export function walk(exports: unknown, path: readonly string[]): unknown {
-  let value: unknown = exports
-  for (const key of path) {
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined
-    value = dataValue(value, key)
-  }
-  return value
-}
+/** How an export is read from the module's exports. */
+export type ReadExport = (exports: object, key: string) => unknown
 
 /** The value of an own data property: a getter could run code or load a module. */
 function dataValue(object: object, key: string): unknown {
@@ -27,6 +24,27 @@ function dataValue(object: object, key: string): unknown {
   } catch {
     return undefined // a binding not initialized yet (a module still being evaluated)
   }
+}
+
+/** The value of an export, through its getter if it has one (the module was imported already). */
+function exportValue(exports: object, key: string): unknown {
+  try {
+    return (exports as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
+}
+
+const isObject = (value: unknown): value is object => (typeof value === 'object' || typeof value === 'function') && value !== null
+
+/** Walks `path` from `exports`: `['default', 'Tasks', 'run']` (the first key read by `read`). */
+function walk(exports: unknown, path: readonly string[], read: ReadExport): unknown {
+  let value: unknown = exports
+  for (let i = 0; i < path.length; i++) {
+    if (!isObject(value)) return undefined
+    value = (i === 0 ? read : dataValue)(value, path[i] as string)
+  }
+  return value
 }
 
 /** An export whose members are searched: a class or function (static methods), a plain object or namespace. */
@@ -49,10 +67,10 @@ function keysOf(value: object): string[] {
  * The place of the first export that `accept`s: among the exports themselves (`deep` false), or
  * among the members of exports (`deep` true).
  */
-export function placeIn(exports: unknown, accept: (value: unknown) => boolean, deep: boolean): string[] | undefined {
-  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return undefined
+export function placeIn(exports: unknown, accept: (value: unknown) => boolean, deep: boolean, read: ReadExport = dataValue): string[] | undefined {
+  if (!isObject(exports)) return undefined
   for (const key of keysOf(exports)) {
-    const value = dataValue(exports, key)
+    const value = read(exports, key)
     if (!deep) {
       if (accept(value)) return [key]
     } else if (isContainer(value)) {
@@ -75,19 +93,19 @@ export interface Wanted {
 }
 
 /**
- * Finds a value among a module's exports: at its place when known, else the export with its
- * name, else any export, else any member of an export, that `accept`s.
+ * Finds a value among the exports of a module this program imported: at its place when known,
+ * else the export with its name, else any export, else any member of an export, that `accept`s.
  */
 export function findExport(exports: unknown, wanted: Wanted): unknown {
   const { path, name, accept } = wanted
   if (path !== undefined) {
-    const value = walk(exports, path)
+    const value = walk(exports, path, exportValue)
     if (accept(value)) return value
   }
-  if (name && (typeof exports === 'object' || typeof exports === 'function') && exports !== null) {
-    const value = dataValue(exports, name)
+  if (name && isObject(exports)) {
+    const value = exportValue(exports, name)
     if (accept(value)) return value
   }
-  const place = placeIn(exports, accept, false) ?? placeIn(exports, accept, true)
-  return place === undefined ? undefined : walk(exports, place)
+  const place = placeIn(exports, accept, false, exportValue) ?? placeIn(exports, accept, true, exportValue)
+  return place === undefined ? undefined : walk(exports, place, exportValue)
 }
