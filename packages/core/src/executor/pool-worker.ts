@@ -210,7 +210,10 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       if (isThenable(r)) await r
     } catch (error) {
       await readyToSerialize(error)
-      channel.send({ t: 'p.init-failed', e: serializeThrown(error) } as InitFailedMessage)
+      // The pool starts another worker; this one ends now, normally (exit code 0: no party of a
+      // primitive it was given died), whatever the initializer left running.
+      await context.settle?.()
+      channel.sendAndExit({ t: 'p.init-failed', e: serializeThrown(error) } as InitFailedMessage, 0)
       return
     }
   }

@@ -348,8 +348,9 @@ export class WorkerPool {
       case 'p.init-failed':
         slot.uncaught = deserializeThrown((message as InitFailedMessage).e)
         if (this.#options.onCrash === 'break') return this.#break('initializer', slot.uncaught)
-        // The worker would end by itself, unless the initializer left something running.
-        slot.end(true)
+        // The worker ends by itself (exit code 0): expected, not a crash. Killing it would be a
+        // death for the primitives in its initargs (a Barrier would break).
+        slot.end(false)
         this.#startFailed('initializer', slot.uncaught)
         return
       default:
