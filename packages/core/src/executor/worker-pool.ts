@@ -179,7 +179,7 @@ export class WorkerPool {
     this.#slots.add(slot)
     // A message whose errors need their classes imported waits for them, and later events with it.
     const inOrder = inArrivalOrder()
-    handle.onMessage((message) => inOrder(errorsIn(message), () => this.#onMessage(slot, message)))
+    handle.onMessage((message) => inOrder(errorsIn(message), this.#deliver, slot, message))
     const exited = new Promise<void>((resolve) =>
       handle.onExit((exit) =>
         inOrder(undefined, () => {
@@ -334,6 +334,9 @@ export class WorkerPool {
     }
     if (good.length > 0) this.#send(slot, good)
   }
+
+  /** {@link #onMessage}, made once: a worker's messages are handed over without a closure each. */
+  readonly #deliver = (slot: Slot, message: WireMessage): void => this.#onMessage(slot, message)
 
   #onMessage(slot: Slot, message: WireMessage): void {
     switch (message.t) {

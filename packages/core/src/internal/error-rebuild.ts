@@ -82,22 +82,27 @@ export function loadErrorClasses(serialized: SerializedThrown): Promise<void> | 
   return pending === undefined ? undefined : Promise.all(pending).then(() => undefined)
 }
 
+/** Handles one event of a channel: `handle(a, b)`, so that a caller need not allocate a closure per event. */
+export type Deliver = <A = undefined, B = undefined>(errors: readonly SerializedThrown[] | undefined, handle: (a: A, b: B) => void, a?: A, b?: B) => void
+
 /**
  * Keeps a channel's events in arrival order while some of them wait for error classes: `deliver`
- * runs `handle` at once unless `errors` need a class imported, or an earlier event still waits;
- * then it runs after both. One per channel (a unit's messages and its exit).
+ * runs `handle(a, b)` at once unless `errors` need a class imported, or an earlier event still
+ * waits; then it runs after both. One per channel (a unit's messages and its exit).
  */
-export function inArrivalOrder(): (errors: readonly SerializedThrown[] | undefined, handle: () => void) => void {
+export function inArrivalOrder(): Deliver {
   let tail: Promise<void> | undefined
-  return (errors, handle) => {
+  return (errors, handle, a, b) => {
     let loading: Promise<void>[] | undefined
-    for (const error of errors ?? []) {
-      const classes = loadErrorClasses(error)
-      if (classes !== undefined) (loading ??= []).push(classes)
+    if (errors !== undefined) {
+      for (const error of errors) {
+        const classes = loadErrorClasses(error)
+        if (classes !== undefined) (loading ??= []).push(classes)
+      }
     }
-    if (tail === undefined && loading === undefined) return handle()
+    if (tail === undefined && loading === undefined) return handle(a as never, b as never)
     const next: Promise<void> = Promise.all([tail, ...(loading ?? [])])
-      .then(handle)
+      .then(() => handle(a as never, b as never))
       .catch((error: unknown) => {
         // A handler that throws fails as it would have when called directly: uncaught.
         process.nextTick(() => {
