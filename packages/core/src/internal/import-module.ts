@@ -22,7 +22,7 @@ async function register(hooks: readonly string[]): Promise<void> {
  */
 async function threadHooks(): Promise<readonly string[]> {
   if (process.getBuiltinModule('node:worker_threads').isMainThread) return []
-  return (await import('./loader-hooks.js')).loaderHooks()
+  return (await import('./loader-hooks.js')).loaderHooks('thread')
 }
 
 function ready(hooks: readonly string[] | undefined): Promise<void> {
