@@ -19,3 +19,7 @@ export { formatThrown, readyToSerialize, serializeThrown } from './internal/erro
 export type { ClassRef, SerializedThrown } from './internal/error-transport.js'
 export { deserializeThrown, loadErrorClasses } from './internal/error-rebuild.js'
 export { describe } from './internal/messages.js'
+export { placeOf } from './internal/exports.js'
+export type { Wanted } from './internal/exports.js'
+export { importModule } from './internal/import-module.js'
+export type { ImportOptions } from './internal/import-module.js'

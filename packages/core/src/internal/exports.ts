@@ -93,19 +93,19 @@ export interface Wanted {
 }
 
 /**
- * Finds a value among the exports of a module this program imported: at its place when known,
- * else the export with its name, else any export, else any member of an export, that `accept`s.
+ * The place of a value among the exports of a module this program imported: its place when
+ * known, else the export with its name, else any export, else any member of an export, that
+ * `accept`s.
  */
-export function findExport(exports: unknown, wanted: Wanted): unknown {
+export function placeOf(exports: unknown, wanted: Wanted): readonly string[] | undefined {
   const { path, name, accept } = wanted
-  if (path !== undefined) {
-    const value = walk(exports, path, exportValue)
-    if (accept(value)) return value
-  }
-  if (name && isObject(exports)) {
-    const value = exportValue(exports, name)
-    if (accept(value)) return value
-  }
-  const place = placeIn(exports, accept, false, exportValue) ?? placeIn(exports, accept, true, exportValue)
+  if (path !== undefined && accept(walk(exports, path, exportValue))) return path
+  if (name && isObject(exports) && accept(exportValue(exports, name))) return [name]
+  return placeIn(exports, accept, false, exportValue) ?? placeIn(exports, accept, true, exportValue)
+}
+
+/** The value at {@link placeOf}: what the receiver of a reference runs or rebuilds. */
+export function findExport(exports: unknown, wanted: Wanted): unknown {
+  const place = placeOf(exports, wanted)
   return place === undefined ? undefined : walk(exports, place, exportValue)
 }
