@@ -9,9 +9,24 @@ import type { UnitInit, UnitMessage, WireMessage } from './internal/wire.js'
 /**
  * What can be moved to a worker thread instead of copied: an `ArrayBuffer`, or another of
  * `node:worker_threads`' transferable objects (a `MessagePort`, a `FileHandle`, ...). Written
- * without Node's type declarations, so that a project without `@types/node` type-checks.
+ * without Node's type declarations, so that a project without `@types/node` type-checks; so it
+ * is structural: any object that is not a view. A view (`Uint8Array`, `DataView`) is refused at
+ * compile time, as Node's own type does (it would fail with a DataCloneError at run time):
+ * transfer its `.buffer`.
+ *
+ * @example
+ * ```ts
+ * const bytes = new Uint8Array(1024)
+ * executor.submitWith({ transfer: [bytes.buffer] }, work, bytes) // not `transfer: [bytes]`
+ * ```
  */
-export type TransferListItem = ArrayBuffer | object
+export type TransferListItem = ArrayBuffer | (object & NotAView)
+
+/** Anything but an `ArrayBuffer` view: views have a `buffer` and a `byteOffset`. */
+export interface NotAView {
+  readonly buffer?: never
+  readonly byteOffset?: never
+}
 
 /** A signal's name (`'SIGTERM'`), as Node reports it. */
 export type SignalName = `SIG${string}`

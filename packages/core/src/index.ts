@@ -31,6 +31,7 @@ export type { UnitInit, UnitMessage } from './internal/wire.js'
 export { isWireMessage } from './internal/wire.js'
 export { serializeThrown } from './internal/error-transport.js'
 export { UNIT_ARG, isPendingUnit } from './internal/unit-arg.js'
+export { unitEntry } from './internal/bundle.js'
 
 // Executors, futures and pools (issue 3): add exports here.
 export { Future } from './executor/future.js'

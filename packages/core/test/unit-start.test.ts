@@ -5,8 +5,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isBundleFile } from '../src/internal/bundle.js'
+import { isBundleFile, unitEntry } from '../src/internal/bundle.js'
 import { context } from '../src/internal/context.js'
 import { UNIT_ARG, claimUnit, isPendingUnit } from '../src/internal/unit-arg.js'
 import { isMain } from '../src/is-main.js'
@@ -50,6 +51,19 @@ describe('bundle or package', () => {
       mkdirSync(join(tmp.dir, dir, 'entry'), { recursive: true })
       if (shipped !== undefined) writeFileSync(join(tmp.dir, dir, shipped), '')
       expect(isBundleFile(join(tmp.dir, dir, 'index.js')), dir).toBe(shipped === undefined)
+    }
+  })
+
+  it("a backend's unit runs its entry file when the package ships it, else the file holding the backend (the bundle)", () => {
+    for (const [dir, shipped] of [
+      ['installed', true],
+      ['bundled', false],
+    ] as const) {
+      mkdirSync(join(tmp.dir, dir, 'entry'), { recursive: true })
+      if (shipped) writeFileSync(join(tmp.dir, dir, 'entry', 'worker.js'), '')
+      const self = pathToFileURL(join(tmp.dir, dir, 'index.js')).href
+      const entry = unitEntry(new URL('./entry/worker.js', self), self)
+      expect(entry.href, dir).toBe(shipped ? new URL('./entry/worker.js', self).href : self)
     }
   })
 })

@@ -9,7 +9,7 @@ import { readFile, realpath } from 'node:fs/promises'
 import { isAbsolute, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TargetNotFoundError } from '@conc/core'
-import type { TargetSpec } from '@conc/core/engine'
+import { importModule, placeOf, type TargetSpec } from '@conc/core/engine'
 import { moduleVersion } from './version.js'
 import type { FunctionRef } from './wire.js'
 
@@ -87,7 +87,9 @@ export class References {
    * searched for the export instead, and the host checks that the export is a function.
    */
   async #exportPath(fn: object, spec: TargetSpec, url: string, file: string): Promise<readonly string[] | undefined> {
-    const imported = import(url).then(
+    // Core's import: it registers the program's loader hooks (tsx) in this thread first, which a
+    // worker thread does not inherit.
+    const imported = importModule(url).then(
       (ns: Record<string, unknown>) => ns,
       (error: unknown) => {
         throw new TargetNotFoundError(`cannot send ${display(spec)} to a worker host: ${url} cannot be imported (${(error as Error)?.message ?? String(error)})`, {
@@ -100,17 +102,9 @@ export class References {
     const preferred = spec.exportName ?? spec.name
     if (ns === undefined) return preferred && exportedInSource(await readFile(file, 'utf8'), preferred) ? [preferred] : undefined
     if (spec.explicit && spec.exportName !== undefined) return typeof ns[spec.exportName] === 'function' ? [spec.exportName] : undefined
-    if (preferred && ns[preferred] === fn) return [preferred]
-    for (const [key, value] of Object.entries(ns)) if (value === fn) return [key]
-    // One level down: a static method of an exported class, a function in an exported object.
-    for (const [key, value] of Object.entries(ns)) {
-      if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue
-      for (const member of Object.getOwnPropertyNames(value)) {
-        const descriptor = Object.getOwnPropertyDescriptor(value, member)
-        if (descriptor !== undefined && 'value' in descriptor && descriptor.value === fn) return [key, member]
-      }
-    }
-    return undefined
+    // By name, then any export, then one level down: a static method of an exported class, a
+    // function in an exported object.
+    return placeOf(ns, { name: preferred, accept: (value) => value === fn })
   }
 }
 

@@ -1,22 +1,14 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
 
 // Built-in modules are loaded on first use, not when @conc/multiprocessing is imported: a program
 // (or a worker thread) that imports it without starting a process does not pay for them.
 const serialize = (value: unknown): Buffer => process.getBuiltinModule('node:v8').serialize(value)
 
-const builtEntry = fileURLToPath(new URL('./entry/child.js', import.meta.url))
-let entry: string | undefined
-/**
- * The file a child process runs: the package's entry file; in an application bundle that inlined
- * this code, the bundle itself (as Python's spawn runs `__main__` again), where the entry's code
- * is imported below. See ARCHITECTURE.md, "Bundled applications".
- */
-function childEntry(): string {
-  return (entry ??= process.getBuiltinModule('node:fs').existsSync(builtEntry) ? builtEntry : fileURLToPath(import.meta.url))
-}
+/** The file a child process runs: the entry file, or the bundle. See ARCHITECTURE.md, "Bundled applications". */
+const childEntry = (): string => fileURLToPath(unitEntry(new URL('./entry/child.js', import.meta.url), import.meta.url))
 // A process started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/child.js')
 

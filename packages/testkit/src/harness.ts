@@ -17,30 +17,63 @@ export interface RunResult {
   readonly ms: number
 }
 
-/** Runs `node <args>` with the backend under test, collecting its output; kills it after `timeoutMs`. */
+/** How long a plain program may run before `runNode` kills it. */
+export const PROGRAM_TIMEOUT_MS = 20_000
+/**
+ * How long a program under tsx may run: tsx compiles in every unit it starts (each worker thread
+ * registers it, each child process loads it again), which on a loaded 2-core machine costs a few
+ * hundred ms per unit.
+ */
+export const TSX_PROGRAM_TIMEOUT_MS = 60_000
+/** Room a test needs beyond its program's timeout, for its own setup and assertions. */
+const TEST_MARGIN_MS = 10_000
+
+/** Whether `args` run a program under tsx (`--import tsx`, tsx's CLI, a TypeScript entry). */
+function underTsx(args: readonly string[]): boolean {
+  return args.some((arg) => arg === 'tsx' || arg.startsWith('tsx/') || /[\\/]tsx[\\/]|\.[cm]?ts$/.test(arg))
+}
+
+/** The timeout `runNode` uses for `args` when none is given. */
+export function programTimeoutMs(args: readonly string[]): number {
+  return underTsx(args) ? TSX_PROGRAM_TIMEOUT_MS : PROGRAM_TIMEOUT_MS
+}
+
+/** A vitest timeout for a test that runs `args` with `runNode`: longer than the program's own. */
+export function testTimeoutFor(args: readonly string[], timeoutMs = programTimeoutMs(args)): number {
+  return timeoutMs + TEST_MARGIN_MS
+}
+
+/**
+ * Runs `node <args>` with the backend under test, collecting its output; kills it after
+ * `timeoutMs` (default {@link programTimeoutMs}: longer under tsx). A program killed for taking
+ * too long says so on its stderr, so that a hang fails the test with that reason.
+ */
 export function runNode(
   args: readonly string[],
   options: { readonly backendUrl: string; readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv },
 ): Promise<RunResult> {
   const started = performance.now()
+  const timeoutMs = options.timeoutMs ?? programTimeoutMs(args)
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...args],
       {
         env: { ...process.env, ...options.env, CONC_BACKEND: options.backendUrl, NODE_OPTIONS: '' },
-        timeout: options.timeoutMs ?? 20_000,
+        timeout: timeoutMs,
         killSignal: 'SIGKILL',
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null
+        const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null; killed?: boolean }) | null
+        const ms = performance.now() - started
+        const hung = failure?.killed === true && failure.signal === 'SIGKILL' && ms >= timeoutMs
         resolve({
           code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
           signal: failure?.signal ?? null,
           stdout,
-          stderr,
-          ms: performance.now() - started,
+          stderr: hung ? `${stderr}[runNode: killed after ${timeoutMs} ms: ${args.join(' ')}]\n` : stderr,
+          ms,
         })
       },
     )

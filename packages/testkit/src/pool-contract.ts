@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixture, runNode, tempDir } from './harness.ts'
+import { TSX_PROGRAM_TIMEOUT_MS, fixture, runNode, tempDir, testTimeoutFor } from './harness.ts'
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the suite drives both backends' classes at run time */
 type Fn = (...args: any[]) => any
@@ -164,9 +164,9 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(() => new Executor({ maxTasksPerChild: 0 })).toThrow(lib.ValueError)
       const cpus = availableParallelism()
       const ex = new Executor()
+      open.push(ex) // shut down after the test even if an assertion fails
       expect(ex.maxWorkers).toBe(kind === 'thread' ? Math.min(32, cpus + 4) : cpus)
       expect(() => ex.submit(42 as never)).toThrow(TypeError)
-      void ex.shutdown()
     })
 
     it('shutdown waits for queued work, then refuses new work; idempotent (G57)', async () => {
@@ -566,7 +566,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(result.stdout).toContain(before)
       expect(result.stdout.endsWith('after\n')).toBe(true)
       expect(result.code).toBe(0)
-    })
+    }, testTimeoutFor(['--import', 'tsx']))
   })
 
   describe(`${kind} async tasks, big payloads, moved results (issue 9)`, () => {
@@ -1098,6 +1098,33 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await p.apply(t.square, [3])).toBe(9)
     }, 60_000)
 
+    // A pool's workers live as long as the pool: what its tasks were given must not.
+    describe('a new primitive for every task', () => {
+      const memory = async (scenario: string): Promise<Record<string, any>> => {
+        const result = await runNode(['--expose-gc', fixture('pool-memory.mjs'), scenario], { backendUrl: backend.backendUrl })
+        expect(result.stderr).toBe('')
+        return JSON.parse(result.stdout) as Record<string, any>
+      }
+
+      it('is freed once its task is done, in the program and in the worker', async () => {
+        const { given, freedHere, freedInWorker, seenInWorker } = await memory('freed')
+        expect(seenInWorker).toBe(given)
+        expect(freedHere).toBeGreaterThanOrEqual(given * 0.9)
+        expect(freedInWorker).toBeGreaterThanOrEqual(given * 0.9)
+      }, testTimeoutFor([]))
+
+      it('leaves the time per task flat (lock acquires do not get slower with every primitive ever given)', async () => {
+        const { ms } = (await memory('pace')) as { ms: number[] }
+        expect(ms).toHaveLength(4)
+        // Generous: a loaded machine is noisy. Before the fix, processes went 31 -> 64 ms per task.
+        expect(ms[3]).toBeLessThan((ms[0] as number) * 2.5 + 5)
+      }, testTimeoutFor([]))
+
+      it('a Lock a task took and kept is released when its worker dies later, after other tasks', async () => {
+        expect(await memory('kept')).toEqual({ took: true, crashed: Broken.name, released: true, warnings: ['CONC_ABANDONED_LOCK'] })
+      }, testTimeoutFor([]))
+    })
+
     it('a Barrier given to pool tasks stays whole when the pool ends its workers normally (shutdown, close, maxTasksPerChild)', async () => {
       const barrier = new L.Barrier(2)
       const ex = executor({ maxWorkers: 1, maxTasksPerChild: 1 })
@@ -1127,11 +1154,48 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       // ended normally, at once.
       expect(await barrier.broken).toBe(false)
     }, 60_000)
+
+    it('a Barrier in initargs stays whole when a Pool\'s initializer fails once and the pool starts another worker', async () => {
+      const tmp = tempDir()
+      try {
+        const barrier = new L.Barrier(2)
+        const p = pool({ processes: 1, initializer: h.failFirstInit, initargs: [tmp.file('calls'), barrier] })
+        expect(await p.apply(t.square, [7])).toBe(49)
+        expect(readFileSync(tmp.file('calls'), 'utf8')).toBe('xx')
+        await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+        // The failed worker ended normally (it was not killed: a death, which breaks a Barrier).
+        expect(await barrier.broken).toBe(false)
+      } finally {
+        tmp.cleanup()
+      }
+    }, 60_000)
+
+    it('shutdown() right after the first submit stops a worker that is still starting normally; terminate() after close() does not wait for the stop', async () => {
+      const barrier = new L.Barrier(2)
+      // The worker is asked to stop before it is ready: the stop must reach it (no grace period,
+      // no SIGTERM, which is a death and breaks the Barrier it was given).
+      const ex = executor({ maxWorkers: 1, initializer: h.keepGiven, initargs: [barrier] })
+      const future = ex.submit(t.square, 3)
+      await ex.shutdown({ cancelFutures: true })
+      expect(future.cancelled() || (await future) === 9).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 300)) // the owner recovers a process ~100 ms after its exit
+      expect(await barrier.broken).toBe(false)
+      // close() asks the worker to stop, with a 2 s grace period; it cannot hear it (its
+      // initializer spins), and terminate() must end it at once all the same.
+      const p = pool({ processes: 1, initializer: t.spin, initargs: [30] })
+      p.close()
+      await new Promise((resolve) => setTimeout(resolve, 100)) // the pool is idle: the stop is sent
+      const started = performance.now()
+      p.terminate()
+      await p.join()
+      expect(elapsed(started)).toBeLessThan(1.5)
+    }, 60_000)
   })
 
   describe(`${kind} task functions from other modules (issue 8 §1)`, () => {
     it('executor and Pool find task functions and an initializer imported from other modules, re-exported, default, static, CommonJS, built in', async () => {
-      const result = await runNode([fixture('locator/main.mjs'), 'pools'], { backendUrl: backend.backendUrl })
+      // About ten units one after the other: as slow as a tsx program on a loaded machine.
+      const result = await runNode([fixture('locator/main.mjs'), 'pools'], { backendUrl: backend.backendUrl, timeoutMs: TSX_PROGRAM_TIMEOUT_MS })
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe(
         [
@@ -1148,7 +1212,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
           '',
         ].join('\n'),
       )
-    })
+    }, testTimeoutFor([], TSX_PROGRAM_TIMEOUT_MS))
   })
 
   describe(`${kind} task errors keep their class (issue 7 §3)`, () => {
@@ -1228,5 +1292,12 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(error.cause).toBeInstanceOf(e.QuotaError)
       expect((error.cause as { limit: number }).limit).toBe(2)
     })
+
+    it('under tsx, an error class from a .ts module the receiving thread never imported keeps its class, also in a Worker @conc did not start', async () => {
+      const args = ['--import', 'tsx', fixture('locator/errors-in-raw-worker.mjs')]
+      const result = await runNode(args, { backendUrl: backend.backendUrl })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('main thread: QuotaError QuotaError used 7\na Worker of the program: QuotaError QuotaError used 7\n')
+    }, testTimeoutFor(['--import', 'tsx']))
   })
 }

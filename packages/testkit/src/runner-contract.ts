@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { fixture, fixtureUrl, pidAlive, readJson, runNode, tempDir, waitFor } from './harness.ts'
+import { TSX_PROGRAM_TIMEOUT_MS, fixture, fixtureUrl, pidAlive, readJson, runNode, tempDir, testTimeoutFor, waitFor } from './harness.ts'
 
 /** A runner as a test sees it (the members of `Thread` / `Process`). */
 export interface RunnerUnderTest {
@@ -79,8 +79,8 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
     started.push(runner)
     return runner
   }
-  const run = (args: string[], env?: NodeJS.ProcessEnv) =>
-    runNode(args, { backendUrl: backend.backendUrl, ...(env === undefined ? {} : { env }) })
+  const run = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) =>
+    runNode(args, { backendUrl: backend.backendUrl, ...(env === undefined ? {} : { env }), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
 
   beforeAll(async () => {
     process.env.CONC_BACKEND = backend.backendUrl
@@ -443,7 +443,7 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       const result = await run([...prefix(), fixture('course.ts')])
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe('Fazendo algo com o Pássaro (from TypeScript)\nexitCode=0\n')
-    })
+    }, testTimeoutFor(['--import', 'tsx']))
   })
 
   describe(`${kind} how the target travels`, () => {
@@ -526,13 +526,14 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
 
   describe(`${kind} targets defined in other modules (issue 8 §1)`, () => {
     it('finds a target imported from another module, re-exported, from CommonJS, built in, and a subclass from another module', async () => {
-      const result = await run([fixture('locator/main.mjs'), 'runners'])
+      // Units one after the other: as slow as a tsx program on a loaded machine.
+      const result = await run([fixture('locator/main.mjs'), 'runners'], undefined, TSX_PROGRAM_TIMEOUT_MS)
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe(
         'imported: work.mjs on true\nre-exported: work.mjs on true\ncommonjs: work.cjs\nsubclass: runner-class.mjs\n' +
           'error: true 3 work.mjs exitCode 1\n',
       )
-    })
+    }, testTimeoutFor([], TSX_PROGRAM_TIMEOUT_MS))
 
     it("an error class exported from the entry arrives as that class while the entry waits at a top-level await", async () => {
       const result = await run([fixture('locator/entry-error.mjs')])
@@ -563,7 +564,7 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       const result = await run(['--import', 'tsx', fixture('locator/main.ts')])
       expect(result.stderr).toBe('')
       expect(result.stdout).toBe('3 sides@work-ts.ts\n4 sides@work-ts.ts\n')
-    })
+    }, testTimeoutFor(['--import', 'tsx']))
   })
 
   describe(`${kind} errors keep their class (issue 7 §3)`, () => {

@@ -1,16 +1,8 @@
 import type { TransferListItem } from 'node:worker_threads'
-import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
+import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, unitEntry, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
-const builtEntry = new URL('./entry/worker.js', import.meta.url)
-let entry: URL | undefined
-/**
- * The file a new thread runs: the package's entry file; in an application bundle that inlined
- * this code, the bundle itself (as Python's spawn runs `__main__` again), where the entry's code
- * is imported below. See ARCHITECTURE.md, "Bundled applications".
- */
-function workerEntry(): URL {
-  return (entry ??= process.getBuiltinModule('node:fs').existsSync(builtEntry) ? builtEntry : new URL(import.meta.url))
-}
+/** The file a new thread runs: the entry file, or the bundle. See ARCHITECTURE.md, "Bundled applications". */
+const workerEntry = (): URL => unitEntry(new URL('./entry/worker.js', import.meta.url), import.meta.url)
 // A thread started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/worker.js')
 

@@ -71,3 +71,20 @@ test('imap and imapUnordered give iterators whose next() takes a timeout in seco
   for await (const value of iter) expectTypeOf(value).toEqualTypeOf<string>()
   pool.terminate()
 })
+
+test('transfer takes ArrayBuffers and ports, and refuses a view (transfer its .buffer)', () => {
+  const executor = new ThreadPoolExecutor({ maxWorkers: 1 })
+  const pool = new ThreadPool({ processes: 1 })
+  const bytes = new Uint8Array(8)
+  const { port1 } = new MessageChannel()
+  const size = (data: Uint8Array): number => data.length
+  executor.submitWith({ transfer: [bytes.buffer, port1] }, size, bytes)
+  void pool.applyAsync(size, [bytes], { transfer: [bytes.buffer] })
+  // @ts-expect-error: a Uint8Array is not transferable (Node throws DataCloneError); its buffer is
+  executor.submitWith({ transfer: [bytes] }, size, bytes)
+  // @ts-expect-error: nor is a DataView
+  void pool.applyAsync(size, [bytes], { transfer: [new DataView(bytes.buffer)] })
+  port1.close()
+  void executor.shutdown()
+  pool.terminate()
+})

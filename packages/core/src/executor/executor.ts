@@ -12,7 +12,7 @@ import { Feed } from './feed.js'
 import { type IterablesFor, type MapOptions, splitMapArgs, zipArgs, zipLazy } from './map-args.js'
 import { CancelledError } from './errors.js'
 import { Future } from './future.js'
-import { mapInOrder } from './map-iterator.js'
+import { mapIterator } from './imap-iterator.js'
 import { MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, packChunk } from './protocol.js'
 import { Task, type TaskSink } from './task.js'
 import type { PoolFlavor } from './flavor.js'
@@ -192,7 +192,7 @@ export class Executor {
         return future
       }
       const items = single ? (first as Iterable<unknown>) : zipLazy(iterables)
-      return mapInOrder(new Feed(items, chunksize, submit, buffersize, true), chunksize > 1, end)
+      return mapIterator(new Feed(items, chunksize, submit, buffersize, true), chunksize > 1, end)
     }
     // One iterable: each item is the argument; several: each zipped row is the argument list.
     const items = single && Array.isArray(first) ? (first as readonly unknown[]) : single ? Array.from(first as Iterable<unknown>) : zipArgs(iterables)
@@ -210,7 +210,7 @@ export class Executor {
         futures.push(future)
       }
     }
-    return mapInOrder(Feed.of(futures, true), chunksize > 1, end)
+    return mapIterator(Feed.of(futures, true), chunksize > 1, end)
   }
 
   /**

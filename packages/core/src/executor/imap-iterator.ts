@@ -1,9 +1,11 @@
 /**
  * The iterators of `Pool.imap` and `Pool.imapUnordered` (Python's `IMapIterator` and
- * `IMapUnorderedIterator`). Each task is a chunk of items; a chunk's values are handed out one
- * by one. A failed chunk raises once, at its place, and the next call goes on with the next chunk,
- * as Python's iterator does; `next(timeout)` raises {@link TimeoutError} without consuming
- * anything.
+ * `IMapUnorderedIterator`), and of `Executor.map`. Each task is a chunk of items; a chunk's
+ * values are handed out one by one. For `imap`, a failed chunk raises once, at its place, and the
+ * next call goes on with the next chunk, as Python's iterator does; `next(timeout)` raises
+ * {@link TimeoutError} without consuming anything. `Executor.map` walks the same futures in the
+ * same order with two other rules: one deadline counted from the `map()` call, and the remaining
+ * calls cancelled when a result fails or the iteration stops early (Python's `_result_or_cancel`).
  *
  * @module
  */
@@ -95,24 +97,56 @@ abstract class ChunkIterator<T> implements IMapIterator<T> {
   }
 }
 
+/** How an in-order iterator waits and fails: `imap`'s rules, or `Executor.map`'s. */
+interface InOrderRules {
+  /** Each future's result is a chunk of values (else the value itself). */
+  readonly chunked: boolean
+  /**
+   * `Executor.map`: the `performance.now()` by which every result must be in (`null`: no limit),
+   * and `next()`'s argument is ignored. `undefined`: `imap`'s per-call `next(timeout)`.
+   */
+  readonly deadline?: number | null
+  /** A failure cancels the remaining calls and ends the iteration (`Executor.map`), else it is skipped. */
+  readonly cancelOnFailure: boolean
+}
+
+const IMAP: InOrderRules = { chunked: true, cancelOnFailure: false }
+
 class InOrder<T> extends ChunkIterator<T> {
   readonly #feed: Feed
+  readonly #rules: InOrderRules
 
-  constructor(feed: Feed) {
+  constructor(feed: Feed, rules: InOrderRules) {
     super()
     this.#feed = feed
+    this.#rules = rules
+  }
+
+  /** The timeout of a wait for `future`, in seconds, by the rules. */
+  #timeoutFor(future: Future<unknown>, timeout: number | null | undefined): number | null | undefined {
+    const deadline = this.#rules.deadline
+    if (deadline === undefined) return timeout
+    if (deadline === null) return undefined
+    const left = deadline - performance.now()
+    if (left <= 0 && !future.done()) throw new TimeoutError()
+    return Math.max(0, left) / 1000
   }
 
   protected async advance(timeout: number | null | undefined): Promise<IteratorResult<T, undefined>> {
+    const { chunked, cancelOnFailure } = this.#rules
     for (;;) {
       const value = this.fromChunk()
       if (value !== undefined) return value
       const future = this.#feed.peek()
       if (future === undefined) return DONE
-      let values: ArrayLike<unknown>
+      let result: unknown
       try {
-        values = (await future.result(timeout)) as ArrayLike<unknown>
+        result = await future.result(this.#timeoutFor(future, timeout))
       } catch (error) {
+        if (cancelOnFailure) {
+          await this.return()
+          throw error
+        }
         // Our wait ran out: the result is still to come, and the next call waits for it.
         if (error instanceof TimeoutError && !future.done()) throw error
         this.#feed.shift()
@@ -120,7 +154,8 @@ class InOrder<T> extends ChunkIterator<T> {
         throw error
       }
       this.#feed.shift()
-      this.chunk = values
+      if (!chunked) return { value: result as T, done: false }
+      this.chunk = result as ArrayLike<unknown>
       this.at = 0
     }
   }
@@ -190,5 +225,14 @@ class Unordered<T> extends ChunkIterator<T> {
 
 /** The iterator of `imap` (`feed.ordered`) or `imapUnordered` over the chunk tasks of `feed`. */
 export function imapIterator<T>(feed: Feed): IMapIterator<T> {
-  return feed.ordered ? new InOrder<T>(feed) : new Unordered<T>(feed)
+  return feed.ordered ? new InOrder<T>(feed, IMAP) : new Unordered<T>(feed)
+}
+
+/**
+ * The iterator of `Executor.map` over the tasks of `feed` (chunks when `chunked`): results in
+ * input order, every one by `deadline` (a `performance.now()` time, `undefined`: none), the
+ * remaining calls cancelled when a result fails or the iteration stops early.
+ */
+export function mapIterator<T>(feed: Feed, chunked: boolean, deadline: number | undefined): AsyncIterableIterator<T> {
+  return new InOrder<T>(feed, { chunked, deadline: deadline ?? null, cancelOnFailure: true })
 }

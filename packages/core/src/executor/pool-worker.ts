@@ -125,6 +125,8 @@ interface Run {
   async: boolean
   /** A reply of what settles during this turn of the event loop is scheduled. */
   scheduled: boolean
+  /** The batch's primitives (shared-codec lease), released with its last reply. */
+  readonly leased: { release(): void } | undefined
 }
 
 /** The pool-worker service. */
@@ -135,6 +137,11 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   const decode = async <T>(value: T): Promise<T> => {
     const codec = await import('../internal/shared-codec.js')
     return codec.decodeShared(value, { channel, loaderHooks: init.loaderHooks })
+  }
+  /** A batch's primitives, kept (proxies, fresh copies) only until its reply is sent. */
+  const decodeBatch = async <T>(value: T): Promise<{ readonly value: T; release(): void }> => {
+    const codec = await import('../internal/shared-codec.js')
+    return codec.decodeLeased(value, { channel, loaderHooks: init.loaderHooks })
   }
   const fns = new Map<number, Entry>()
   /** Batches with tasks not started yet, oldest first. */
@@ -202,7 +209,12 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     run.bytes = 0
     run.transfer = undefined
     run.left -= k
-    reply(message, transfer)
+    try {
+      reply(message, transfer)
+    } finally {
+      // The batch's primitives are kept (proxies, fresh copies) only until its last reply is sent.
+      if (run.left === 0) run.leased?.release()
+    }
     if (run.left === 0 && --open === 0 && onIdle !== undefined) onIdle()
   }
 
@@ -319,7 +331,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
   }
 
-  const start = (message: RunMessage, a: readonly unknown[]): void => {
+  const start = (message: RunMessage, a: readonly unknown[], leased?: { release(): void }): void => {
     const n = a.length
     open++
     const run: Run = {
@@ -341,6 +353,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       transfer: undefined,
       async: false,
       scheduled: false,
+      leased,
     }
     waiting.push(run)
     if (waiting.length === 1) pump()
@@ -352,9 +365,12 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       for (const [id, spec] of message.d) fns.set(id, await resolveFn(spec))
     }
     let a = message.a
+    let leased: { release(): void } | undefined
     if (message.h === 1) {
       try {
-        a = await decode(a)
+        const decoded = await decodeBatch(a)
+        a = decoded.value
+        leased = decoded
       } catch (error) {
         // The primitives could not be rebuilt here: every task of the batch fails with why.
         const n = a.length
@@ -364,7 +380,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
         return
       }
     }
-    start(message, a)
+    start(message, a, leased)
   }
   /** Set while a batch is being prepared: later batches wait for it, to start in order. */
   let gate: Promise<void> | undefined
@@ -396,7 +412,10 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       if (isThenable(r)) await r
     } catch (error) {
       await readyToSerialize(error)
-      channel.send({ t: 'p.init-failed', e: serializeThrown(error) } as InitFailedMessage)
+      // The pool starts another worker; this one ends now, normally (exit code 0: no party of a
+      // primitive it was given died), whatever the initializer left running.
+      await context.settle?.()
+      channel.sendAndExit({ t: 'p.init-failed', e: serializeThrown(error) } as InitFailedMessage, 0)
       return
     }
   }

@@ -2,7 +2,9 @@
  * Primitives in task arguments (`submit(work, lock)`, `pool.map(work, [{ queue }])`): encoded when
  * the task is queued, so a primitive that cannot reach this pool's workers raises at submit; the
  * worker a batch goes to is given its primitives when the batch is sent (served and recovered
- * like a runner's: internal/shared-codec.ts). Tasks without primitives cost one flag check.
+ * like a runner's: internal/shared-codec.ts), and they are released when its reply arrives (a
+ * worker lives as long as its pool; what its tasks were given must not). Tasks without primitives
+ * cost one flag check.
  */
 import type { UnitHandle, UnitKind } from '../backend.js'
 import { handlesExist } from '../internal/handles.js'
@@ -40,4 +42,13 @@ export function taskPayloads(batch: readonly Task[], handle: UnitHandle): { a: u
     }
   }
   return handles ? { a, h: 1 } : { a }
+}
+
+/**
+ * The worker behind `handle` is done with `batch` (its reply arrived, or it could not be sent):
+ * its primitives are no longer kept for that worker, unless it holds something in them.
+ */
+export function releaseTaskArgs(batch: readonly Task[], handle: UnitHandle): void {
+  if (!handlesExist()) return
+  for (let i = 0; i < batch.length; i++) (batch[i] as Task).shared?.release(handle)
 }

@@ -22,7 +22,7 @@ import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { BATCH_BYTES, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
-import { encodeTaskArgs, taskPayloads } from './task-args.js'
+import { encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
@@ -187,7 +187,7 @@ export class WorkerPool {
     this.#slots.add(slot)
     // A message whose errors need their classes imported waits for them, and later events with it.
     const inOrder = inArrivalOrder()
-    handle.onMessage((message) => inOrder(errorsIn(message), () => this.#onMessage(slot, message)))
+    handle.onMessage((message) => inOrder(errorsIn(message), this.#deliver, slot, message))
     const exited = new Promise<void>((resolve) =>
       handle.onExit((exit) =>
         inOrder(undefined, () => {
@@ -342,6 +342,7 @@ export class WorkerPool {
       slot.handle.send(message, transfer as never)
     } catch (error) {
       for (const [id] of defs) slot.known.delete(id)
+      releaseTaskArgs(batch, slot.handle)
       this.#unsendable(slot, batch, error)
       return
     }
@@ -373,6 +374,9 @@ export class WorkerPool {
     if (good.length > 0) this.#send(slot, good)
   }
 
+  /** {@link #onMessage}, made once: a worker's messages are handed over without a closure each. */
+  readonly #deliver = (slot: Slot, message: WireMessage): void => this.#onMessage(slot, message)
+
   #onMessage(slot: Slot, message: WireMessage): void {
     switch (message.t) {
       case 'p.done':
@@ -386,8 +390,9 @@ export class WorkerPool {
       case 'p.init-failed':
         slot.uncaught = deserializeThrown((message as InitFailedMessage).e)
         if (this.#options.onCrash === 'break') return this.#break('initializer', slot.uncaught)
-        // The worker would end by itself, unless the initializer left something running.
-        slot.end(true)
+        // The worker ends by itself (exit code 0): expected, not a crash. Killing it would be a
+        // death for the primitives in its initargs (a Barrier would break).
+        slot.end(false)
         this.#startFailed('initializer', slot.uncaught)
         return
       default:
@@ -405,7 +410,11 @@ export class WorkerPool {
     const n = values.length
     const o = message.o ?? 0
     batch.left -= n
-    if (batch.left <= 0) batches.splice(at, 1)
+    if (batch.left <= 0) {
+      batches.splice(at, 1)
+      // Its last reply: the worker is done with the batch's primitives.
+      releaseTaskArgs(batch.tasks, slot.handle)
+    }
     slot.inflight -= n
     this.#inflight -= n
     const tasks = batch.tasks

@@ -9,22 +9,43 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const SHIPPED_BESIDE = ['unit.js', join('entry', 'worker.js'), join('entry', 'child.js')]
-const known = new Map<string, boolean>()
+const shipped = new Map<string, boolean>()
+
+/** Whether a file a package ships beside its code is there (a path; checked once). */
+function isShipped(file: string): boolean {
+  let there = shipped.get(file)
+  if (there === undefined) {
+    // node:fs on first use: importing it from an ES module loads Node's streams (see thread-info.ts).
+    there = process.getBuiltinModule('node:fs').existsSync(file)
+    shipped.set(file, there)
+  }
+  return there
+}
 
 /**
  * True when `file` (a path) holds @conc code that an application bundle inlined: none of the files
- * @conc's packages ship beside their code is there. Checked once per directory.
+ * @conc's packages ship beside their code is there.
  */
 export function isBundleFile(file: string): boolean {
   const dir = dirname(file)
-  let bundled = known.get(dir)
-  if (bundled === undefined) {
-    // node:fs on first use: importing it from an ES module loads Node's streams (see thread-info.ts).
-    const { existsSync } = process.getBuiltinModule('node:fs')
-    bundled = !SHIPPED_BESIDE.some((name) => existsSync(join(dir, name)))
-    known.set(dir, bundled)
-  }
-  return bundled
+  return !SHIPPED_BESIDE.some((name) => isShipped(join(dir, name)))
+}
+
+/**
+ * The file a backend's new unit runs: its entry file `builtEntry` when the package ships it beside
+ * its code (`selfUrl`, the backend module's `import.meta.url`), else the file that holds the
+ * backend's code, which is then an application bundle that inlined it: the unit runs the bundle
+ * again, as Python's spawn runs `__main__`. The backend module must then import its entry's code
+ * itself, with a literal `import('./entry/...')` a bundler can see, when `isPendingUnit()`.
+ *
+ * @example
+ * ```ts
+ * const entry = unitEntry(new URL('./entry/worker.js', import.meta.url), import.meta.url)
+ * if (isPendingUnit()) void import('./entry/worker.js')
+ * ```
+ */
+export function unitEntry(builtEntry: URL, selfUrl: string): URL {
+  return isShipped(fileURLToPath(builtEntry)) ? builtEntry : new URL(selfUrl)
 }
 
 const internalFiles = new Set<string>()

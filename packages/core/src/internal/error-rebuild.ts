@@ -4,6 +4,8 @@
  * ({@link loadErrorClasses}), once, and remembered.
  */
 import { BUILTINS, registeredClass, type ClassRef, type ErrorClass, type Registered, type SerializedThrown } from './error-transport.js'
+import { findExport } from './exports.js'
+import { ImportTimeout, importModule, importedOnce } from './import-module.js'
 import { moduleBinding } from './inspector.js'
 import { definedIn } from './known-modules.js'
 
@@ -20,19 +22,7 @@ function isErrorClass(value: unknown, name: string): value is ErrorClass {
 }
 
 function findClass(ns: Record<string, unknown>, ref: { path: readonly string[] | undefined; name: string }): ErrorClass | undefined {
-  if (ref.path !== undefined) {
-    let value: unknown = ns
-    for (const key of ref.path) value = (value as Record<string, unknown> | undefined)?.[key]
-    if (isErrorClass(value, ref.name)) return value
-  }
-  if (isErrorClass(ns[ref.name], ref.name)) return ns[ref.name] as ErrorClass
-  for (const value of Object.values(ns)) {
-    if (isErrorClass(value, ref.name)) return value
-    if (typeof value === 'object' && value !== null && isErrorClass((value as Record<string, unknown>)[ref.name], ref.name)) {
-      return (value as Record<string, ErrorClass>)[ref.name]
-    }
-  }
-  return undefined
+  return findExport(ns, { path: ref.path, name: ref.name, accept: (value) => isErrorClass(value, ref.name) }) as ErrorClass | undefined
 }
 
 /** The refs of `serialized` and of the errors it carries, to the depth it was serialized. */
@@ -46,47 +36,22 @@ function* moduleRefs(serialized: SerializedThrown): Generator<Extract<ClassRef, 
   for (const error of serialized.errors ?? []) yield* moduleRefs(error)
 }
 
-/** Each module is imported once: its namespace, or `null` when the import failed. */
-const imports = new Map<string, Promise<Record<string, unknown> | null>>()
-const settled = new Map<string, Record<string, unknown> | null>()
 /** Modules whose import did not finish in time: later errors do not wait for them again. */
 const late = new Set<string>()
-
-function importOnce(url: string): Promise<Record<string, unknown> | null> {
-  let pending = imports.get(url)
-  if (pending === undefined) {
-    pending = (import(url) as Promise<Record<string, unknown>>).then(
-      (ns) => ns,
-      () => null,
-    )
-    void pending.then((ns) => settled.set(url, ns))
-    imports.set(url, pending)
-  }
-  return pending
-}
-
-/** The namespace of `url`; `undefined` if the import does not finish within `ms`. */
-async function importWithin(url: string, ms: number): Promise<Record<string, unknown> | null | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined)
-  })
-  try {
-    return await Promise.race([importOnce(url), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 function found(ref: Extract<ClassRef, { module: string }>, ns: Record<string, unknown> | null): void {
   loaded.set(keyOf(ref), ns === null ? null : (findClass(ns, ref) ?? null))
 }
 
+/** Imports the class's module once (a failed import is not tried again), waiting at most IMPORT_TIMEOUT_MS. */
 async function load(ref: Extract<ClassRef, { module: string }>): Promise<void> {
   if (late.has(ref.module)) return
-  const ns = await importWithin(ref.module, IMPORT_TIMEOUT_MS)
-  if (ns === undefined) late.add(ref.module)
-  else found(ref, ns)
+  try {
+    found(ref, await importModule(ref.module, { once: true, timeoutMs: IMPORT_TIMEOUT_MS }))
+  } catch (error) {
+    if (error instanceof ImportTimeout) late.add(ref.module)
+    else found(ref, null)
+  }
 }
 
 /**
@@ -100,7 +65,7 @@ export function loadErrorClasses(serialized: SerializedThrown): Promise<void> | 
   for (const ref of moduleRefs(serialized)) {
     const key = keyOf(ref)
     if (loaded.has(key)) continue
-    const ns = settled.get(ref.module)
+    const ns = importedOnce(ref.module)
     if (ns !== undefined) {
       found(ref, ns)
       continue
@@ -117,22 +82,27 @@ export function loadErrorClasses(serialized: SerializedThrown): Promise<void> | 
   return pending === undefined ? undefined : Promise.all(pending).then(() => undefined)
 }
 
+/** Handles one event of a channel: `handle(a, b)`, so that a caller need not allocate a closure per event. */
+export type Deliver = <A = undefined, B = undefined>(errors: readonly SerializedThrown[] | undefined, handle: (a: A, b: B) => void, a?: A, b?: B) => void
+
 /**
  * Keeps a channel's events in arrival order while some of them wait for error classes: `deliver`
- * runs `handle` at once unless `errors` need a class imported, or an earlier event still waits;
- * then it runs after both. One per channel (a unit's messages and its exit).
+ * runs `handle(a, b)` at once unless `errors` need a class imported, or an earlier event still
+ * waits; then it runs after both. One per channel (a unit's messages and its exit).
  */
-export function inArrivalOrder(): (errors: readonly SerializedThrown[] | undefined, handle: () => void) => void {
+export function inArrivalOrder(): Deliver {
   let tail: Promise<void> | undefined
-  return (errors, handle) => {
+  return (errors, handle, a, b) => {
     let loading: Promise<void>[] | undefined
-    for (const error of errors ?? []) {
-      const classes = loadErrorClasses(error)
-      if (classes !== undefined) (loading ??= []).push(classes)
+    if (errors !== undefined) {
+      for (const error of errors) {
+        const classes = loadErrorClasses(error)
+        if (classes !== undefined) (loading ??= []).push(classes)
+      }
     }
-    if (tail === undefined && loading === undefined) return handle()
+    if (tail === undefined && loading === undefined) return handle(a as never, b as never)
     const next: Promise<void> = Promise.all([tail, ...(loading ?? [])])
-      .then(handle)
+      .then(() => handle(a as never, b as never))
       .catch((error: unknown) => {
         // A handler that throws fails as it would have when called directly: uncaught.
         process.nextTick(() => {

@@ -22,6 +22,13 @@ export interface HandleHost {
    * handles, so a long-lived unit (a pool worker) may be given more objects after it started.
    */
   attach(handle: UnitHandle, objects: readonly object[], kind: UnitKind): void
+  /**
+   * The message that carried `objects` to the unit behind `handle` is done with them (a pool
+   * task's reply arrived): they need not be kept for that unit any longer, unless it still holds
+   * something in them. Balances one {@link attach} of the same objects. Optional: a host without
+   * it keeps what it was given until the unit exits.
+   */
+  release?(handle: UnitHandle, objects: readonly object[], kind: UnitKind): void
 }
 
 /** How one object travels to a unit of some kind. */
@@ -55,6 +62,11 @@ export interface RebuildContext {
 /** How a registered type is rebuilt from its description's `data` (already decoded). */
 export interface HandleType {
   rebuild(data: unknown, context: RebuildContext): object | Promise<object>
+  /**
+   * The message that brought `object` (one {@link rebuild}) is done with it: a pool task finished.
+   * Optional; what a type keeps for a rebuilt object it may let go of then.
+   */
+  release?(object: object): void
 }
 
 interface Registry {

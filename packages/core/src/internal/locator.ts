@@ -18,6 +18,7 @@
  */
 import { isAbsolute } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { placeIn as placeAmong } from './exports.js'
 import { functionLocation, scriptUrls, type FunctionLocation } from './inspector.js'
 
 /** Where a value can be imported from. */
@@ -202,45 +203,13 @@ function resolveFile(specifier: string, from: string): string | undefined {
 
 // --- by identity: module exports this program can read without running anything ---------------
 
-/** The value of an own data property: a getter could run code or load a module. */
-function dataValue(object: object, key: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(object, key)
-  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
-}
-
-/** Exports can be any object (a module namespace has a null prototype) or a function. */
-const isObject = (v: unknown): v is object => typeof v === 'function' || (typeof v === 'object' && v !== null)
-/** An export whose members are searched: a class or function (static methods), a plain object. */
-const isContainer = (v: unknown): v is object => {
-  if (typeof v === 'function') return true
-  if (typeof v !== 'object' || v === null) return false
-  const proto: unknown = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
-}
-
 /**
  * Where `value` is in `exports`: the object itself or an export (`deep` false), or a member of an
  * export: a class's static method, a property of an exported plain object (`deep` true).
  */
 function pathIn(exports: unknown, value: object, deep: boolean): string[] | undefined {
   if (exports === value) return []
-  if (!isObject(exports)) return undefined
-  try {
-    for (const key of Object.keys(exports)) {
-      const v = dataValue(exports, key)
-      if (!deep) {
-        if (v === value) return [key]
-      } else if (isContainer(v)) {
-        // Static methods are not enumerable: all own names of a function.
-        for (const member of typeof v === 'function' ? Object.getOwnPropertyNames(v) : Object.keys(v)) {
-          if (member !== 'prototype' && member !== 'constructor' && dataValue(v, member) === value) return [key, member]
-        }
-      }
-    }
-  } catch {
-    // a binding not initialized yet (a module still being evaluated)
-  }
-  return undefined
+  return placeAmong(exports, (candidate) => candidate === value, deep)
 }
 
 /** Where `value` is in `exports`, shallow places first. */

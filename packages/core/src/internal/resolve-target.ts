@@ -4,24 +4,12 @@
  */
 import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
+import { findExport } from './exports.js'
+import { importModule } from './import-module.js'
 import { noteModule } from './known-modules.js'
 import { isBundle } from './bundle.js'
 import type { TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
-
-let hooksRegistered = false
-
-/** Imports a module, registering the parent's loader hooks (tsx) first when there are any. */
-export async function importModule(url: string, loaderHooks: readonly string[]): Promise<Record<string, unknown>> {
-  if (!hooksRegistered && loaderHooks.length > 0) {
-    hooksRegistered = true
-    for (const hook of loaderHooks) {
-      const api = (await import(hook)) as { register?: () => unknown }
-      api.register?.()
-    }
-  }
-  return (await import(url)) as Record<string, unknown>
-}
 
 const source = (fn: unknown): string => Function.prototype.toString.call(fn)
 
@@ -59,52 +47,6 @@ export interface ResolvedTarget {
   readonly rebuilt: boolean
 }
 
-/** What to look for among a module's exports. */
-interface Wanted {
-  readonly path?: readonly string[] | undefined
-  readonly name: string
-  /** Accepts a candidate found by name or by scanning. */
-  readonly accept: (value: Function) => boolean
-}
-
-/** Walks `path` from the namespace: `['default', 'Tasks', 'run']`. */
-function walk(ns: Record<string, unknown>, path: readonly string[]): unknown {
-  let value: unknown = ns
-  for (const key of path) {
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
-  return value
-}
-
-/**
- * Finds a function among a module's exports: at the path the sender found by identity, else the
- * export named after it, else any export or member of an export (a class's static method, a
- * property of a default-exported object) that `accept`s.
- */
-export function findExport(ns: Record<string, unknown>, wanted: Wanted): Function | undefined {
-  if (wanted.path !== undefined) {
-    const value = walk(ns, wanted.path)
-    if (typeof value === 'function' && wanted.accept(value)) return value
-  }
-  const named = wanted.name ? ns[wanted.name] : undefined
-  if (typeof named === 'function' && wanted.accept(named)) return named
-  const values = Object.values(ns)
-  for (const value of values) if (typeof value === 'function' && wanted.accept(value)) return value
-  for (const value of values) {
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue
-    // Members of classes, of plain objects and of namespaces (`export * as tasks`), not of instances.
-    const proto: unknown = typeof value === 'object' ? Object.getPrototypeOf(value) : null
-    if (proto !== Object.prototype && proto !== null) continue
-    for (const key of Object.getOwnPropertyNames(value)) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, key)
-      const member: unknown = descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined
-      if (typeof member === 'function' && key !== 'constructor' && wanted.accept(member)) return member
-    }
-  }
-  return undefined
-}
-
 /** The modules to search, in order: the one found for it, then the calling module. */
 function modulesOf(spec: { readonly module: string | undefined; readonly caller?: string | undefined }): string[] {
   const list: string[] = []
@@ -112,41 +54,58 @@ function modulesOf(spec: { readonly module: string | undefined; readonly caller?
   return list
 }
 
-export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly string[]): Promise<ResolvedTarget> {
-  const message = (error: unknown): string => (error as Error)?.message ?? String(error)
-  if (spec.explicit && spec.module !== undefined) {
-    let ns: Record<string, unknown>
-    try {
-      ns = await importModule(spec.module, loaderHooks)
-    } catch (error) {
-      if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
-      throw new TargetNotFoundError(`cannot import ${spec.module} to find ${display(spec)}: ${message(error)}`, { cause: error })
-    }
-    noteModule(spec.module, ns)
-    const exportName = spec.exportName ?? spec.name
-    const byName = exportName ? ns[exportName] : undefined
-    if (typeof byName === 'function') return { fn: byName as AnyFunction, rebuilt: false }
-    throw new TargetNotFoundError(
-      `${spec.module} has no exported function '${exportName}' (found ${typeof byName}). ` +
-        'fromModule() needs the module that exports the function and the export name.',
-    )
-  }
+/**
+ * Imports `modules` in order and returns the first thing `find` finds in one of them (`path`: the
+ * place the sender found by identity, given for the module it was found in), or the first import
+ * error when nothing was found. A module that tries to start a unit while it is imported here
+ * fails the search at once: never hide it.
+ */
+async function searchModules<T>(
+  modules: readonly string[],
+  spec: { readonly module?: string | undefined; readonly path?: readonly string[] | undefined },
+  loaderHooks: readonly string[],
+  find: (ns: Record<string, unknown>, path: readonly string[] | undefined) => T | undefined,
+): Promise<{ readonly found?: T; readonly importError?: unknown }> {
   let importError: unknown
-  const sameSource = (value: Function): boolean => source(value) === spec.source
-  for (const module of modulesOf(spec)) {
+  for (const module of modules) {
     let ns: Record<string, unknown>
     try {
-      ns = await importModule(module, loaderHooks)
+      ns = await importModule(module, { loaderHooks })
     } catch (error) {
-      // The module tried to start a unit while being imported here: say so, never hide it.
       if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
       importError ??= error
       continue
     }
     noteModule(module, ns)
-    const fn = findExport(ns, { path: module === spec.module ? spec.path : undefined, name: spec.name, accept: sameSource })
-    if (fn !== undefined) return { fn: fn as AnyFunction, rebuilt: false }
+    const found = find(ns, module === spec.module ? spec.path : undefined)
+    if (found !== undefined) return { found }
   }
+  return { importError }
+}
+
+export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly string[]): Promise<ResolvedTarget> {
+  const message = (error: unknown): string => (error as Error)?.message ?? String(error)
+  if (spec.explicit && spec.module !== undefined) {
+    const exportName = spec.exportName ?? spec.name
+    let byName: unknown
+    const { found, importError } = await searchModules([spec.module], spec, loaderHooks, (ns) => {
+      byName = exportName ? ns[exportName] : undefined
+      return typeof byName === 'function' ? (byName as AnyFunction) : undefined
+    })
+    if (found !== undefined) return { fn: found, rebuilt: false }
+    if (importError !== undefined) {
+      throw new TargetNotFoundError(`cannot import ${spec.module} to find ${display(spec)}: ${message(importError)}`, { cause: importError })
+    }
+    throw new TargetNotFoundError(
+      `${spec.module} has no exported function '${exportName}' (found ${typeof byName}). ` +
+        'fromModule() needs the module that exports the function and the export name.',
+    )
+  }
+  const sameSource = (value: unknown): boolean => typeof value === 'function' && source(value) === spec.source
+  const { found, importError } = await searchModules(modulesOf(spec), spec, loaderHooks, (ns, path) =>
+    findExport(ns, { path, name: spec.name, accept: sameSource }) as AnyFunction | undefined,
+  )
+  if (found !== undefined) return { fn: found, rebuilt: false }
   return { fn: fromSource(spec, importError), rebuilt: true }
 }
 
@@ -213,21 +172,11 @@ export async function resolveSubclass(spec: SubclassSpec, loaderHooks: readonly 
     'defines it, and guard that module\'s entry code with isMain(import.meta).'
   const modules = modulesOf(spec)
   if (modules.length === 0) throw new TargetNotFoundError(`cannot find the module of ${spec.exportName}. ${how}`)
-  let importError: unknown
-  for (const module of modules) {
-    let ns: Record<string, unknown>
-    try {
-      ns = await importModule(module, loaderHooks)
-    } catch (error) {
-      if (isConcError(error) && error.code === 'ERR_CONC_BOOTSTRAP') throw error
-      importError ??= error
-      continue
-    }
-    noteModule(module, ns)
-    const path = module === spec.module ? spec.path : undefined
-    const Class = findExport(ns, { path, name: spec.exportName, accept: (value) => value.name === spec.exportName })
-    if (Class !== undefined) return Class as new () => object
-  }
+  const isTheClass = (value: unknown): boolean => typeof value === 'function' && value.name === spec.exportName
+  const { found, importError } = await searchModules(modules, spec, loaderHooks, (ns, path) =>
+    findExport(ns, { path, name: spec.exportName, accept: isTheClass }) as (new () => object) | undefined,
+  )
+  if (found !== undefined) return found
   if (importError !== undefined) {
     throw new TargetNotFoundError(
       `cannot import ${modules.join(' or ')} to find class ${spec.exportName}: ${(importError as Error)?.message ?? String(importError)}`,

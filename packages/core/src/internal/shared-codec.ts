@@ -39,64 +39,103 @@ function shapeOf(value: object): number {
   if (Array.isArray(value)) return ARRAY
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto === Object.prototype || proto === null) return OBJECT
+  // Typed arrays, DataViews and buffers are copied as a block: nothing inside can be a handle.
+  if (ArrayBuffer.isView(value)) return LEAF
   if (value instanceof Map) return MAP
   if (value instanceof Set) return SET
   // A class instance is cloned as a plain object of its own fields; errors, dates, buffers are leaves.
   return Object.prototype.toString.call(value) === '[object Object]' ? OBJECT : LEAF
 }
 
-/** The quick search looks at this many objects, this deep, before it searches remembering them. */
-const QUICK_OBJECTS = 2000
+/**
+ * A search visits this many objects, this deep, without remembering each one: the cheap way (a
+ * `Set` of objects costs a hundred times more per object than the visit itself). Past that it
+ * goes on remembering what it saw, so that cycles end and shared objects are visited once. It
+ * never starts over.
+ */
+const QUICK_OBJECTS = 200_000
 const QUICK_DEPTH = 64
-let budget = 0
+/**
+ * Containers with at least this many members are remembered from the start: visiting a large
+ * object again for each reference to it is what would make a search cost more than the copy.
+ */
+const LARGE = 64
 
-/** The first handle found in `container`; `null` when the quick search gave up. */
-function search(container: object, seen: Set<object> | undefined, depth: number): Handle | undefined | null {
-  if (seen === undefined) {
-    if (--budget < 0 || depth > QUICK_DEPTH) return null
-  } else {
+/** One search: how much it may still do without remembering everything, and what it remembers. */
+interface Search {
+  budget: number
+  /** Every object seen, once the quick part is over. */
+  seen: Set<object> | undefined
+  /** Large containers already searched. */
+  large: Set<object> | undefined
+}
+
+/** The first handle found in `container`. */
+function search(container: object, walk: Search, depth: number): Handle | undefined {
+  const seen = walk.seen
+  if (seen !== undefined) {
     if (seen.has(container)) return undefined
     seen.add(container)
+  } else if (--walk.budget < 0 || depth > QUICK_DEPTH) {
+    walk.seen = new Set([container])
+  } else if (walk.large?.has(container) === true) {
+    return undefined
   }
   if (isHandle(container)) return container
   const shape = shapeOf(container)
+  let members = 0
   if (shape === ARRAY) {
     const list = container as readonly unknown[]
+    members = list.length
+    // Numbers, strings and other leaves cost one typeof each.
     for (let i = 0; i < list.length; i++) {
       const item = list[i]
       if (typeof item === 'object' && item !== null) {
-        const found = search(item, seen, depth + 1)
+        const found = search(item, walk, depth + 1)
         if (found !== undefined) return found
       }
     }
   } else if (shape === OBJECT) {
     const record = container as Record<string, unknown>
-    for (const key of Object.keys(record)) {
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue
+      members++
       const item = record[key]
       if (typeof item === 'object' && item !== null) {
-        const found = search(item, seen, depth + 1)
+        const found = search(item, walk, depth + 1)
         if (found !== undefined) return found
       }
     }
-  } else if (shape === MAP || shape === SET) {
-    for (const entry of container as Iterable<unknown>) {
-      for (const item of shape === MAP ? (entry as unknown[]) : [entry]) {
-        if (typeof item === 'object' && item !== null) {
-          const found = search(item, seen, depth + 1)
-          if (found !== undefined) return found
-        }
+  } else if (shape === MAP) {
+    const map = container as Map<unknown, unknown>
+    members = map.size
+    for (const [key, item] of map) {
+      if (typeof key === 'object' && key !== null) {
+        const found = search(key, walk, depth + 1)
+        if (found !== undefined) return found
+      }
+      if (typeof item === 'object' && item !== null) {
+        const found = search(item, walk, depth + 1)
+        if (found !== undefined) return found
+      }
+    }
+  } else if (shape === SET) {
+    members = (container as Set<unknown>).size
+    for (const item of container as Set<unknown>) {
+      if (typeof item === 'object' && item !== null) {
+        const found = search(item, walk, depth + 1)
+        if (found !== undefined) return found
       }
     }
   }
+  if (members >= LARGE && walk.seen === undefined) (walk.large ??= new Set()).add(container)
   return undefined
 }
 
 /** The first handle inside `value` (searched as structured clone copies it), if any. */
 export function findHandle(value: unknown): Handle | undefined {
   if (typeof value !== 'object' || value === null || !handlesExist()) return undefined
-  budget = QUICK_OBJECTS
-  const found = search(value, undefined, 0)
-  return found === null ? (search(value, new Set(), 0) ?? undefined) : found
+  return search(value, { budget: QUICK_OBJECTS, seen: undefined, large: undefined }, 0)
 }
 
 interface EncodeState {
@@ -165,18 +204,33 @@ export interface Encoded<T> {
   readonly handles: boolean
   /** Call with the unit the value is sent to (again for each unit it is sent to). */
   attach(handle: UnitHandle): void
+  /**
+   * Call when the unit is done with the value (a pool task's reply arrived): balances one
+   * {@link attach}, so that its owners need not keep the handles for that unit any longer.
+   */
+  release(handle: UnitHandle): void
 }
 
 const nothingToAttach = (): void => {}
 
-function attachAll(handle: UnitHandle, sent: readonly (readonly [HandleHost, object])[], kind: UnitKind): void {
-  const byHost = new Map<HandleHost, object[]>()
+type Sent = readonly (readonly [HandleHost, object])[]
+
+function byHost(sent: Sent): Map<HandleHost, object[]> {
+  const hosts = new Map<HandleHost, object[]>()
   for (const [host, object] of sent) {
-    const list = byHost.get(host)
-    if (list === undefined) byHost.set(host, [object])
+    const list = hosts.get(host)
+    if (list === undefined) hosts.set(host, [object])
     else list.push(object)
   }
-  for (const [host, objects] of byHost) host.attach(handle, objects, kind)
+  return hosts
+}
+
+function attachAll(handle: UnitHandle, sent: Sent, kind: UnitKind): void {
+  for (const [host, objects] of byHost(sent)) host.attach(handle, objects, kind)
+}
+
+function releaseAll(handle: UnitHandle, sent: Sent, kind: UnitKind): void {
+  for (const [host, objects] of byHost(sent)) host.release?.(handle, objects, kind)
 }
 
 /**
@@ -186,20 +240,25 @@ function attachAll(handle: UnitHandle, sent: readonly (readonly [HandleHost, obj
  * @throws when a handle cannot travel to that kind of unit (its type says why)
  */
 export function encodeShared<T>(value: T, kind: UnitKind): Encoded<T> {
-  if (findHandle(value) === undefined) return { value, handles: false, attach: nothingToAttach }
+  if (findHandle(value) === undefined) return { value, handles: false, attach: nothingToAttach, release: nothingToAttach }
   const state: EncodeState = { kind, memo: new Map(), sent: [] }
   const encoded = encodeValue(value, state) as T
   const sent = state.sent
-  return { value: encoded, handles: true, attach: (handle) => attachAll(handle, sent, kind) }
+  return {
+    value: encoded,
+    handles: true,
+    attach: (handle) => attachAll(handle, sent, kind),
+    release: (handle) => releaseAll(handle, sent, kind),
+  }
 }
 
 /** {@link encodeShared} for the args and subclass fields of a runner's init message (one graph). */
 export function encodeInit(init: UnitInit, kind: UnitKind): Encoded<UnitInit> {
   const encoded = encodeShared([init.args, init.subclass?.fields] as const, kind)
-  if (!encoded.handles) return { value: init, handles: false, attach: nothingToAttach }
+  if (!encoded.handles) return { value: init, handles: false, attach: nothingToAttach, release: nothingToAttach }
   const [args, fields] = encoded.value
   const subclass = init.subclass === undefined || fields === undefined ? init.subclass : { ...init.subclass, fields }
-  return { value: { ...init, args, subclass, handles: 1 }, handles: true, attach: encoded.attach }
+  return { value: { ...init, args, subclass, handles: 1 }, handles: true, attach: encoded.attach, release: encoded.release }
 }
 
 interface DecodeState {
@@ -305,11 +364,34 @@ async function typeOf(descriptor: Descriptor): Promise<HandleType> {
 
 /**
  * Rebuilds the handles in `value` (see {@link encodeShared}) as handles to the same objects.
- * `value` is what arrived (a fresh copy): it is decoded in place and returned.
+ * `value` is what arrived (a fresh copy): it is decoded in place and returned. What it rebuilt is
+ * kept for the unit's whole life (runner args, initargs); see {@link decodeLeased}.
  */
 export function decodeShared<T>(value: T, context: RebuildContext): Promise<T> {
   const state: DecodeState = { context, seen: new Set(), built: new Map(), building: new Set() }
   return decodeValue(value, state) as Promise<T>
+}
+
+/**
+ * {@link decodeShared} for a message the unit is done with at some point (a pool task): call
+ * `release()` then, and each type may let go of what it keeps for the handles rebuilt here.
+ */
+export async function decodeLeased<T>(value: T, context: RebuildContext): Promise<{ readonly value: T; release(): void }> {
+  const state: DecodeState = { context, seen: new Set(), built: new Map(), building: new Set() }
+  const release = (): void => {
+    for (const [descriptor, object] of state.built) {
+      object.then(
+        (rebuilt) => handleType(descriptor.type)?.release?.(rebuilt),
+        () => {},
+      )
+    }
+  }
+  try {
+    return { value: (await decodeValue(value, state)) as T, release }
+  } catch (error) {
+    release() // what was rebuilt before the failure
+    throw error
+  }
 }
 
 /** Rebuilds the handles in `init.args` and the subclass fields (one graph, as they were sent). */

@@ -149,6 +149,10 @@ export class BarrierState implements SharedState {
    * waiting, between waits or had never called it: it may be one of the parties, and it can never
    * arrive now, so the others get `BrokenBarrierError` instead of waiting forever.
    */
+  /** It runs the action as the last party, or is inside an update. */
+  holds(ctx: OpContext): boolean {
+    return Atomics.load(this.i32, TRIPPER) === ctx.owner || Atomics.load(this.i32, MUTEX) === ctx.owner
+  }
   recover(ctx: OpContext, died = true): void {
     recoverWord(this.i32, MUTEX, ctx.owner)
     if (Atomics.load(this.i32, TRIPPER) === ctx.owner) return this.trip(ctx, Atomics.load(this.i32, GEN), false)

@@ -85,6 +85,10 @@ export class ConditionState implements SharedState {
     Atomics.add(this.i32, SEQ, 1)
     Atomics.notify(this.i32, SEQ)
   }
+  /** Its lock: a condition's lock travels as a primitive of its own too. */
+  holds(ctx: OpContext): boolean {
+    return this.lock.holds(ctx)
+  }
   recover(_ctx: OpContext): void {}
 }
 

@@ -96,6 +96,9 @@ export class LockState implements SharedState {
    * A plain Lock has no owner in Python (another unit may release it), so a unit that ends
    * normally holding it leaves it locked; one that dies (killed, crashed) has it released.
    */
+  holds(ctx: OpContext): boolean {
+    return Atomics.load(this.i32, 0) === ctx.owner
+  }
   recover(ctx: OpContext, died = true): void {
     if (died && Atomics.compareExchange(this.i32, 0, ctx.owner, 0) === ctx.owner) {
       wakeAll(this.i32, 0)

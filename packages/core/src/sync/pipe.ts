@@ -50,6 +50,9 @@ export class ConnectionState implements SharedState {
   close(ctx: OpContext): void {
     this.outbound?.closeWriter(ctx)
   }
+  holds(ctx: OpContext): boolean {
+    return this.inbound?.holds(ctx) === true || this.outbound?.holds(ctx) === true
+  }
   recover(ctx: OpContext): void {
     this.inbound?.recover(ctx)
     this.outbound?.recover(ctx)

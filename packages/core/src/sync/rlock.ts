@@ -70,6 +70,9 @@ export class RLockState implements SharedState {
     await this.acquire({ ...ctx, signal: undefined }, true, undefined)
     Atomics.store(this.i32, COUNT, count)
   }
+  holds(ctx: OpContext): boolean {
+    return Atomics.load(this.i32, OWNER) === ctx.owner
+  }
   recover(ctx: OpContext): void {
     if (Atomics.load(this.i32, OWNER) !== ctx.owner) return
     Atomics.store(this.i32, COUNT, 0)

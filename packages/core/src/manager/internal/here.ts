@@ -6,7 +6,7 @@
  */
 import type { UnitKind } from '../../backend.js'
 import type { HandleDescription, RebuildContext } from '../../internal/handles.js'
-import { importModule } from '../../internal/resolve-target.js'
+import { importModule } from '../../internal/import-module.js'
 import type { UnitChannel } from '../../unit.js'
 import { type Backend, type CallContext, type Primitive, type SharedState, kBackend } from '../../sync/internal/shared.js'
 import { buildPrimitive } from '../../sync/internal/travel.js'
@@ -107,7 +107,7 @@ function userClass(module: string, exportName: string): Promise<ProxyClass> {
     userClasses.set(key, found)
   }
   if (found === undefined) {
-    found = importModule(module, loaderHooks).then((ns) => {
+    found = importModule(module, { loaderHooks }).then((ns) => {
       const Class = ns[exportName]
       if (typeof Class !== 'function' || !((Class as { prototype?: unknown }).prototype instanceof BaseProxy)) {
         throw new TypeError(`${module} exports no proxy class '${exportName}' (a subclass of BaseProxy): export the proxytype given to register()`)

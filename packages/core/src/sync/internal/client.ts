@@ -31,15 +31,39 @@ export type ReplyMessage = { readonly t: 'sync.reply'; readonly rid: number } & 
 
 /** After these succeed, a child's copies of shared values are refreshed (see {@link keepFresh}). */
 const ACQUIRE = new Set(['acquire', 'wait'])
-const fresh = new Set<{ load(): Promise<unknown> }>()
+interface Copy {
+  load(): Promise<unknown>
+}
+/** The copies refreshed after each acquire or wait: those a live message (args, a running task) carries. */
+const fresh = new Set<Copy>()
+const copies = new WeakSet<object>()
 
 /**
  * A `Value` or `Array` owned by the parent keeps a copy in the child, refreshed after each
  * acquire or wait of any primitive (release consistency: what another unit wrote before it
  * released a lock or notified is seen by the unit that acquired or was woken).
  */
-export function keepFresh(copy: { load(): Promise<unknown> }): void {
+export function keepFresh(copy: Copy): void {
+  copies.add(copy)
   fresh.add(copy)
+}
+
+/**
+ * The task that brought `object` finished (see travel.ts): its copy, if it has one, is no longer
+ * refreshed on every acquire (each refresh is a round trip); `load()` still reads it.
+ */
+export function pauseFresh(object: object): void {
+  fresh.delete(object as Copy)
+}
+
+/**
+ * A later task brings `object` again: its copy, paused meanwhile, is refreshed again from now on.
+ * Resolves once it is up to date (undefined when there is nothing to do).
+ */
+export function resumeFresh(object: object): Promise<unknown> | undefined {
+  if (!copies.has(object) || fresh.has(object as Copy)) return undefined
+  fresh.add(object as Copy)
+  return (object as Copy).load()
 }
 
 /** Operations that do not wait: a unit finishes only once they have been applied. */

@@ -221,6 +221,9 @@ export class QueueState implements SharedState {
     Atomics.store(this.ctl, WRITER_CLOSED, 1)
     bump(this.ctl, SEQ)
   }
+  holds(ctx: OpContext): boolean {
+    return Atomics.load(this.ctl, MUTEX) === ctx.owner
+  }
   recover(ctx: OpContext): void {
     if (Atomics.load(this.ctl, MUTEX) === ctx.owner) {
       recoverWord(this.ctl, MUTEX, ctx.owner)

@@ -2,21 +2,24 @@
  * The owner side: the process that created a primitive answers the requests of the child
  * processes it was passed to. One server per isolate; each unit is attached with the primitives
  * it was given, when it starts and again with each later message that carries more (a pool
- * worker's tasks). When the unit exits, its waits are cancelled, items handed to it but not
- * acknowledged go back to the front of their queue, and every primitive it was given or used is
- * recovered for it, whether or not it ever made a request (see docs/primitives.md).
+ * worker's tasks). A message the unit is done with (a task whose reply arrived) is released:
+ * its primitives are kept for the unit only while another message in flight carries them or the
+ * unit holds something in them (a lock it took). When the unit exits, its waits are cancelled,
+ * items handed to it but not acknowledged go back to the front of their queue, and every
+ * primitive it was given (and still holds) or used is recovered for it, whether or not it ever
+ * made a request (see docs/primitives.md).
  */
 import type { UnitHandle, UnitKind } from '../../backend.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
-import { type Primitive, Undoable, kBackend, newRemoteOwner } from './shared.js'
+import { type OpContext, type Primitive, Undoable, kBackend, newRemoteOwner } from './shared.js'
 import { UNIT_DIED } from './wait.js'
 
 /** The operations a unit may ask for; anything else is refused. */
 export const OPS = new Set([
   'acquire', 'release', 'locked', 'getValue', 'set', 'clear', 'isSet', 'wait', 'notify', 'trip', 'abort',
   'reset', 'nWaiting', 'broken', 'put', 'get', 'qsize', 'taskDone', 'join', 'poll', 'send', 'recv',
-  'close', 'load', 'store', 'storeMany', 'recover',
+  'close', 'load', 'store', 'storeMany', 'recover', 'holds',
 ])
 
 /** How long after a process exits its last acknowledgements may still arrive. */
@@ -24,8 +27,9 @@ const GRACE_MS = 100
 
 const ids = new WeakMap<Primitive, number>()
 /**
- * Held weakly: every unit it was sent to holds it (`given`) while the unit is attached, so an
- * object that neither the program nor a live unit holds (one passed to a task, say) is freed.
+ * Held weakly: a unit it was sent to holds it (`given`, `held`) while the unit may use it, so an
+ * object that neither the program nor a unit that may use it holds (one passed to a finished
+ * task, say) is freed.
  */
 const objects = new Map<number, WeakRef<Primitive>>()
 const forget = new FinalizationRegistry<number>((id) => objects.delete(id))
@@ -48,9 +52,20 @@ interface Attached {
   readonly key: string
   /** Owner ids of the unit (and of the units it forwards for), by key. */
   readonly owners: Map<string, number>
-  /** What it was given: recovered for it when it exits, even if it never made a request. */
-  readonly given: Set<Primitive>
-  readonly touched: Set<Primitive>
+  /**
+   * What it was given, with how many messages it has not released carry each (the args of a
+   * runner, a pool's initargs: never released). Recovered for it when it exits, even if it never
+   * made a request.
+   */
+  readonly given: Map<Primitive, number>
+  /**
+   * Not (or no longer) given, but used by a request, or released while the unit still held
+   * something in it: recovered too. Checked again on each release, and let go of once the unit
+   * holds nothing in it.
+   */
+  readonly held: Set<Primitive>
+  /** Requests being served, per object: a unit waiting on an object holds it. */
+  readonly serving: Map<Primitive, number>
   readonly pending: Map<number, AbortController>
   readonly inflight: Map<number, () => void>
   /** The unit exited: no new requests; acknowledgements may still arrive for a moment. */
@@ -80,12 +95,15 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
     reply({ ok: false, error: serializeThrown(new TypeError(`no shared object ${message.id} with operation '${message.op}'`)) })
     return
   }
-  unit.touched.add(object)
+  if (!unit.given.has(object)) unit.held.add(object)
   const key = message.owner === undefined ? unit.key : `${unit.key}/${message.owner}`
   const controller = new AbortController()
   unit.pending.set(message.rid, controller)
+  unit.serving.set(object, (unit.serving.get(object) ?? 0) + 1)
   try {
-    const result = await object[kBackend].call(message.op, message.args, { signal: controller.signal, as: { key, num: ownerNum(unit, key) } })
+    const as = { key, num: ownerNum(unit, key) }
+    const result =
+      message.op === 'holds' ? await holds(object, as) : await object[kBackend].call(message.op, message.args, { signal: controller.signal, as })
     if (result instanceof Undoable) {
       if (unit.exited || controller.signal.aborted) {
         result.undo()
@@ -101,6 +119,38 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
     reply({ ok: false, error: serializeThrown(error) })
   } finally {
     unit.pending.delete(message.rid)
+    const serving = (unit.serving.get(object) ?? 1) - 1
+    if (serving === 0) unit.serving.delete(object)
+    else unit.serving.set(object, serving)
+  }
+}
+
+/**
+ * Whether the owner `as` holds something in `object` that a recovery would undo (a lock it took).
+ * Asked where the state lives: a primitive this process received from its parent asks there.
+ */
+function holds(object: Primitive, as: { readonly key: string; readonly num: number }): boolean | Promise<boolean> {
+  const backend = object[kBackend]
+  const state = backend.state
+  if (state === undefined) return backend.call('holds', [], { as }).then((held) => held === true, () => false)
+  const ctx: OpContext = { owner: as.num, signal: undefined, remote: true }
+  return state.holds?.(ctx) ?? false
+}
+
+/** Lets go of what `unit` no longer uses: objects that no message in flight carries, and that it holds nothing in. */
+function prune(unit: Attached): void {
+  for (const object of unit.held) {
+    if (unit.serving.has(object)) continue
+    const answers: (boolean | Promise<boolean>)[] = []
+    for (const [key, num] of unit.owners) answers.push(holds(object, { key, num }))
+    if (answers.every((held) => held === false)) {
+      unit.held.delete(object)
+    } else if (!answers.includes(true)) {
+      // Asked where the state lives (this process forwards for its parent).
+      void Promise.all(answers).then((held) => {
+        if (!held.includes(true) && !unit.exited && !unit.serving.has(object)) unit.held.delete(object)
+      })
+    }
   }
 }
 
@@ -123,7 +173,7 @@ function cleanUp(unit: Attached, died: boolean, delay: number): void {
     for (const undo of unit.inflight.values()) undo()
     unit.inflight.clear()
     const calls: Promise<unknown>[] = []
-    for (const object of new Set([...unit.given, ...unit.touched])) {
+    for (const object of new Set([...unit.given.keys(), ...unit.held])) {
       for (const [key, num] of unit.owners) {
         calls.push(object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {}))
       }
@@ -145,20 +195,22 @@ function cleanUp(unit: Attached, died: boolean, delay: number): void {
 export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: UnitKind): void {
   const known = attached.get(handle)
   if (known !== undefined) {
-    for (const object of objects) known.given.add(object)
+    give(known, objects)
     return
   }
   const key = String(handle.id)
   const unit: Attached = {
     key,
     owners: new Map(),
-    given: new Set(objects),
-    touched: new Set(),
+    given: new Map(),
+    held: new Set(),
+    serving: new Map(),
     pending: new Map(),
     inflight: new Map(),
     exited: false,
     dead: false,
   }
+  give(unit, objects)
   attached.set(handle, unit)
   if (kind === 'thread') {
     unit.owners.set(key, handle.id + 1)
@@ -185,4 +237,31 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
     })
   }
   handle.onExit((exit) => cleanUp(unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
+}
+
+function give(unit: Attached, objects: readonly Primitive[]): void {
+  for (const object of objects) unit.given.set(object, (unit.given.get(object) ?? 0) + 1)
+}
+
+/**
+ * The unit behind `handle` is done with a message that carried `objects` (balances one
+ * {@link attach}): an object no other message in flight carries is let go of for this unit,
+ * unless the unit still holds something in it (a lock a task took and kept is still released if
+ * the unit dies later). Pool workers live as long as their pool: without this, every primitive
+ * ever passed to a task would stay alive (and be recovered) until the worker exits.
+ */
+export function release(handle: UnitHandle, objects: readonly Primitive[]): void {
+  const unit = attached.get(handle)
+  if (unit === undefined || unit.exited) return
+  for (const object of objects) {
+    const count = unit.given.get(object)
+    if (count === undefined) continue
+    if (count > 1) {
+      unit.given.set(object, count - 1)
+    } else {
+      unit.given.delete(object)
+      unit.held.add(object)
+    }
+  }
+  prune(unit)
 }

@@ -28,6 +28,12 @@ export interface SharedState {
    * deadlock; see docs/primitives.md.
    */
   recover(ctx: OpContext, died?: boolean): void
+  /**
+   * Whether `owner` holds something here that {@link recover} would undo (a lock it took, the
+   * internal mutex). A unit done with a primitive that holds nothing in it need not be recovered
+   * for it. Absent: never.
+   */
+  holds?(ctx: OpContext): boolean
 }
 
 /**

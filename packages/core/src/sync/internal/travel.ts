@@ -12,8 +12,8 @@ import type { UnitKind } from '../../backend.js'
 import { ConcTypeError } from '../../errors.js'
 import { context } from '../../internal/context.js'
 import { type HandleDescription, type HandleHost, type RebuildContext, registerHandleType } from '../../internal/handles.js'
-import { RemoteBackend, clientFor, currentClient } from './client.js'
-import { attach, recovered, register } from './server.js'
+import { RemoteBackend, clientFor, currentClient, pauseFresh, resumeFresh } from './client.js'
+import { attach, recovered, register, release } from './server.js'
 import { type Backend, LocalBackend, type Primitive, type SharedState, adopt, kBackend, kDescribe, setHandleDescriber } from './shared.js'
 import { releaseWaits } from './wait.js'
 
@@ -42,12 +42,32 @@ export interface PrimitiveType {
 const modules = new Map<string, string>()
 const builders = new Map<string, PrimitiveType['build']>()
 
-/** In a child process: one proxy per primitive of the parent, however many messages carry it. */
-const proxies = new Map<number, Primitive>()
+/**
+ * In a child process: one proxy per primitive of the parent while the proxy is alive, however
+ * many messages carry it. Held weakly: a pool worker is given a new primitive with each task, and
+ * the proxies of finished tasks must not pile up.
+ */
+const proxies = new Map<number, WeakRef<Primitive>>()
+const forgetProxy = new FinalizationRegistry<number>((id) => {
+  if (proxies.get(id)?.deref() === undefined) proxies.delete(id)
+})
+/**
+ * How many live messages (runner args, initargs, running tasks) carry each proxy. A Value's copy
+ * is refreshed on every acquire only while some do (see client.ts).
+ */
+const leases = new Map<Primitive, number>()
 
 /** The owner serves what it sent to a process and recovers what it sent to any unit. */
 const host: HandleHost = {
   attach: (handle, objects, kind) => attach(handle, objects as Primitive[], kind),
+  release: (handle, objects) => release(handle, objects as Primitive[]),
+}
+
+/** One more live message carries `proxy`; a copy paused meanwhile is brought up to date. */
+async function lease(proxy: Primitive): Promise<void> {
+  const count = leases.get(proxy) ?? 0
+  leases.set(proxy, count + 1)
+  if (count === 0) await resumeFresh(proxy)
 }
 
 /**
@@ -60,16 +80,30 @@ export function registerPrimitive(type: string, module: string, how: PrimitiveTy
   registerHandleType(type, {
     async rebuild(data, rebuildContext) {
       const { meta, shared, remote } = data as Travel
-      const known = remote === undefined ? undefined : proxies.get(remote)
-      if (known !== undefined) return known
+      const known = remote === undefined ? undefined : proxies.get(remote)?.deref()
+      if (known !== undefined) {
+        await lease(known)
+        return known
+      }
       const record = (meta ?? {}) as Record<string, unknown>
       const backend: Backend =
         remote !== undefined ? new RemoteBackend(clientFor(rebuildContext.channel), remote) : new LocalBackend(how.state(shared, record))
       // What the constructor needs is resolved first: adopt() hands the backend to the very next constructor.
       const make = await how.build(record, rebuildContext)
       const object = adopt(backend, make)
-      if (remote !== undefined) proxies.set(remote, object)
+      if (remote !== undefined) {
+        proxies.set(remote, new WeakRef(object))
+        forgetProxy.register(object, remote)
+        leases.set(object, 1)
+      }
       return object
+    },
+    release(object) {
+      const count = leases.get(object as Primitive)
+      if (count === undefined) return
+      if (count > 1) return void leases.set(object as Primitive, count - 1)
+      leases.delete(object as Primitive)
+      pauseFresh(object)
     },
   })
 }
@@ -94,7 +128,9 @@ function describe(primitive: Primitive, kind: UnitKind): HandleDescription {
   if (kind === 'process') return { type, module, data: { meta, remote: register(primitive) } satisfies Travel, host }
   const state = primitive[kBackend].state
   if (state === undefined) {
-    throw new ConcTypeError(`a ${type} received from a parent process cannot be passed on to a thread; create it in this process, or pass it to a Process`)
+    throw new ConcTypeError(`a ${type} received from a parent process cannot be passed on to a thread; create it in this process, or pass it to a Process`, {
+      code: 'ERR_CONC_DATA_CLONE',
+    })
   }
   return { type, module, data: { meta, shared: state.toShared() } satisfies Travel, host }
 }
