@@ -875,7 +875,8 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
 
     it('map is not fail-fast: the error comes once every item ran; close + join then return (F50)', async () => {
-      const p = pool()
+      // One task at a time per worker, as in Python: the 9 sleeps then take at least 0.4 s on 2 workers.
+      const p = pool({ concurrentTasksPerWorker: 1 })
       const start = performance.now()
       const xs = Array.from({ length: 10 }, (_, i) => i)
       const results = await settle(p.starmap(t.failAt, xs.map((x) => [x, 0, 0.1]), { chunksize: 1 }))
