@@ -808,7 +808,9 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       for (const g of [graph(), graph(new lib.Lock())]) {
         const expected = g.lock === undefined ? intact : intactWithLock
         const executor = new Executor({ maxWorkers: 1, initializer: ref('keepGraph'), initargs: [g] })
-        const pool = new Pool({ processes: 1, initializer: ref('keepGraph'), initargs: [g] })
+        // One task at a time: map's two tasks each take the lock without blocking (async tasks
+        // otherwise overlap in a worker, and the second would find it taken by the first).
+        const pool = new Pool({ processes: 1, initializer: ref('keepGraph'), initargs: [g], concurrentTasksPerWorker: 1 })
         try {
           expect(await executor.submit(ref('inspectKept')).result(30)).toEqual(expected)
           expect(await executor.submit(ref('inspectGraph'), g).result(30)).toEqual(expected)
