@@ -88,16 +88,23 @@ const options: WorkerHostOptions = {
   log: (line) => process.stdout.write(`${line}\n`),
 }
 
-let host: WorkerHost
-try {
-  host = await WorkerHost.start(options)
-} catch (error) {
-  process.stderr.write(`conc-worker: cannot start: ${(error as Error)?.message ?? String(error)}\n`)
-  process.exit(1)
-}
-
+// The handlers come first: the host says 'serving' before start() returns, and a SIGTERM sent on
+// that line must stop it gracefully, not kill it.
+let host: WorkerHost | undefined
 let signals = 0
+let early: NodeJS.Signals | undefined
 const stop = (signal: NodeJS.Signals): void => {
+  if (host === undefined) {
+    // Still starting: stop gracefully once started, or at once if starting takes longer
+    // (Redis unreachable: nothing was taken yet).
+    early ??= signal
+    setTimeout(() => {
+      if (host !== undefined) return
+      process.stdout.write(`conc-worker: ${signal} before it started serving\n`)
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+    }, 1000).unref()
+    return
+  }
   if (++signals > 1) {
     process.stdout.write(`conc-worker: ${signal} again: handing the running tasks back now\n`)
     void host.close({ now: true })
@@ -108,3 +115,11 @@ const stop = (signal: NodeJS.Signals): void => {
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
+
+try {
+  host = await WorkerHost.start(options)
+} catch (error) {
+  process.stderr.write(`conc-worker: cannot start: ${(error as Error)?.message ?? String(error)}\n`)
+  process.exit(1)
+}
+if (early !== undefined) stop(early)
