@@ -194,7 +194,8 @@ async function arbitraryAddress(): Promise<{ path: string; dir: string }> {
   return { path: join(dir, 'sock'), dir }
 }
 
-function listen(server: Server, address: ParsedAddress, backlog: number): Promise<void> {
+/** Listens on `address`; a failure is an OSError naming the system's code. */
+export function listen(server: Server, address: ParsedAddress, backlog: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(new OSError(`${error.code ?? 'listen error'}: ${error.message}`, { cause: error }))

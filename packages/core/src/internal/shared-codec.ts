@@ -28,14 +28,14 @@ interface Descriptor {
   data: unknown
 }
 
-const LEAF = 0
-const ARRAY = 1
-const OBJECT = 2
-const MAP = 3
-const SET = 4
+export const LEAF = 0
+export const ARRAY = 1
+export const OBJECT = 2
+export const MAP = 3
+export const SET = 4
 
 /** How structured clone copies `value`: member by member (searched here) or as a whole (a leaf). */
-function shapeOf(value: object): number {
+export function shapeOf(value: object): number {
   if (Array.isArray(value)) return ARRAY
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto === Object.prototype || proto === null) return OBJECT

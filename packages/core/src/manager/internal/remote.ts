@@ -12,8 +12,9 @@
  */
 import type { Server, Socket } from 'node:net'
 import { Client } from '../../connection/client.js'
+import { listen as listenOn } from '../../connection/listener.js'
 import { openTransport } from '../../connection/handshake.js'
-import { type Address, DEFAULT_BACKLOG, type ParsedAddress, formatAddress, parseAddress, parseLimits } from '../../connection/options.js'
+import { type Address, DEFAULT_BACKLOG, formatAddress, parseAddress, parseLimits } from '../../connection/options.js'
 import { type Connection, connectionOver } from '../../sync/pipe.js'
 import { EOFError, OSError } from '../../sync/errors.js'
 import { ManagerShutdownError } from '../errors.js'
@@ -35,20 +36,6 @@ const isMessage = (value: unknown): value is { readonly t: string } =>
 
 // --- serving -----------------------------------------------------------------------------------
 
-function listenOn(server: Server, address: ParsedAddress): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new OSError(`${error.code ?? 'listen error'}: ${error.message}`, { cause: error }))
-    }
-    server.once('error', onError)
-    const onListening = (): void => {
-      server.off('error', onError)
-      resolve()
-    }
-    if (address.kind === 'tcp') server.listen({ host: address.host, port: address.port, backlog: DEFAULT_BACKLOG }, onListening)
-    else server.listen({ path: address.path, backlog: DEFAULT_BACKLOG }, onListening)
-  })
-}
 
 /**
  * Serves one authenticated connection: its messages are dispatched as a unit's are (host.ts).
@@ -118,7 +105,7 @@ export async function listen(core: LocalCore, address: Address, authkey: string 
   const parsed = parseAddress(address)
   const net = await import('node:net')
   const server = net.createServer()
-  await listenOn(server, parsed)
+  await listenOn(server, parsed, DEFAULT_BACKLOG)
   server.unref()
   const bound = server.address()
   const real: Address = bound !== null && typeof bound === 'object' ? [bound.address, bound.port] : formatAddress(parsed)

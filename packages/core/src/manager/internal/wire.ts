@@ -6,7 +6,7 @@
  */
 import type { SerializedThrown } from '../../internal/error-transport.js'
 import { isHandle } from '../../internal/handles.js'
-import { findHandle } from '../../internal/shared-codec.js'
+import { ARRAY, LEAF, MAP, OBJECT, SET, findHandle, shapeOf } from '../../internal/shared-codec.js'
 import { RuntimeError } from '../../errors.js'
 import { type Token, type WireToken, isWireToken, tokenOf } from './token.js'
 
@@ -63,21 +63,7 @@ export function isClientMessage(message: { readonly t: string }): message is Cli
 
 // --- values ------------------------------------------------------------------------------------
 
-const LEAF = 0
-const ARRAY = 1
-const OBJECT = 2
-const MAP = 3
-const SET = 4
-
-/** How structured clone copies `value`: member by member, or as a whole (a leaf). */
-function shapeOf(value: object): number {
-  if (Array.isArray(value)) return ARRAY
-  const proto: unknown = Object.getPrototypeOf(value)
-  if (proto === Object.prototype || proto === null) return OBJECT
-  if (value instanceof Map) return MAP
-  if (value instanceof Set) return SET
-  return Object.prototype.toString.call(value) === '[object Object]' ? OBJECT : LEAF
-}
+// How structured clone copies a value (member by member, or as a whole): shared-codec's shapeOf.
 
 function put(out: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
