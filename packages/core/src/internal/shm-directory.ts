@@ -16,8 +16,9 @@ import { OSError } from '../sync/errors.js'
 import { ValueError } from '../errors.js'
 import { FileExistsError, FileNotFoundError } from '../os-errors.js'
 import { type ProcessShared, processShared } from './process-shared.js'
+import { locked } from './table-lock.js'
 
-const MUTEX = 0
+// Word 0 is the table's mutex (table-lock.ts).
 const TOP_BYTE = 8
 const HEADER = 16
 
@@ -63,24 +64,7 @@ class Directory {
   }
 
   locked<T>(fn: () => T): T {
-    const i32 = this.i32
-    const me = 1 + Math.floor(Math.random() * 0x7ffffffe)
-    let since: number | undefined
-    for (let spins = 0; ; spins++) {
-      const holder = Atomics.compareExchange(i32, MUTEX, 0, me)
-      if (holder === 0) break
-      if (spins < 100) continue
-      since ??= performance.now()
-      // A holder stopped in the middle (a terminated worker) is overtaken rather than waited for.
-      if (performance.now() - since > 500 && Atomics.compareExchange(i32, MUTEX, holder, me) === holder) break
-      Atomics.wait(i32, MUTEX, holder, 1)
-    }
-    try {
-      return fn()
-    } finally {
-      Atomics.store(i32, MUTEX, 0)
-      Atomics.notify(i32, MUTEX, 1)
-    }
+    return locked(this.i32, fn)
   }
 
   get entries(): number {

@@ -13,8 +13,9 @@
  * thread), daemon flag, name length, and the name in UTF-8 (168 bytes).
  */
 import { processShared } from './process-shared.js'
+import { locked } from './table-lock.js'
 
-const MUTEX = 0
+// Word 0 is the table's mutex (table-lock.ts).
 const NEXT_SEQ = 1
 const CHANGE = 2
 const HEADER = 16
@@ -50,28 +51,6 @@ function words(create: boolean): Int32Array | undefined {
   return shared === undefined ? undefined : new Int32Array(shared.threads)
 }
 
-/**
- * A short lock over the table. Held for a few synchronous steps only; a holder stopped in the
- * middle (a terminated worker) is overtaken after half a second rather than blocking every thread.
- */
-function locked<T>(i32: Int32Array, fn: () => T): T {
-  const me = 1 + Math.floor(Math.random() * 0x7ffffffe)
-  let since: number | undefined
-  for (let spins = 0; ; spins++) {
-    const holder = Atomics.compareExchange(i32, MUTEX, 0, me)
-    if (holder === 0) break
-    if (spins < 100) continue
-    since ??= performance.now()
-    if (performance.now() - since > 500 && Atomics.compareExchange(i32, MUTEX, holder, me) === holder) break
-    Atomics.wait(i32, MUTEX, holder, 1)
-  }
-  try {
-    return fn()
-  } finally {
-    Atomics.store(i32, MUTEX, 0)
-    Atomics.notify(i32, MUTEX, 1)
-  }
-}
 
 function capacity(i32: Int32Array): number {
   return Math.floor((i32.length - HEADER) / SLOT)
