@@ -48,6 +48,8 @@ function plain(value: unknown, depth: number): boolean {
   if (proto === Array.prototype) {
     const items = value as unknown[]
     const n = items.length
+    // A big batch: declined before walking it.
+    if (n > nodes) return false
     // Holes read as undefined and are refused; named properties on an array V8 keeps, JSON drops.
     if (Object.keys(items).length !== n) return false
     for (let i = 0; i < n; i++) if (!plain(items[i], depth + 1)) return false
