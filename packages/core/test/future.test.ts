@@ -82,6 +82,36 @@ describe('Future (G55)', () => {
     expect(await ok).toBe(7)
   })
 
+  it('awaited while pending, it settles as the call ends: value, error or cancel; and says how', async () => {
+    const ok = new Future<number>()
+    const bad = new Future<number>()
+    const gone = new Future<number>()
+    const waiting = [ok.then((v) => v * 2), Promise.allSettled([bad, bad]), Promise.allSettled([gone])]
+    expect(String(bad)).toBe('<Future state=pending>')
+    const error = new RangeError('no')
+    later(5, () => {
+      ok.setResult(21)
+      expect(bad.setRunningOrNotifyCancel()).toBe(true)
+      bad.setException(error)
+      gone.cancel()
+    })
+    const [doubled, failed, cancelled] = await Promise.all(waiting)
+    expect(doubled).toBe(42)
+    expect(failed).toEqual([
+      { status: 'rejected', reason: error },
+      { status: 'rejected', reason: error },
+    ])
+    expect((cancelled as PromiseSettledResult<number>[])[0]).toMatchObject({ status: 'rejected', reason: expect.any(CancelledError) })
+    expect(String(ok)).toBe('<Future state=finished returned number>')
+    expect(String(bad)).toBe('<Future state=finished raised RangeError>')
+    expect(String(gone)).toBe('<Future state=cancelled>')
+    expect([bad.done(), bad.running(), bad.cancelled(), bad.cancel()]).toEqual([true, false, false, false])
+    expect(() => bad.setRunningOrNotifyCancel()).toThrow(/^Future in unexpected state: FINISHED$/)
+    expect(() => bad.setResult(1)).toThrow(/^FINISHED: <Future state=finished raised RangeError>$/)
+    await expect(bad).rejects.toBe(error)
+    expect(await ok).toBe(21)
+  })
+
   it('a second setResult throws InvalidStateError', () => {
     const f = new Future<number>()
     f.setResult(1)

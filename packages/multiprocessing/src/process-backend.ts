@@ -2,6 +2,7 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
+import { decodeWire, encodeWire } from './json-wire.js'
 
 // Built-in modules are loaded on first use, not when @conc/multiprocessing is imported: a program
 // (or a worker thread) that imports it without starting a process does not pay for them.
@@ -27,7 +28,8 @@ export const processBackend: UnitBackend = {
     serialize(init)
     const child = spawnChild()
     const messageListeners: ((message: UnitMessage) => void)[] = []
-    child.on('message', (message: unknown) => {
+    child.on('message', (received: unknown) => {
+      const message = typeof received === 'string' ? decodeWire(received) : received
       if (isWireMessage(message)) for (const listener of messageListeners) listener(message)
     })
     child.on('error', (error) => {
@@ -49,7 +51,7 @@ export const processBackend: UnitBackend = {
     return {
       id: child.pid ?? -1,
       // A message to a child that has just exited is dropped, not reported as the child's error.
-      send: (message) => void child.send(message, () => {}),
+      send: (message) => void child.send(encodeWire(message), () => {}),
       onMessage: (listener) => void messageListeners.push(listener),
       onExit: (listener) => void child.once('exit', (code, signal) => listener({ code, signal })),
       terminate: () => void child.kill('SIGTERM'),

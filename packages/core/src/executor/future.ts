@@ -8,10 +8,13 @@ import { CancelledError, InvalidStateError, TimeoutError } from './errors.js'
 
 const PENDING = 0
 const RUNNING = 1
+/** Done: returned. */
 const FINISHED = 2
-const CANCELLED = 3
-type State = typeof PENDING | typeof RUNNING | typeof FINISHED | typeof CANCELLED
-const STATE_NAMES = ['PENDING', 'RUNNING', 'FINISHED', 'CANCELLED'] as const
+/** Done: raised (Python's FINISHED too; one state so a future needs no separate flag). */
+const FAILED = 3
+const CANCELLED = 4
+type State = typeof PENDING | typeof RUNNING | typeof FINISHED | typeof FAILED | typeof CANCELLED
+const STATE_NAMES = ['PENDING', 'RUNNING', 'FINISHED', 'FINISHED', 'CANCELLED'] as const
 
 /** A callback given to {@link Future.addDoneCallback}. */
 export type DoneCallback<T> = (future: Future<T>) => void
@@ -37,16 +40,20 @@ export function futureFailed(future: Future<unknown>): boolean {
  * ```
  */
 export class Future<T = unknown> implements PromiseLike<T> {
+  // Few fields and no closures: a burst of 100,000 calls keeps 100,000 futures alive at once, and
+  // every byte of them is copied by each scavenge during the burst (bench/FINDINGS-pools.md, (f)).
   #state: State = PENDING
-  #value: T | undefined = undefined
-  #error: unknown = undefined
-  #failed = false
+  /** The value (FINISHED) or the error (FAILED). */
+  #outcome: unknown = undefined
   #callbacks: DoneCallback<never>[] | undefined = undefined
+  /** Made on the first `then` (`await`); settled through its resolving functions. */
   #promise: Promise<T> | undefined = undefined
-  #settlePromise: (() => void) | undefined = undefined
+  // Typed without T: a Future<number> stays a Future<unknown>.
+  #resolve: ((value: unknown) => void) | undefined = undefined
+  #reject: ((error: unknown) => void) | undefined = undefined
 
   static {
-    failedOf = (future) => future.#state === FINISHED && future.#failed
+    failedOf = (future) => future.#state === FAILED
   }
 
   /** True if the call was cancelled before it started. */
@@ -69,8 +76,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * it is (now) cancelled; done-callbacks run.
    */
   cancel(): boolean {
-    if (this.#state === RUNNING || this.#state === FINISHED) return false
     if (this.#state === CANCELLED) return true
+    if (this.#state !== PENDING) return false
     this.#state = CANCELLED
     this.#settle()
     return true
@@ -83,8 +90,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   async result(timeout?: number | null): Promise<T> {
     await this.#wait(timeout)
     if (this.#state === CANCELLED) throw new CancelledError()
-    if (this.#failed) throw this.#error
-    return this.#value as T
+    if (this.#state === FAILED) throw this.#outcome
+    return this.#outcome as T
   }
 
   /**
@@ -94,7 +101,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   async exception(timeout?: number | null): Promise<unknown> {
     await this.#wait(timeout)
     if (this.#state === CANCELLED) throw new CancelledError()
-    return this.#failed ? this.#error : null
+    return this.#state === FAILED ? this.#outcome : null
   }
 
   /**
@@ -113,7 +120,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#outcome().then(onfulfilled, onrejected)
+    return this.#settled().then(onfulfilled, onrejected)
   }
 
   /**
@@ -134,7 +141,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** For executors (and tests): the call returned `value`. */
   setResult(value: T): void {
     if (this.#state >= FINISHED) throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}`)
-    this.#value = value
+    this.#outcome = value
     this.#state = FINISHED
     this.#settle()
   }
@@ -142,20 +149,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** For executors (and tests): the call threw `error`. */
   setException(error: unknown): void {
     if (this.#state >= FINISHED) throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}`)
-    this.#error = error
-    this.#failed = true
-    this.#state = FINISHED
+    this.#outcome = error
+    this.#state = FAILED
     this.#settle()
   }
 
   toString(): string {
     const s = this.#state
     const extra =
-      s === FINISHED
-        ? this.#failed
-          ? ` raised ${(this.#error as Error | undefined)?.name ?? typeof this.#error}`
-          : ` returned ${this.#value === null ? 'null' : typeof this.#value}`
-        : ''
+      s === FAILED
+        ? ` raised ${(this.#outcome as Error | undefined)?.name ?? typeof this.#outcome}`
+        : s === FINISHED
+          ? ` returned ${this.#outcome === null ? 'null' : typeof this.#outcome}`
+          : ''
     return `<Future state=${STATE_NAMES[s].toLowerCase()}${extra}>`
   }
 
@@ -167,19 +173,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return 'Future'
   }
 
-  #outcome(): Promise<T> {
+  #settled(): Promise<T> {
     if (this.#promise !== undefined) return this.#promise
-    if (this.#state === FINISHED) {
-      this.#promise = this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T)
-    } else if (this.#state === CANCELLED) {
-      this.#promise = Promise.reject(new CancelledError())
-    } else {
+    const s = this.#state
+    if (s === FINISHED) this.#promise = Promise.resolve(this.#outcome as T)
+    else if (s === FAILED) this.#promise = Promise.reject(this.#outcome)
+    else if (s === CANCELLED) this.#promise = Promise.reject(new CancelledError())
+    else {
       this.#promise = new Promise<T>((resolve, reject) => {
-        this.#settlePromise = () => {
-          if (this.#state === CANCELLED) reject(new CancelledError())
-          else if (this.#failed) reject(this.#error)
-          else resolve(this.#value as T)
-        }
+        this.#resolve = resolve as (value: unknown) => void
+        this.#reject = reject
       })
     }
     return this.#promise
@@ -202,9 +205,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #settle(): void {
-    if (this.#settlePromise !== undefined) {
-      this.#settlePromise()
-      this.#settlePromise = undefined
+    const resolve = this.#resolve
+    if (resolve !== undefined) {
+      const reject = this.#reject as (error: unknown) => void
+      this.#resolve = this.#reject = undefined
+      const s = this.#state
+      if (s === FINISHED) resolve(this.#outcome)
+      else reject(s === FAILED ? this.#outcome : new CancelledError())
     }
     const callbacks = this.#callbacks
     this.#callbacks = undefined

@@ -5,6 +5,7 @@
  */
 import { claimUnit, isWireMessage, runUnit, threadInfo, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { guardChild } from './child-guard.js'
+import { decodeWire, encodeWire } from '../json-wire.js'
 
 // threadInfo(), not node:worker_threads: importing that in a child's main thread loads Node's
 // streams, which every process unit would pay for.
@@ -29,7 +30,7 @@ function startChild(): void {
   }
   const channel: UnitChannel = {
     ident: process.pid,
-    send: (message) => void send(message),
+    send: (message) => void send(encodeWire(message)),
     onMessage(listener) {
       listeners.push(listener)
       if (listeners.length > 1) return
@@ -48,7 +49,8 @@ function startChild(): void {
   }
 
   let initialised = false
-  process.on('message', (message: unknown) => {
+  process.on('message', (received: unknown) => {
+    const message = typeof received === 'string' ? decodeWire(received) : received
     if (!initialised) {
       initialised = true
       void runUnit(message, channel)
