@@ -50,7 +50,7 @@ export class RemoteEngine implements PoolEngine {
   #broken: Error | undefined
   #closed = false
   #idleWaiters: (() => void)[] = []
-  /** Jobs whose tasks settled, to remove from Redis. */
+  /** Jobs abandoned by this client that ended, to remove from Redis. */
   #toRemove: string[] = []
   #removing = false
   /** Jobs this client gave up on while they may still run; removed when they end. */
@@ -239,20 +239,21 @@ export class RemoteEngine implements PoolEngine {
   /** One `addBulk`, retried while Redis is unreachable (the job ids make a repeat harmless). */
   #add(jobs: readonly { readonly entry: Entry; readonly data: JobData }[]): void {
     const { queue } = (this.#link as Link).clients as Clients
+    // A finished job stays for `resultRetention` seconds, so that a result whose event this client
+    // missed can be read back; BullMQ removes older ones as it finishes jobs (no round trip of ours).
+    const keep = { age: this.#settings.resultRetentionS }
     const bulk = jobs.map(({ entry, data }) => ({
       name: data.x,
       data,
-      opts: {
-        jobId: entry.id,
-        // A safety net only: the client removes each job once its task has settled.
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 24 * 3600 },
-      },
+      opts: { jobId: entry.id, removeOnComplete: keep, removeOnFail: keep },
     }))
     const added = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          await queue.addBulk(bulk)
+          // One job: a plain add (one script call), not addBulk's transaction around it.
+          const [one] = bulk
+          if (bulk.length === 1 && one !== undefined) await queue.add(one.name, one.data, one.opts)
+          else await queue.addBulk(bulk)
           break
         } catch (error) {
           if (this.#broken !== undefined || this.#closed) return
@@ -367,14 +368,13 @@ export class RemoteEngine implements PoolEngine {
     if (entry.onAbort !== undefined) entry.task.extra?.signal?.removeEventListener('abort', entry.onAbort)
     if (inRedis) {
       this.#inFlight--
-      this.#remove(entry.id)
       if (this.#local.length > 0) void this.#pump()
     }
     how?.(entry.task)
     if (this.#pending.size === 0) this.#idle()
   }
 
-  /** Removes a finished job, in batches. */
+  /** Removes an abandoned job once it ended, in batches (the others age out: `resultRetention`). */
   #remove(id: string): void {
     this.#toRemove.push(id)
     if (!this.#removing) {

@@ -99,6 +99,8 @@ export class WorkerHost {
   readonly #subscriber: Redis
   readonly #keys: Keys
   readonly #running = new Map<string, Running>()
+  /** Jobs just started whose cancel markers are to be read. */
+  readonly #toCheck: string[] = []
   readonly #info: HostInfo
   readonly #log: (line: string) => void
   readonly #shutdownMs: number
@@ -209,10 +211,7 @@ export class WorkerHost {
       // while the task starts, not before, so that a task's round trip carries no extra Redis
       // round trip; a marked task is stopped as a running one is (cancels are best effort once a
       // host holds the job, see the README).
-      this.#commands.exists(this.#keys.cancel(id)).then(
-        (marked) => marked === 1 && this.#cancel(id),
-        () => undefined,
-      )
+      this.#checkMarker(id)
       const timeout = data.t === undefined ? undefined : data.t / 1000
       const envelope = (await this.#pool.applyAsync(this.#runJob, [this.#info, data], { signal: controller.signal, timeout })) as Envelope
       if ('err' in envelope) this.#log(`conc-worker: ${what} raised ${describeFailure(envelope)}`)
@@ -250,8 +249,13 @@ export class WorkerHost {
     if (running !== undefined && !running.controller.signal.aborted) running.controller.abort(CANCEL)
   }
 
-  async #checkMarkers(): Promise<void> {
-    const ids = [...this.#running.keys()]
+  /** Reads the cancel markers of the jobs started in this turn of the event loop, in one command. */
+  #checkMarker(id: string): void {
+    this.#toCheck.push(id)
+    if (this.#toCheck.length === 1) setImmediate(() => void this.#checkMarkers(this.#toCheck.splice(0)))
+  }
+
+  async #checkMarkers(ids = [...this.#running.keys()]): Promise<void> {
     if (ids.length === 0) return
     try {
       const set = await this.#commands.mget(ids.map((id) => this.#keys.cancel(id)))
