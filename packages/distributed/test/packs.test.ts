@@ -1,0 +1,103 @@
+/**
+ * Packs: tasks of a function measured fast on the hosts travel several to a job, and each keeps
+ * its own outcome (value, or error of its class), settles exactly once, and can be cancelled
+ * while its pack waits (it never runs; the others do).
+ */
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CancelledError, ProcessPoolExecutor } from '../dist/index.js'
+import { Cluster } from './harness/index.js'
+import { type Tasks, loadTasks, scratch, waitFor } from './harness/tasks.js'
+import { skipped } from './setup/skip.js'
+
+let t: Tasks
+let c: Cluster
+let redis: Redis
+const files = scratch()
+const open: ProcessPoolExecutor[] = []
+
+function executor(): ProcessPoolExecutor {
+  const ex = new ProcessPoolExecutor(c.clientOptions)
+  open.push(ex)
+  return ex
+}
+
+/** The jobs of this queue (finished ones stay in Redis for `resultRetention` seconds). */
+const jobKeys = async (): Promise<string[]> => (await redis.keys(`bull:${c.queue}:*`)).filter((k) => /:c[\w-]+\.\w+$/.test(k))
+
+describe.skipIf(skipped)('packs of fast tasks', () => {
+  beforeAll(async () => {
+    t = await loadTasks()
+    // One host with one slot: a pack waits in the queue behind a running task.
+    c = await Cluster.start({ hosts: 1, host: { concurrency: 1 } })
+    redis = new Redis(c.connection)
+  })
+  afterEach(async () => {
+    for (const ex of open.splice(0)) await ex.shutdown({ wait: false, cancelFutures: true })
+  })
+  afterAll(async () => {
+    redis?.disconnect()
+    await c?.close()
+    files.cleanup()
+  })
+
+  it('a burst of a fast function travels in a few jobs; each task keeps its value or its error, once', async () => {
+    const ex = executor()
+    // The first calls measure the function on the host (the very first one is slower).
+    for (let i = 0; i < 5; i++) expect(await ex.submit(t.checkedSquare, 2)).toBe(4)
+    const before = (await jobKeys()).length
+    const futures = Array.from({ length: 600 }, (_, i) => ex.submit(t.checkedSquare, i))
+    const settled = futures.map(() => 0)
+    futures.forEach((f, i) => f.addDoneCallback(() => settled[i]++))
+    const outcomes = await Promise.all(futures.map((f) => f.exception().then((error) => error ?? f.result())))
+    outcomes.forEach((outcome, i) => {
+      if (i % 7 === 3) {
+        expect(outcome).toBeInstanceOf(t.TaskError)
+        expect((outcome as Error).message).toBe(`bad ${i}`)
+      } else expect(outcome).toBe(i * i)
+    })
+    const jobs = (await jobKeys()).length - before
+    // Without packs: 600 jobs.
+    expect(jobs).toBeGreaterThan(0)
+    expect(jobs).toBeLessThanOrEqual(60)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(settled.every((n) => n === 1)).toBe(true)
+  })
+
+  it('a task cancelled while its pack waits never runs, the others of the pack do; a pack cancelled whole leaves the queue', async () => {
+    const ex = executor()
+    const file = files.file('values')
+    // Measured on the host first (a few calls: the first one is slower).
+    for (let i = 0; i < 5; i++) expect(await ex.submit(t.recordValue, files.file('warm'), i)).toBe(i)
+    const busy = ex.submit(t.recordThenSleep, files.file('busy'), 1.5)
+    expect(await waitFor(() => t.runs(files.file('busy')).length === 1)).toBe(true)
+    const futures = Array.from({ length: 20 }, (_, i) => ex.submit(t.recordValue, file, i))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // A few jobs carry the 20 tasks, waiting for the host's only slot.
+    const waiting = await redis.llen(`bull:${c.queue}:wait`)
+    expect(waiting).toBeGreaterThan(0)
+    expect(waiting).toBeLessThan(20)
+    for (const i of [3, 11]) {
+      expect(futures[i]?.cancel()).toBe(true)
+      await expect(futures[i]?.result()).rejects.toBeInstanceOf(CancelledError)
+    }
+    const kept = futures.filter((_, i) => i !== 3 && i !== 11)
+    expect(await Promise.all(kept)).toEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 3 && i !== 11))
+    expect(t.recorded(file).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 3 && i !== 11))
+    await busy
+
+    // The whole pack cancelled: its job is withdrawn, nothing of it runs.
+    const busy2 = ex.submit(t.recordThenSleep, files.file('busy2'), 1)
+    expect(await waitFor(() => t.runs(files.file('busy2')).length === 1)).toBe(true)
+    const other = files.file('other')
+    const all = Array.from({ length: 10 }, (_, i) => ex.submit(t.recordValue, other, i))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await redis.llen(`bull:${c.queue}:wait`)).toBeLessThan(10)
+    for (const f of all) expect(f.cancel()).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await redis.llen(`bull:${c.queue}:wait`)).toBe(0)
+    await busy2
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(t.recorded(other)).toEqual([])
+  })
+})
