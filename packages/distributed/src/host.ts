@@ -63,6 +63,12 @@ export interface WorkerHostOptions {
   readonly log?: ((line: string) => void) | undefined
 }
 
+/**
+ * Milliseconds a job runs before its host reads its cancel marker: a task shorter than that is
+ * not worth a Redis command (its client has settled its future already if it cancelled it).
+ */
+const MARKER_DELAY_MS = 10
+
 /** Why a running task's local unit is being ended. */
 const CANCEL = { why: 'cancelled by its client' }
 const HANDBACK = { why: 'handed back' }
@@ -212,9 +218,9 @@ export class WorkerHost {
     try {
       if (controller.signal.aborted) throw controller.signal.reason
       // A client that could not withdraw the job (a host had just taken it) left a marker: read it
-      // while the task starts, not before, so that a task's round trip carries no extra Redis
-      // round trip; a marked task is stopped as a running one is (cancels are best effort once a
-      // host holds the job, see the README).
+      // once the task has run MARKER_DELAY_MS, not before, so that a short task's round trip
+      // carries no extra Redis command; a marked task is stopped as a running one is (cancels are
+      // best effort once a host holds the job, see the README).
       this.#checkMarker(id)
       if (data.q !== undefined) return await this.#runPackOf(data, id, controller.signal)
       const timeout = data.t === undefined ? undefined : data.t / 1000
@@ -274,10 +280,12 @@ export class WorkerHost {
     if (running !== undefined && !running.controller.signal.aborted) running.controller.abort(CANCEL)
   }
 
-  /** Reads the cancel markers of the jobs started in this turn of the event loop, in one command. */
+  /** Reads the cancel markers of the jobs started within MARKER_DELAY_MS and still running, in one command. */
   #checkMarker(id: string): void {
     this.#toCheck.push(id)
-    if (this.#toCheck.length === 1) setImmediate(() => void this.#checkMarkers(this.#toCheck.splice(0)))
+    if (this.#toCheck.length === 1) {
+      setTimeout(() => void this.#checkMarkers(this.#toCheck.splice(0).filter((started) => this.#running.has(started))), MARKER_DELAY_MS)
+    }
   }
 
   async #checkMarkers(ids = [...this.#running.keys()]): Promise<void> {

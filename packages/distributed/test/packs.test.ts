@@ -48,7 +48,7 @@ describe.skipIf(skipped)('packs of fast tasks', () => {
     const before = (await jobKeys()).length
     const futures = Array.from({ length: 600 }, (_, i) => ex.submit(t.checkedSquare, i))
     const settled = futures.map(() => 0)
-    futures.forEach((f, i) => f.addDoneCallback(() => settled[i]++))
+    futures.forEach((f, i) => f.addDoneCallback(() => (settled[i] = (settled[i] ?? 0) + 1)))
     const outcomes = await Promise.all(futures.map((f) => f.exception().then((error) => error ?? f.result())))
     outcomes.forEach((outcome, i) => {
       if (i % 7 === 3) {
