@@ -2,7 +2,8 @@
 // program, on bursts of no-op tasks: wall time on a shared machine is noisy, CPU time per task
 // much less so. Also the sequential round trip p50. Not part of `pnpm bench:distributed`.
 //   node bench/distributed/cpu-per-task.mjs [burst=4000] [rounds=3] [sequential=300]
-import { readFileSync } from 'node:fs'
+// PROF_DIR=dir: the conc host writes a CPU profile of each of its threads there (--cpu-prof).
+import { readFileSync, readdirSync } from 'node:fs'
 import { ProcessPoolExecutor, fromModule } from '@conc/distributed'
 import { APP, startConcHost, startRawHost, startRedis } from './cluster.mjs'
 import { RawClient } from './raw-client.mjs'
@@ -57,16 +58,13 @@ for (const who of ['conc', 'raw']) {
   const per = (k) => (median(acc[who].map((s) => s[k])) / N).toFixed(3)
   out[who] = { 'tasks/s': Math.round(N / (median(acc[who].map((s) => s.wall)) / 1000)), 'client ms/task': per('client'), 'host ms/task': per('host'), 'redis ms/task': per('redis') }
 }
-// Where the conc host's CPU went, by thread (name: CPU ms since it started).
-const threads = {}
-for (const tid of (await import('node:fs')).readdirSync(`/proc/${hostPid.conc}/task`)) {
-  const stat = readFileSync(`/proc/${hostPid.conc}/task/${tid}/stat`, 'utf8')
-  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-  const f = stat.split(') ')[1].split(' ')
-  const ms = ((Number(f[11]) + Number(f[12])) * 1000) / TICK
-  threads[`${name}.${tid}`] = ms
+// Where the conc host's CPU went since it started: its main thread, and the others (local workers, V8's).
+const threads = { main: 0, others: 0 }
+for (const tid of readdirSync(`/proc/${hostPid.conc}/task`)) {
+  const f = readFileSync(`/proc/${hostPid.conc}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')
+  threads[Number(tid) === hostPid.conc ? 'main' : 'others'] += ((Number(f[11]) + Number(f[12])) * 1000) / TICK
 }
-out.concHostThreads = threads
+out['conc host CPU ms by thread'] = threads
 const seq = { conc: [], raw: [] }
 for (let i = 0; i < SEQ; i++) {
   for (const who of i % 2 ? ['raw', 'conc'] : ['conc', 'raw']) {
@@ -78,7 +76,6 @@ for (let i = 0; i < SEQ; i++) {
 }
 for (const who of ['conc', 'raw']) out[who]['seq p50 ms'] = median(seq[who]).toFixed(2)
 console.log(JSON.stringify({ load: (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' '), ...out }, null, 1))
-console.error(ch.lines.filter((l) => l.startsWith('HOP')).join('\n'))
 await ex.shutdown({ wait: false, cancelFutures: true })
 await client.close()
 if (PROF) {
