@@ -100,4 +100,36 @@ describe.skipIf(skipped)('packs of fast tasks', () => {
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(t.recorded(other)).toEqual([])
   })
+
+  it('a host killed with SIGKILL mid-pack: the whole pack runs again on another host, and each future resolves once', async () => {
+    const lost = await Cluster.start({ hosts: 1, host: { concurrency: 1 } })
+    const store = new Redis(lost.connection)
+    try {
+      const ex = new ProcessPoolExecutor(lost.clientOptions)
+      open.push(ex)
+      for (let i = 0; i < 10; i++) expect(await ex.submit(t.packMember, files.file('warm-lost'), i, 0)).toBe(i)
+      const file = files.file('lost')
+      const futures = Array.from({ length: 5 }, (_, i) => ex.submit(t.packMember, file, i, i === 2 ? 60 : 0))
+      const settled = futures.map(() => 0)
+      futures.forEach((f, i) => f.addDoneCallback(() => (settled[i] = (settled[i] ?? 0) + 1)))
+      // Tasks 0, 1 and 2 ran on the first host; 2 sleeps there.
+      expect(await waitFor(() => t.recorded(file).length === 3)).toBe(true)
+      // They travel in one job, a pack.
+      expect((await store.keys(`bull:${lost.queue}:c*`)).filter((k) => /\.p\w+$/.test(k))).toHaveLength(1)
+      await lost.addHost()
+      const first = lost.hosts[0]
+      first?.kill('SIGKILL')
+      const killed = performance.now()
+      expect(await Promise.all(futures.map((f) => f.result(30)))).toEqual([0, 1, 2, 3, 4])
+      expect((performance.now() - killed) / 1000).toBeLessThan(10)
+      // At least once: the pack ran again whole, so 0, 1 and 2 ran twice; 3 and 4 once.
+      expect(t.recorded(file).sort((a, b) => a - b)).toEqual([0, 0, 1, 1, 2, 2, 3, 4])
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(settled).toEqual([1, 1, 1, 1, 1])
+    } finally {
+      store.disconnect()
+      for (const ex of open.splice(0)) await ex.shutdown({ wait: false, cancelFutures: true })
+      await lost.close()
+    }
+  })
 })
