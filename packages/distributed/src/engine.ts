@@ -28,6 +28,8 @@ const ADD_BATCH = 1000
 const PACK_MAX = 64
 const PACK_TARGET_MS = 4
 const PACK_BELOW_MS = 1
+/** A pack's encoded arguments stay under this size (a task with larger ones travels alone). */
+const PACK_BYTES = 1024 * 1024
 /** Jobs not heard of for this long are read back (events may have been missed). */
 const RECONCILE_AFTER_MS = 15_000
 const WATCH_INTERVAL_MS = 500
@@ -273,9 +275,11 @@ export class RemoteEngine implements PoolEngine {
       const { entry, data } = ready[i] as { entry: Entry; data: JobData }
       const size = packSize(entry.task)
       let n = 1
+      let bytes = entry.args.length
       while (n < size && i + n < ready.length) {
-        const next = (ready[i + n] as { entry: Entry }).entry.task
-        if (next.fn !== entry.task.fn || next.mode !== entry.task.mode || packSize(next) === 1) break
+        const next = (ready[i + n] as { entry: Entry }).entry
+        bytes += next.args.length
+        if (next.task.fn !== entry.task.fn || next.task.mode !== entry.task.mode || packSize(next.task) === 1 || bytes > PACK_BYTES) break
         n++
       }
       if (n === 1) jobs.push({ id: entry.id, data, members: [entry] })

@@ -64,6 +64,23 @@ describe.skipIf(skipped)('packs of fast tasks', () => {
     expect(settled.every((n) => n === 1)).toBe(true)
   })
 
+  it('a pack carries at most 1 MiB of arguments: large ones travel in more jobs', async () => {
+    const ex = executor()
+    for (let i = 0; i < 5; i++) expect(await ex.submit(t.identity, i)).toBe(i)
+    const before = (await jobKeys()).length
+    // About 400 KB each once encoded: two to a pack at most.
+    const big = Array.from({ length: 10 }, (_, i) => `${i}`.padEnd(300_000, 'x'))
+    expect(await Promise.all(big.map((s) => ex.submit(t.identity, s)))).toEqual(big)
+    expect((await jobKeys()).length - before).toBeGreaterThanOrEqual(5)
+    // Small ones of the same function: packed again once the hosts have measured a few (the
+    // large arguments made its calls slower: decoding them is part of a call's time).
+    for (let i = 0; i < 8; i++) expect(await ex.submit(t.identity, i)).toBe(i)
+    const small = Array.from({ length: 100 }, (_, i) => i)
+    const mark = (await jobKeys()).length
+    expect(await Promise.all(small.map((i) => ex.submit(t.identity, i)))).toEqual(small)
+    expect((await jobKeys()).length - mark).toBeLessThan(50)
+  })
+
   it('a task cancelled while its pack waits never runs, the others of the pack do; a pack cancelled whole leaves the queue', async () => {
     const ex = executor()
     const file = files.file('values')
