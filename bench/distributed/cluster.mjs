@@ -84,8 +84,8 @@ export async function startRedis() {
 }
 
 /** Starts a `conc-worker` host serving `queue`. */
-export async function startConcHost(redis, queue, concurrency, backend = 'threads') {
-  const host = start('conc-worker', process.execPath, [CONC_WORKER, '--connection', redis.url, '--app', APP, '--queue', queue, '--concurrency', String(concurrency), '--backend', backend])
+export async function startConcHost(redis, queue, concurrency, backend = 'threads', nodeArgs = []) {
+  const host = start('conc-worker', process.execPath, [...nodeArgs, CONC_WORKER, '--connection', redis.url, '--app', APP, '--queue', queue, '--concurrency', String(concurrency), '--backend', backend])
   await host.waitFor(/serving queue/)
   return host
 }

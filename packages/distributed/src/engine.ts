@@ -7,19 +7,29 @@
  */
 import { randomBytes } from 'node:crypto'
 import { CancelledError, ValueError } from '@conc/core'
-import { type EngineOptions, type FnEntry, MODE_CALL, type PoolEngine, type Task } from '@conc/core/engine'
+import { type EngineOptions, type FnEntry, MODE_CALL, MODE_ONE, type PoolEngine, type Task } from '@conc/core/engine'
 import { encodeArgs } from './codec.js'
-import { ADDED, ADDING, DONE, Entry, LOCAL, RemoteFunctions } from './entry.js'
+import { ADDED, ADDING, DONE, Entry, LOCAL, Pack, RemoteFunctions } from './entry.js'
 import { readJobs } from './job-state.js'
 import { CANCEL_MARKER_TTL_MS, keys, type Keys } from './keys.js'
 import { type Clients, Link } from './link.js'
 import type { Settings } from './options.js'
 import { References } from './reference.js'
 import { type Broken, type Outcome, failureOf, outcomeOf } from './outcome.js'
-import { FAILED, type FunctionRef, type JobData, WIRE_VERSION } from './wire.js'
+import { type Envelope, FAILED, type FunctionRef, type JobData, WIRE_VERSION } from './wire.js'
 
 /** Jobs added in one `addBulk` call at most. */
 const ADD_BATCH = 1000
+/**
+ * Tasks of a fast function travel several to a job (a pack), as the local pools batch them: up to
+ * PACK_MAX tasks, about PACK_TARGET_MS of host time, for functions measured (on the hosts) at
+ * under PACK_BELOW_MS a call. A job costs BullMQ, Redis and the host far more than such a call.
+ */
+const PACK_MAX = 64
+const PACK_TARGET_MS = 4
+const PACK_BELOW_MS = 1
+/** A pack's encoded arguments stay under this size (a task with larger ones travels alone). */
+const PACK_BYTES = 1024 * 1024
 /** Jobs not heard of for this long are read back (events may have been missed). */
 const RECONCILE_AFTER_MS = 15_000
 const WATCH_INTERVAL_MS = 500
@@ -32,6 +42,21 @@ const CLOSE_TIMEOUT_MS = 3000
  */
 const IDLE_CLOSE_MS = 1000
 
+/** A job to add: one task, or a pack of them. */
+interface Job {
+  readonly id: string
+  readonly data: JobData
+  readonly members: readonly Entry[]
+}
+
+/** How many tasks like `task` may share a job: 1 unless its function is measured fast. */
+function packSize(task: Task): number {
+  const avg = task.fn.avgMs
+  if (avg === undefined || avg >= PACK_BELOW_MS || task.extra?.timeoutMs !== undefined) return 1
+  if (task.mode !== MODE_ONE && task.mode !== MODE_CALL) return 1
+  return Math.max(1, Math.min(PACK_MAX, Math.floor(PACK_TARGET_MS / Math.max(avg, 0.01))))
+}
+
 export class RemoteEngine implements PoolEngine {
   readonly functions: RemoteFunctions
   readonly workerIds: number[] = []
@@ -43,6 +68,8 @@ export class RemoteEngine implements PoolEngine {
   readonly #client = `c${randomBytes(6).toString('base64url')}`
   #seq = 0
   readonly #pending = new Map<string, Entry>()
+  /** Packs in Redis with tasks not settled, by job id. */
+  readonly #packs = new Map<string, Pack>()
   #local: Entry[] = []
   #inFlight = 0
   #link: Link | undefined
@@ -50,9 +77,11 @@ export class RemoteEngine implements PoolEngine {
   #broken: Error | undefined
   #closed = false
   #idleWaiters: (() => void)[] = []
-  /** Jobs whose tasks settled, to remove from Redis. */
+  /** Jobs abandoned by this client that ended, to remove from Redis. */
   #toRemove: string[] = []
   #removing = false
+  /** Tasks withdrawn from packs, to mark as cancelled. */
+  #toMark: Entry[] = []
   /** Jobs this client gave up on while they may still run; removed when they end. */
   readonly #abandoned = new Set<string>()
   /** Commands in flight that closing should wait for. */
@@ -191,15 +220,15 @@ export class RemoteEngine implements PoolEngine {
           const entry = this.#local.shift() as Entry
           if (entry.state === LOCAL) batch.push(entry)
         }
-        const jobs = []
+        const ready: { entry: Entry; data: JobData }[] = []
         for (const entry of batch) {
           const data = await this.#data(entry)
           if (data === undefined || entry.state !== LOCAL) continue
           entry.state = ADDING
           this.#inFlight++
-          jobs.push({ entry, data })
+          ready.push({ entry, data })
         }
-        if (jobs.length > 0) this.#add(jobs)
+        if (ready.length > 0) this.#add(this.#packed(ready))
       }
     } catch (error) {
       this.#break(error)
@@ -236,23 +265,54 @@ export class RemoteEngine implements PoolEngine {
     }
   }
 
+  /**
+   * The jobs for `ready` tasks: one each, except that consecutive tasks of a function measured
+   * fast (and without a timeout) go several to a job.
+   */
+  #packed(ready: readonly { readonly entry: Entry; readonly data: JobData }[]): Job[] {
+    const jobs: Job[] = []
+    for (let i = 0; i < ready.length; ) {
+      const { entry, data } = ready[i] as { entry: Entry; data: JobData }
+      const size = packSize(entry.task)
+      let n = 1
+      let bytes = entry.args.length
+      while (n < size && i + n < ready.length) {
+        const next = (ready[i + n] as { entry: Entry }).entry
+        bytes += next.args.length
+        if (next.task.fn !== entry.task.fn || next.task.mode !== entry.task.mode || packSize(next.task) === 1 || bytes > PACK_BYTES) break
+        n++
+      }
+      if (n === 1) jobs.push({ id: entry.id, data, members: [entry] })
+      else {
+        const members = ready.slice(i, i + n).map((r) => r.entry)
+        const pack = new Pack(`${this.#client}.p${(++this.#seq).toString(36)}`, members)
+        for (const member of members) member.pack = pack
+        this.#packs.set(pack.id, pack)
+        jobs.push({ id: pack.id, data: { ...data, a: '', b: members.map((m) => m.args), q: members.map((m) => m.id) }, members })
+      }
+      i += n
+    }
+    return jobs
+  }
+
   /** One `addBulk`, retried while Redis is unreachable (the job ids make a repeat harmless). */
-  #add(jobs: readonly { readonly entry: Entry; readonly data: JobData }[]): void {
+  #add(jobs: readonly Job[]): void {
     const { queue } = (this.#link as Link).clients as Clients
-    const bulk = jobs.map(({ entry, data }) => ({
+    // A finished job stays for `resultRetention` seconds, so that a result whose event this client
+    // missed can be read back; BullMQ removes older ones as it finishes jobs (no round trip of ours).
+    const keep = { age: this.#settings.resultRetentionS }
+    const bulk = jobs.map(({ id, data }) => ({
       name: data.x,
       data,
-      opts: {
-        jobId: entry.id,
-        // A safety net only: the client removes each job once its task has settled.
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 24 * 3600 },
-      },
+      opts: { jobId: id, removeOnComplete: keep, removeOnFail: keep },
     }))
     const added = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          await queue.addBulk(bulk)
+          // One job: a plain add (one script call), not addBulk's transaction around it.
+          const [one] = bulk
+          if (bulk.length === 1 && one !== undefined) await queue.add(one.name, one.data, one.opts)
+          else await queue.addBulk(bulk)
           break
         } catch (error) {
           if (this.#broken !== undefined || this.#closed) return
@@ -260,34 +320,66 @@ export class RemoteEngine implements PoolEngine {
         }
       }
       const now = Date.now()
-      for (const { entry } of jobs) {
-        entry.touched = now
-        if (entry.state === ADDING) entry.state = ADDED
+      for (const { members } of jobs) {
+        for (const entry of members) {
+          entry.touched = now
+          if (entry.state === ADDING) entry.state = ADDED
+        }
       }
     })()
-    for (const { entry } of jobs) entry.added = added
+    for (const { members } of jobs) for (const entry of members) entry.added = added
   }
 
   // ----- events
 
-  #onActive(id: string): void {
+  /** The tasks not settled of the job `id` (one task, or a pack's). */
+  #tasksOf(id: string): Entry[] | undefined {
+    const pack = this.#packs.get(id)
+    if (pack !== undefined) return pack.pending
     const entry = this.#pending.get(id)
-    if (entry === undefined) return
-    entry.touched = Date.now()
-    if (entry.started) return
-    entry.started = true
-    // False when the future was cancelled meanwhile: its job is being withdrawn already.
-    entry.task.sink.start(entry.task)
+    return entry === undefined || entry.pack !== undefined ? undefined : [entry]
+  }
+
+  #onActive(id: string): void {
+    const now = Date.now()
+    for (const entry of this.#tasksOf(id) ?? []) {
+      entry.touched = now
+      if (entry.started) continue
+      entry.started = true
+      // False when the future was cancelled meanwhile: its job is being withdrawn already.
+      entry.task.sink.start(entry.task)
+    }
   }
 
   #onCompleted(id: string, returnvalue: unknown): void {
-    const entry = this.#pending.get(id)
-    if (entry === undefined) {
+    const tasks = this.#tasksOf(id)
+    if (tasks === undefined) {
       if (this.#abandoned.delete(id)) this.#remove(id)
       return
     }
+    const pack = this.#packs.get(id)
+    const each = (returnvalue as { pk?: unknown } | null)?.pk
+    if (pack === undefined || !Array.isArray(each)) {
+      // One task, or a pack that failed as a whole on its host (the same outcome for each task).
+      for (const entry of tasks) this.#complete(entry, returnvalue)
+      return
+    }
+    for (const entry of tasks) this.#complete(entry, each[pack.members.indexOf(entry)])
+  }
+
+  #complete(entry: Entry, returnvalue: unknown): void {
     if (entry.settling) return
-    const outcome = outcomeOf(id, returnvalue, this.#settings.app, this.#Broken)
+    const envelope = returnvalue as Partial<{ d: number; s: 1 }> | null | undefined
+    if (typeof envelope?.d === 'number') {
+      const fn = entry.task.fn
+      fn.avgMs = fn.avgMs === undefined ? envelope.d : (fn.avgMs + envelope.d) / 2
+    }
+    if (envelope?.s === 1) {
+      // Not run, a cancel marker was found (a task this client cancelled is settled already).
+      this.#settle(entry, (task) => task.sink.cancel(task, new CancelledError('the task was cancelled before it ran')))
+      return
+    }
+    const outcome = outcomeOf(entry.id, returnvalue, this.#settings.app, this.#Broken)
     if (!(outcome instanceof Promise)) return this.#apply(entry, outcome)
     entry.settling = true
     void outcome.then((known) => this.#apply(entry, known))
@@ -300,20 +392,22 @@ export class RemoteEngine implements PoolEngine {
   }
 
   #onFailed(id: string, reason: string): void {
-    const entry = this.#pending.get(id)
-    if (entry?.settling === true) return
-    if (entry === undefined) {
+    const tasks = this.#tasksOf(id)
+    if (tasks === undefined) {
       if (this.#abandoned.delete(id)) this.#remove(id)
       return
     }
-    this.#settle(entry, (task) => task.sink.reject(task, failureOf(reason, task.extra?.timeoutMs, this.#Broken)))
+    for (const entry of tasks) {
+      if (!entry.settling) this.#settle(entry, (task) => task.sink.reject(task, failureOf(reason, task.extra?.timeoutMs, this.#Broken)))
+    }
   }
 
   #onRemoved(id: string): void {
-    const entry = this.#pending.get(id)
     // This client removes only jobs whose tasks have settled: someone else removed this one.
-    if (entry === undefined || entry.state === LOCAL || entry.settling) return
-    this.#settle(entry, (task) => task.sink.cancel(task, new CancelledError('the task was removed from the queue by another program')))
+    for (const entry of this.#tasksOf(id) ?? []) {
+      if (entry.state === LOCAL || entry.settling) continue
+      this.#settle(entry, (task) => task.sink.cancel(task, new CancelledError('the task was removed from the queue by another program')))
+    }
   }
 
   // ----- cancellation
@@ -340,7 +434,16 @@ export class RemoteEngine implements PoolEngine {
   #withdraw(entry: Entry): void {
     if (entry.added === undefined) return
     const { queue, commands } = (this.#link as Link).clients as Clients
-    const id = entry.id
+    const pack = entry.pack
+    if (pack !== undefined && pack.pending.length > 0) {
+      // Other tasks of its pack still wait for the job: a marker makes the host skip this one if
+      // it has not started the pack yet (the task settled here already either way). Looked at
+      // once the current turn is over: a shutdown that cancels them all withdraws the whole job.
+      this.#toMark.push(entry)
+      if (this.#toMark.length === 1) queueMicrotask(() => this.#markCancelled())
+      return
+    }
+    const id = entry.jobId
     this.#abandoned.add(id)
     this.#chore(
       (async () => {
@@ -356,6 +459,18 @@ export class RemoteEngine implements PoolEngine {
     )
   }
 
+  /**
+   * Tasks withdrawn from packs whose other tasks waited: markers, unless the pack's tasks have all
+   * settled since (the last one withdrawn took the whole job back, or the job finished).
+   */
+  #markCancelled(): void {
+    const commands = this.#link?.clients?.commands
+    for (const entry of this.#toMark.splice(0)) {
+      if (commands === undefined || (entry.pack as Pack).pending.length === 0) continue
+      this.#chore((entry.added as Promise<unknown>).then(() => commands.set(this.#keys.cancel(entry.id), '1', 'PX', CANCEL_MARKER_TTL_MS)))
+    }
+  }
+
   // ----- settling
 
   /** Settles `entry` once: `how` reports to its sink (none when its future was cancelled by its owner). */
@@ -364,17 +479,18 @@ export class RemoteEngine implements PoolEngine {
     const inRedis = entry.state === ADDING || entry.state === ADDED
     entry.state = DONE
     this.#pending.delete(entry.id)
+    const pack = entry.pack
+    if (pack !== undefined && pack.pending.length === 0) this.#packs.delete(pack.id)
     if (entry.onAbort !== undefined) entry.task.extra?.signal?.removeEventListener('abort', entry.onAbort)
     if (inRedis) {
       this.#inFlight--
-      this.#remove(entry.id)
       if (this.#local.length > 0) void this.#pump()
     }
     how?.(entry.task)
     if (this.#pending.size === 0) this.#idle()
   }
 
-  /** Removes a finished job, in batches. */
+  /** Removes an abandoned job once it ended, in batches (the others age out: `resultRetention`). */
   #remove(id: string): void {
     this.#toRemove.push(id)
     if (!this.#removing) {
@@ -477,18 +593,26 @@ export class RemoteEngine implements PoolEngine {
     const commands = this.#link?.clients?.commands
     if (commands === undefined || this.#reconciling) return
     const now = Date.now()
-    const entries = [...this.#pending.values()].filter((entry) => entry.state === ADDED && now - entry.touched >= olderThanMs).slice(0, 5000)
-    if (entries.length === 0) return
+    const ids = new Set<string>()
+    for (const entry of this.#pending.values()) {
+      if (entry.state === ADDED && now - entry.touched >= olderThanMs) ids.add(entry.jobId)
+      if (ids.size >= 5000) break
+    }
+    if (ids.size === 0) return
     this.#reconciling = true
     try {
-      const states = await readJobs(commands, this.#keys, entries.map((entry) => entry.id))
-      entries.forEach((entry, i) => {
+      const jobIds = [...ids]
+      const states = await readJobs(commands, this.#keys, jobIds)
+      jobIds.forEach((id, i) => {
         const found = states[i]
-        if (found === undefined || entry.state !== ADDED || entry.settling) return
-        entry.touched = now
-        if (found.state === 'missing') this.#lost(entry)
-        else if (found.state === 'completed') this.#onCompleted(entry.id, found.returnvalue)
-        else if (found.state === 'failed') this.#onFailed(entry.id, found.reason)
+        const tasks = (this.#tasksOf(id) ?? []).filter((entry) => entry.state === ADDED && !entry.settling)
+        if (found === undefined || tasks.length === 0) return
+        for (const entry of tasks) entry.touched = now
+        if (found.state === 'missing') {
+          this.#packs.delete(id)
+          for (const entry of tasks) this.#lost(entry)
+        } else if (found.state === 'completed') this.#onCompleted(id, found.returnvalue)
+        else if (found.state === 'failed') this.#onFailed(id, found.reason)
       })
     } catch {
       // Redis went away again; the next check retries.
@@ -508,6 +632,7 @@ export class RemoteEngine implements PoolEngine {
     }
     // At least once: run it again. Its id is free (the job is gone).
     entry.state = LOCAL
+    entry.pack = undefined
     this.#inFlight--
     this.#local.unshift(entry)
     void this.#pump()

@@ -24,12 +24,32 @@ export class Entry {
   /** Settles when the `add` that carried it has. */
   added: Promise<unknown> | undefined
   onAbort: (() => void) | undefined
+  /** The pack whose job carries it, if it travels in one. */
+  pack: Pack | undefined
+
+  /** The id of the job that carries it. */
+  get jobId(): string {
+    return this.pack?.id ?? this.id
+  }
 
   constructor(
     readonly id: string,
     readonly task: Task,
     readonly args: string,
   ) {}
+}
+
+/** Several tasks of one fast function in one job (see the engine's `#packs`). */
+export class Pack {
+  constructor(
+    readonly id: string,
+    readonly members: readonly Entry[],
+  ) {}
+
+  /** Its tasks not settled yet. */
+  get pending(): Entry[] {
+    return this.members.filter((member) => member.state !== DONE && member.pack === this)
+  }
 }
 
 /** Functions with the reference each travels as, looked up once per function. */

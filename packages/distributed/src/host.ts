@@ -21,8 +21,8 @@ import { serializeForClient } from './error-refs.js'
 import { type Connection, createRedis, describeConnection, redisOptions } from './connection.js'
 import { keys, type Keys } from './keys.js'
 import { DEFAULT_PREFIX, DEFAULT_QUEUE } from './options.js'
-import type { HostInfo, runJob } from './task-runner.js'
-import { type Envelope, FAILED, type JobData, decodeValue, encodeValue, parseJobData } from './wire.js'
+import type { HostInfo, runJob, runPack } from './task-runner.js'
+import { type Envelope, FAILED, type JobData, type JobResult, decodeValue, encodeValue, parseJobData } from './wire.js'
 
 /** Seconds a job's lock lasts without renewal: a host lost for longer loses its jobs. */
 export const DEFAULT_LOCK_DURATION = 5
@@ -63,6 +63,12 @@ export interface WorkerHostOptions {
   readonly log?: ((line: string) => void) | undefined
 }
 
+/**
+ * Milliseconds a job runs before its host reads its cancel marker: a task shorter than that is
+ * not worth a Redis command (its client has settled its future already if it cancelled it).
+ */
+const MARKER_DELAY_MS = 10
+
 /** Why a running task's local unit is being ended. */
 const CANCEL = { why: 'cancelled by its client' }
 const HANDBACK = { why: 'handed back' }
@@ -76,7 +82,7 @@ interface Running {
 /** What {@link WorkerHost.start} loads before the host is made. */
 interface Loaded {
   readonly bullmq: typeof import('bullmq')
-  readonly runner: typeof runJob
+  readonly runner: { readonly runJob: typeof runJob; readonly runPack: typeof runPack }
   readonly commands: Redis
   readonly subscriber: Redis
 }
@@ -99,10 +105,13 @@ export class WorkerHost {
   readonly #subscriber: Redis
   readonly #keys: Keys
   readonly #running = new Map<string, Running>()
+  /** Jobs just started whose cancel markers are to be read. */
+  readonly #toCheck: string[] = []
   readonly #info: HostInfo
   readonly #log: (line: string) => void
   readonly #shutdownMs: number
   readonly #runJob: typeof runJob
+  readonly #runPack: typeof runPack
   readonly #bullmq: typeof import('bullmq')
   #closing: Promise<void> | undefined
   /** What the host serves, as printed at start. */
@@ -126,7 +135,8 @@ export class WorkerHost {
     this.#shutdownMs = (options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT) * 1000
     this.#keys = keys(prefix, queue)
     this.#info = { root, limit: options.payloadLimit ?? DEFAULT_PAYLOAD_LIMIT, label: `worker host ${hostname()} (pid ${process.pid})` }
-    this.#runJob = fromModule(runner, RUNNER, 'runJob')
+    this.#runJob = fromModule(runner.runJob, RUNNER, 'runJob')
+    this.#runPack = fromModule(runner.runPack, RUNNER, 'runPack')
     const poolOptions = { processes: concurrency, maxTasksPerChild: options.maxTasksPerChild }
     this.#pool = backend === 'threads' ? new ThreadPool(poolOptions) : new ProcessPool(poolOptions)
     this.#commands = loaded.commands
@@ -156,13 +166,15 @@ export class WorkerHost {
   static async start(options: WorkerHostOptions = {}): Promise<WorkerHost> {
     const connection = redisOptions(options.connection)
     const [runner, bullmq, commands, subscriber] = await Promise.all([
-      import(RUNNER) as Promise<{ runJob?: typeof runJob }>,
+      import(RUNNER) as Promise<{ runJob?: typeof runJob; runPack?: typeof runPack }>,
       import('bullmq'),
       createRedis(connection),
       createRedis(connection),
     ])
-    if (typeof runner.runJob !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob (a broken install?)`)
-    const host = new WorkerHost(options, { bullmq, runner: runner.runJob, commands, subscriber })
+    const job = runner.runJob
+    const pack = runner.runPack
+    if (typeof job !== 'function' || typeof pack !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob and runPack (a broken install?)`)
+    const host = new WorkerHost(options, { bullmq, runner: { runJob: job, runPack: pack }, commands, subscriber })
     await host.#startServing()
     return host
   }
@@ -186,7 +198,7 @@ export class WorkerHost {
     return this.#running.size
   }
 
-  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<Envelope> {
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<JobResult> {
     const id = job.id as string
     const parsed = parseJobData(job.data)
     if (typeof parsed === 'string') {
@@ -194,7 +206,7 @@ export class WorkerHost {
       throw new this.#bullmq.UnrecoverableError(`${FAILED.malformed}: ${parsed}`)
     }
     const data: JobData = parsed
-    const what = `task ${id} ${data.p}#${data.x}`
+    const what = `${data.q === undefined ? 'task' : `pack of ${data.q.length} tasks`} ${id} ${data.p}#${data.x}`
     if (data.o === 1 && job.stalledCounter > 0) {
       this.#log(`conc-worker: ${what} lost its host before; at most once, so it fails instead of running again`)
       throw new this.#bullmq.UnrecoverableError(FAILED.lost)
@@ -206,13 +218,11 @@ export class WorkerHost {
     try {
       if (controller.signal.aborted) throw controller.signal.reason
       // A client that could not withdraw the job (a host had just taken it) left a marker: read it
-      // while the task starts, not before, so that a task's round trip carries no extra Redis
-      // round trip; a marked task is stopped as a running one is (cancels are best effort once a
-      // host holds the job, see the README).
-      this.#commands.exists(this.#keys.cancel(id)).then(
-        (marked) => marked === 1 && this.#cancel(id),
-        () => undefined,
-      )
+      // once the task has run MARKER_DELAY_MS, not before, so that a short task's round trip
+      // carries no extra Redis command; a marked task is stopped as a running one is (cancels are
+      // best effort once a host holds the job, see the README).
+      this.#checkMarker(id)
+      if (data.q !== undefined) return await this.#runPackOf(data, id, controller.signal)
       const timeout = data.t === undefined ? undefined : data.t / 1000
       const envelope = (await this.#pool.applyAsync(this.#runJob, [this.#info, data], { signal: controller.signal, timeout })) as Envelope
       if ('err' in envelope) this.#log(`conc-worker: ${what} raised ${describeFailure(envelope)}`)
@@ -245,13 +255,40 @@ export class WorkerHost {
     }
   }
 
+  /**
+   * A pack: its tasks run one after the other in one local unit (the client packs only tasks of a
+   * function measured fast, without a timeout), except those its client cancelled meanwhile.
+   */
+  async #runPackOf(data: JobData, id: string, signal: AbortSignal): Promise<JobResult> {
+    const ids = data.q as readonly string[]
+    let skip: boolean[]
+    try {
+      skip = (await this.#commands.mget(ids.map((task) => this.#keys.cancel(task)))).map((marker) => marker !== null)
+    } catch {
+      skip = ids.map(() => false)
+    }
+    if (signal.aborted) throw signal.reason
+    const result = (await this.#pool.applyAsync(this.#runPack, [this.#info, data, skip], { signal })) as { pk: Envelope[] }
+    result.pk.forEach((envelope, k) => {
+      if ('err' in envelope) this.#log(`conc-worker: task ${ids[k]} (in pack ${id}) ${data.p}#${data.x} raised ${describeFailure(envelope)}`)
+    })
+    return result
+  }
+
   #cancel(id: string): void {
     const running = this.#running.get(id)
     if (running !== undefined && !running.controller.signal.aborted) running.controller.abort(CANCEL)
   }
 
-  async #checkMarkers(): Promise<void> {
-    const ids = [...this.#running.keys()]
+  /** Reads the cancel markers of the jobs started within MARKER_DELAY_MS and still running, in one command. */
+  #checkMarker(id: string): void {
+    this.#toCheck.push(id)
+    if (this.#toCheck.length === 1) {
+      setTimeout(() => void this.#checkMarkers(this.#toCheck.splice(0).filter((started) => this.#running.has(started))), MARKER_DELAY_MS)
+    }
+  }
+
+  async #checkMarkers(ids = [...this.#running.keys()]): Promise<void> {
     if (ids.length === 0) return
     try {
       const set = await this.#commands.mget(ids.map((id) => this.#keys.cancel(id)))

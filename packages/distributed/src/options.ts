@@ -17,6 +17,8 @@ export const DEFAULT_PREFIX = 'bull'
 export const DEFAULT_REDIS_TIMEOUT = 30
 /** Tasks of one client in Redis at once (queued or running); more wait in the client. */
 export const DEFAULT_MAX_IN_FLIGHT = 1000
+/** Seconds a finished task's job (and its result) stays in Redis, so that a missed event can be read back. */
+export const DEFAULT_RESULT_RETENTION = 300
 
 /** Where and how tasks travel; taken by `Pool` and `ProcessPoolExecutor` of `@conc/distributed`. */
 export interface DistributedOptions {
@@ -46,6 +48,14 @@ export interface DistributedOptions {
   readonly payloadLimit?: number | undefined
   /** Tasks of this client in Redis at once; the rest wait in this program (default 1000). */
   readonly maxInFlight?: number | undefined
+  /**
+   * Seconds a finished task's job, with its result, stays in Redis (default 300). BullMQ removes
+   * it once older, as it finishes later jobs of the queue, at no extra cost per task. A client
+   * that missed a result's event (Redis was unreachable, or the client was paused) reads the
+   * result back from the job, so this must exceed `redisTimeout` and any pause you expect; a
+   * longer time keeps more results in Redis's memory.
+   */
+  readonly resultRetention?: number | undefined
 }
 
 /** The options, checked, with their defaults. */
@@ -60,6 +70,7 @@ export interface Settings {
   readonly redisTimeoutMs: number
   readonly payloadLimit: number
   readonly maxInFlight: number
+  readonly resultRetentionS: number
 }
 
 function positive(value: unknown, name: string, fallback: number, integer: boolean): number {
@@ -99,5 +110,6 @@ export function settings(options: DistributedOptions): Settings {
     redisTimeoutMs: positive(options.redisTimeout, 'redisTimeout', DEFAULT_REDIS_TIMEOUT, false) * 1000,
     payloadLimit: positive(options.payloadLimit, 'payloadLimit', DEFAULT_PAYLOAD_LIMIT, true),
     maxInFlight: positive(options.maxInFlight, 'maxInFlight', DEFAULT_MAX_IN_FLIGHT, true),
+    resultRetentionS: positive(options.resultRetention, 'resultRetention', DEFAULT_RESULT_RETENTION, true),
   }
 }

@@ -144,11 +144,13 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
     }
   }
   let value: unknown
+  const start = performance.now()
   try {
     value = await call(fn, data.m, decodeValue(data.a))
   } catch (error) {
-    return failure(error, host.root)
+    return { ...(await failure(error, host.root)), d: since(start) }
   }
+  const d = since(start)
   let ok: string
   try {
     ok = encodeValue(value)
@@ -158,5 +160,23 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
   if (ok.length > limit) {
     return encodingFailure(value, `the result takes ${(ok.length / 1024 / 1024).toFixed(1)} MiB encoded, more than the ${(limit / 1024 / 1024).toFixed(1)} MiB a result may carry`, host.root)
   }
-  return { ok }
+  return { ok, d }
+}
+
+/** Milliseconds since `start`, rounded to keep the envelope short. */
+function since(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000
+}
+
+/**
+ * Runs the tasks of a pack one after the other in this local worker (a pack holds only tasks of
+ * a function measured fast); `skip[k]`: task k was cancelled by its client, and is not run.
+ */
+export async function runPack(host: HostInfo, data: JobData, skip: readonly boolean[]): Promise<{ pk: Envelope[] }> {
+  const args = data.b ?? []
+  const pk: Envelope[] = []
+  for (let k = 0; k < args.length; k++) {
+    pk.push(skip[k] === true ? { s: 1 } : await runJob(host, { ...data, a: args[k] as string }))
+  }
+  return { pk }
 }

@@ -40,10 +40,24 @@ export interface JobData extends FunctionRef {
   readonly o?: 1
   /** The client's initializer and its arguments. */
   readonly i?: FunctionRef & { readonly a: string }
+  /**
+   * A pack: several tasks of one fast function in one job, each with its arguments here (`a` is
+   * then empty) and its id in `q` (the key of its cancel marker).
+   */
+  readonly b?: readonly string[]
+  /** The ids of a pack's tasks. */
+  readonly q?: readonly string[]
 }
 
-/** A job's return value: the task's value, or what it threw (`i` when the client's initializer threw). */
-export type Envelope = { readonly ok: string } | { readonly err: string; readonly i?: 1 }
+/**
+ * A task's outcome: its value, or what it threw (`i` when the client's initializer threw), with
+ * `d` the milliseconds the call took on the host (the client packs tasks of fast functions);
+ * `s` for a task of a pack that was not run because its client had cancelled it.
+ */
+export type Envelope = { readonly ok: string; readonly d?: number } | { readonly err: string; readonly i?: 1; readonly d?: number } | { readonly s: 1 }
+
+/** A job's return value: the envelope of its task, or (a pack) of each of its tasks, in order. */
+export type JobResult = Envelope | { readonly pk: readonly Envelope[] }
 
 /** Why a job failed, when it did not run to an envelope (BullMQ's `failedReason`). */
 export const FAILED = {
@@ -92,6 +106,11 @@ export function parseJobData(data: unknown): JobData | string {
     const init = checkRef(d.i as Record<string, unknown>, 'the initializer')
     if (init !== undefined) return init
     if (!isString((d.i as Record<string, unknown>).a)) return 'the initializer has no arguments'
+  }
+  if (d.b !== undefined || d.q !== undefined) {
+    if (!Array.isArray(d.b) || d.b.length === 0 || !d.b.every(isString)) return "the job data has an invalid pack of arguments"
+    if (!Array.isArray(d.q) || d.q.length !== d.b.length || !d.q.every(isString)) return 'the job data has invalid task ids for its pack'
+    if (d.m !== 0 && d.m !== 1) return 'the job data packs tasks of a map chunk'
   }
   return d as unknown as JobData
 }
