@@ -3,7 +3,9 @@
  * initializer, then runs the batches of tasks it is sent. Tasks start in the order they came; a
  * task that returns a promise is awaited while the next ones start (up to `concurrentTasksPerWorker`
  * awaiting at once), so async tasks overlap and batches run concurrently. Each batch's results go
- * back in order, in one reply, or in several when they are big (BATCH_BYTES). Built as its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
+ * back in order, in one reply, or in several when they are big (BATCH_BYTES). On worker threads, a
+ * worker with nothing pending waits for its next batch outside its event loop (`idleLoop`). Built
+ * as its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
  */
 import { context } from '../internal/context.js'
 import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
