@@ -14,7 +14,7 @@ if (port !== null && claimUnit()) {
   const deliver = (message: WireMessage): void => {
     for (const listener of listeners) listener(message)
   }
-  /** The wake word's value when the port was last read empty-handed or not. */
+  /** The wake word's value when the port was last read. */
   let seen = 0
   const channel: UnitChannel & { waitMessage?(timeoutMs: number): number } = {
     ident: threadId,
