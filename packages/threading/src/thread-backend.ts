@@ -1,4 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads'
+import { WAKE_KEY } from './wake.js'
 import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, unitEntry, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 /** The file a new thread runs: the entry file, or the bundle. See ARCHITECTURE.md, "Bundled applications". */
@@ -18,7 +19,9 @@ export const threadBackend: UnitBackend = {
     const { Worker } = process.getBuiltinModule('node:worker_threads')
     // The table of live threads exists before the first worker, which inherits it (enumerate()).
     ensureThreadRegistry()
-    const worker = new Worker(workerEntry(), { workerData: init, argv: [UNIT_ARG] })
+    // The wake word (see entry/worker.ts): bumped and notified after every message to the thread.
+    const wake = new Int32Array(new SharedArrayBuffer(4))
+    const worker = new Worker(workerEntry(), { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] })
     const seq = registerThread(worker.threadId, init.name, init.daemon)
     worker.once('exit', () => threadEnded(seq))
     // Threads have no signals; a stopped thread reports the signal a process would have got.
@@ -40,7 +43,11 @@ export const threadBackend: UnitBackend = {
     }
     return {
       id: worker.threadId,
-      send: (message, transfer) => worker.postMessage(message, transfer as TransferListItem[] | undefined),
+      send(message, transfer) {
+        worker.postMessage(message, transfer as TransferListItem[] | undefined)
+        Atomics.add(wake, 0, 1)
+        Atomics.notify(wake, 0, 1)
+      },
       onMessage: (listener) => void messageListeners.push(listener),
       onExit: (listener) => void worker.once('exit', (code) => listener(stoppedWith ? { code: null, signal: stoppedWith } : { code, signal: null })),
       terminate: () => stop('SIGTERM'),

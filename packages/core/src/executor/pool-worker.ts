@@ -3,14 +3,16 @@
  * initializer, then runs the batches of tasks it is sent. Tasks start in the order they came; a
  * task that returns a promise is awaited while the next ones start (up to `concurrentTasksPerWorker`
  * awaiting at once), so async tasks overlap and batches run concurrently. Each batch's results go
- * back in order, in one reply, or in several when they are big (BATCH_BYTES). Built as its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
+ * back in order, in one reply, or in several when they are big (BATCH_BYTES). On worker threads, a
+ * worker with nothing pending waits for its next batch outside its event loop (`idleLoop`). Built
+ * as its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
  */
 import { context } from '../internal/context.js'
 import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
 import type { TargetSpec } from '../internal/target-ref.js'
 import type { TransferListItem } from '../backend.js'
-import type { ServiceContext } from '../unit.js'
+import type { ServiceContext, UnitChannel } from '../unit.js'
 import { isMoved } from './move.js'
 import {
   BATCH_BYTES,
@@ -29,6 +31,20 @@ import {
 } from './protocol.js'
 
 type Fn = (...args: unknown[]) => unknown
+
+/**
+ * A channel that can wait for the parent's next message synchronously (worker threads: see
+ * @conc/threading's entry): waits up to `timeoutMs`, hands the messages that came to the
+ * channel's listeners and returns how many (0: none came in time). Processes have none.
+ */
+interface WaitingChannel {
+  waitMessage(timeoutMs: number): number
+}
+
+/** How long a quiet worker thread waits for messages outside its event loop, at most. */
+const IDLE_WAIT_MS = 10
+/** Microtask turns before each idle wait (promise chains a task left run first). */
+const MICROTASK_HOPS = 4
 /** A function, or why it could not be found. */
 type Entry = { readonly fn: Fn } | { readonly error: unknown }
 
@@ -215,7 +231,10 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       // The batch's primitives are kept (proxies, fresh copies) only until its last reply is sent.
       if (run.left === 0) run.leased?.release()
     }
-    if (run.left === 0 && --open === 0 && onIdle !== undefined) onIdle()
+    if (run.left === 0 && --open === 0) {
+      if (onIdle !== undefined) onIdle()
+      idleWait()
+    }
   }
 
   const later = (run: Run): void => {
@@ -396,10 +415,49 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   const idle = (): Promise<void> =>
     gate !== undefined ? gate.then(idle) : open === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)).then(idle)
 
+  let stopping = false
+  const waitMessage = (channel as UnitChannel & Partial<WaitingChannel>).waitMessage
+  /**
+   * Nothing can happen in this worker but a message from the pool: no task running or queued,
+   * nothing the tasks left that keeps the event loop alive (a timer, a socket, a file read,
+   * another port, output not written yet): only the pool's own port.
+   */
+  const quiet = (): boolean =>
+    !stopping && open === 0 && inflight === 0 && waiting.length === 0 && gate === undefined && process.getActiveResourcesInfo().length === 1
+  /** The idle wait below is running: the messages it hands over are handled inside it. */
+  let looping = false
+  /**
+   * The idle path of worker threads (piscina's): a quiet worker waits for its next message with
+   * `Atomics.wait` and takes it from the port directly, instead of sleeping in its event loop,
+   * whose wake-up per message costs system calls and context switches. A few microtask turns
+   * before each wait let what the tasks left in microtasks run (and start timers or I/O, which
+   * end the wait); the wait returns to the event loop when a task goes async, when anything
+   * keeps the loop alive, and at the latest IDLE_WAIT_MS after it started, so that what cannot
+   * be seen here (unref'd timers, deep promise chains, `process.nextTick`) is late by no more.
+   */
+  const idleLoop = async (): Promise<void> => {
+    looping = true
+    try {
+      const until = performance.now() + IDLE_WAIT_MS
+      for (;;) {
+        for (let hop = 0; hop < MICROTASK_HOPS; hop++) await undefined
+        const left = until - performance.now()
+        if (left <= 0 || !quiet() || (waitMessage as WaitingChannel['waitMessage'])(left) === 0) return
+      }
+    } finally {
+      looping = false
+    }
+  }
+  const idleWait = (): void => {
+    if (waitMessage !== undefined && !looping && quiet()) void idleLoop()
+  }
+
   channel.onMessage((message) => {
     if (message.t === 'p.run') {
       receive(message as RunMessage)
+      idleWait()
     } else if (message.t === 'p.stop') {
+      stopping = true
       stopped()
     }
   })
@@ -420,6 +478,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
   }
   channel.send({ t: 'p.ready' })
+  idleWait()
   // A stop asked by the pool (shutdown, close, maxTasksPerChild): finish what was sent, let the
   // primitives' writes land, and end now with exit code 0 (a normal end, not a death, for the
   // primitives the worker held), whatever timers or sockets the tasks left open, as Python's

@@ -98,6 +98,13 @@ export class WorkerPool {
     }
     this.#queue.push(task)
     if (!this.#busy) this.#setBusy(true)
+    // The only task queued: sent now if a worker is free, without a microtask before the message
+    // (one awaited task at a time); the tasks of a burst that follow find the workers busy and
+    // go out in batches from the microtask below.
+    if (this.#queue.size === 1 && !this.#pumpScheduled) {
+      this.#pump()
+      if (this.#queue.peek() === undefined) return
+    }
     if (!this.#pumpScheduled) {
       this.#pumpScheduled = true
       queueMicrotask(() => {

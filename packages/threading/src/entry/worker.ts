@@ -3,20 +3,54 @@
  * In an application bundle this code is loaded in every thread, so it runs only in a thread that
  * @conc started as a unit (`claimUnit()`).
  */
-import { parentPort, threadId, workerData, type TransferListItem } from 'node:worker_threads'
-import { claimUnit, runUnit, type UnitChannel } from '@conc/core/unit'
+import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from 'node:worker_threads'
+import { claimUnit, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
+import { WAKE_KEY } from '../wake.js'
 
 const port = parentPort
 if (port !== null && claimUnit()) {
-  const channel: UnitChannel = {
+  const wake = (workerData as { [WAKE_KEY]?: Int32Array })[WAKE_KEY]
+  const listeners: ((message: WireMessage) => void)[] = []
+  const deliver = (message: WireMessage): void => {
+    for (const listener of listeners) listener(message)
+  }
+  /** The wake word's value when the port was last read. */
+  let seen = 0
+  const channel: UnitChannel & { waitMessage?(timeoutMs: number): number } = {
     ident: threadId,
     send: (message, transfer) => port.postMessage(message, transfer as TransferListItem[] | undefined),
-    onMessage: (listener) => void port.on('message', listener),
+    onMessage(listener) {
+      if (listeners.length === 0) port.on('message', deliver)
+      listeners.push(listener)
+    },
     sendAndExit(message, code) {
       port.postMessage(message)
       process.exit(code)
     },
     release: () => port.unref(),
+  }
+  if (wake !== undefined) {
+    /**
+     * Waits up to `timeoutMs` for the parent's next message without a turn of the event loop
+     * (`Atomics.wait` on the wake word, which the parent bumps after each message), then hands
+     * every message waiting on the port to the listeners, synchronously. Returns how many it
+     * handed over (0: none came in time). See core's pool-worker for when it is safe to block.
+     */
+    channel.waitMessage = (timeoutMs) => {
+      const until = performance.now() + timeoutMs
+      for (;;) {
+        const waited = Atomics.wait(wake, 0, seen, Math.max(0, until - performance.now()))
+        // Read the word before the port: a message posted after this read bumps it again.
+        seen = Atomics.load(wake, 0)
+        let n = 0
+        for (let entry = receiveMessageOnPort(port); entry !== undefined; entry = receiveMessageOnPort(port)) {
+          n++
+          deliver(entry.message as WireMessage)
+        }
+        // The word also counts messages the event loop delivered already: wait again for the rest.
+        if (n > 0 || waited === 'timed-out' || performance.now() >= until) return n
+      }
+    }
   }
   // Not awaited: in a bundle, the unit imports this very file, which must finish loading first.
   void runUnit(workerData, channel)

@@ -1,0 +1,10 @@
+/**
+ * The wake word of a worker thread: an `Int32Array` on shared memory that the parent bumps and
+ * notifies (`Atomics.notify`) after each message it posts to the thread. A thread with nothing
+ * to do may then wait for its next message with `Atomics.wait` and read it with
+ * `receiveMessageOnPort`, without a turn of its event loop (piscina's idle path): see
+ * entry/worker.ts and core's pool-worker.
+ */
+
+/** The key of the wake word in the thread's `workerData`, next to the unit's init fields. */
+export const WAKE_KEY = '$wake'

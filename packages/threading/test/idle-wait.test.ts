@@ -1,0 +1,94 @@
+/**
+ * The idle path of worker threads (issue 9 (d)): a quiet pool worker waits for its next task with
+ * `Atomics.wait` outside its event loop. What a task starts and leaves behind (timers, intervals,
+ * I/O, promise chains, ticks) must still run while the worker waits, whether tasks keep coming or
+ * not; and a waiting worker still stops when asked and when terminated.
+ */
+import { tempDir } from '@conc/testkit'
+import { ThreadPool, ThreadPoolExecutor, fromModule } from '@conc/threading'
+import { existsSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import * as fixtures from './fixtures/idle-targets.mjs'
+
+const fixtureUrl = new URL('./fixtures/idle-targets.mjs', import.meta.url)
+type Fixtures = typeof fixtures
+/** The fixture's functions, each marked with the module that exports it (the test file is .ts). */
+const targets = Object.fromEntries(Object.entries(fixtures).map(([name, fn]) => [name, fromModule(fn, fixtureUrl, name)])) as unknown as Fixtures
+
+const tmp = tempDir()
+afterAll(() => tmp.cleanup())
+
+const newFlag = (): Int32Array => new Int32Array(new SharedArrayBuffer(4))
+
+/** Resolves once `flag[0]` reaches `n`, or after `ms` (the caller checks which). */
+async function reached(flag: Int32Array, n: number, ms: number): Promise<number> {
+  const until = Date.now() + ms
+  while (Atomics.load(flag, 0) < n && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5))
+  return Atomics.load(flag, 0)
+}
+
+type Starter = (flag: Int32Array) => [fn: (...args: never[]) => unknown, args: unknown[], reports: number]
+const leftBehind: [string, Starter][] = [
+  ['a timer', (flag) => [targets.laterTimeout, [flag, 30], 1]],
+  ["an unref'd timer", (flag) => [targets.laterUnrefTimeout, [flag, 30], 1]],
+  ['an interval', (flag) => [targets.laterInterval, [flag, 10, 3], 3]],
+  ['a promise chain that goes on to file I/O', (flag) => [targets.laterPromiseChain, [flag, tmp.file(`chain-${Math.random()}.txt`)], 1]],
+  ['a process.nextTick callback', (flag) => [targets.laterNextTick, [flag], 1]],
+  ['a setImmediate callback', (flag) => [targets.laterImmediate, [flag], 1]],
+]
+
+describe('the idle path of worker threads', () => {
+  for (const [what, starter] of leftBehind) {
+    it(`${what} left by a task runs while the worker waits for tasks, and while tasks keep coming`, async () => {
+      const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
+      try {
+        // Warm: the worker is started and has run tasks (it waits in its idle path between them).
+        for (let i = 0; i < 50; i++) expect(await ex.submit(targets.inc, i)).toBe(i + 1)
+        // Nothing more is sent.
+        const idle = newFlag()
+        const [fn, args, reports] = starter(idle)
+        expect(await ex.submit(fn, ...(args as never[]))).toBe('started')
+        expect(await reached(idle, reports, 5000)).toBe(reports)
+        // One trivial task after another, for as long as it takes.
+        const busy = newFlag()
+        const [fn2, args2] = starter(busy)
+        expect(await ex.submit(fn2, ...(args2 as never[]))).toBe('started')
+        let calls = 0
+        const until = Date.now() + 5000
+        while (Atomics.load(busy, 0) < reports && Date.now() < until) expect(await ex.submit(targets.inc, calls++)).toBe(calls)
+        expect(Atomics.load(busy, 0)).toBe(reports)
+      } finally {
+        await ex.shutdown()
+      }
+    })
+  }
+
+  it('the promise chain wrote its file (its I/O ran, not only its microtasks)', async () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
+    try {
+      const flag = newFlag()
+      const path = tmp.file('chain-file.txt')
+      await ex.submit(targets.laterPromiseChain, flag, path)
+      expect(await reached(flag, 1, 5000)).toBe(1)
+      expect(existsSync(path)).toBe(true)
+    } finally {
+      await ex.shutdown()
+    }
+  })
+
+  it('a waiting worker stops at once on shutdown(), and when the pool is terminated', async () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 2 })
+    await Promise.all([1, 2, 3, 4].map((x) => ex.submit(targets.inc, x)))
+    let t = performance.now()
+    await ex.shutdown()
+    // A worker that did not see the stop would be terminated after a 2 s grace.
+    expect(performance.now() - t).toBeLessThan(1500)
+
+    const pool = new ThreadPool({ processes: 2 })
+    expect(await pool.map(targets.inc, [1, 2, 3, 4])).toEqual([2, 3, 4, 5])
+    t = performance.now()
+    pool.terminate()
+    await pool.join()
+    expect(performance.now() - t).toBeLessThan(1500)
+  })
+})
