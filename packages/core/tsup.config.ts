@@ -10,5 +10,5 @@ const built = { ...entries, 'executor/pool-worker': 'src/executor/pool-worker.ts
 export default defineConfig({
   ...packageConfig(built, entries),
   // Few files instead of tsup's twenty chunks: each file a module loads costs (scripts/merge-chunks.mjs).
-  onSuccess: () => mergeChunks('dist'),
+  onSuccess: () => mergeChunks('dist', Object.keys(built)),
 })

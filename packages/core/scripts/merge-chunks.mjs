@@ -2,35 +2,37 @@
  * Regroups the chunks tsup's code splitting leaves in `dist/` into a few files, by who loads them
  * (issue 8 §4). esbuild splits the shared code of our entries into one chunk per set of entries
  * and dynamic imports that reach it: about twenty files, most of them small, and importing a
- * backend package loaded all of them. Each file costs Node a resolution, a read and a module
- * record, about as much as compiling 5-10 KiB, so the file count was a third of the import.
+ * backend package loaded all of them. Each file costs Node a resolution, a read, a module record
+ * and its linking; grouping them about halved the CPU time of importing a backend package
+ * (bench/README.md, "Where the time goes").
  * Here rollup re-chunks tsup's output (the JavaScript only; the declarations are untouched):
  *
  * - `unit-runtime-*.js`: what a unit's runtime loads (`unit.js`, `timer-unit.js`), the small side;
  * - `pool-runtime-*.js`: what the pool worker service loads besides (`executor/pool-worker.js`);
- * - `main-*.js`: what the public module (`index.js`, `engine.js`) loads besides;
+ * - `main-*.js`: what the other entries (the public `index.js`, `engine.js`) load besides;
  * - anything only imported dynamically stays its own chunk, loaded on first use.
  *
  * No group imports a later one, so there are no cycles, and every chunk stays in `dist/` beside
  * `index.js` (code that resolves files from `import.meta.url` sees the same directory).
  *
- *   node scripts/merge-chunks.mjs [distDir]   # run by tsup.config.ts after each build
+ * Run by `tsup.config.ts` after each build, with the names of tsup's entries.
  */
 import { readdirSync, renameSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { rollup } from 'rollup'
 
-/** The entries of `tsup.config.ts`, by the group their static imports go to (first match wins). */
+/** Entries whose static imports form a group (first match wins); every other entry is in `main`. */
 const GROUPS = [
   { name: 'unit-runtime', entries: ['unit', 'timer-unit'] },
   { name: 'pool-runtime', entries: ['executor/pool-worker'] },
-  { name: 'main', entries: ['index', 'engine'] },
+  { name: 'main', entries: [] },
 ]
 
-/** Rewrites the JavaScript of `dist` in place. */
-export async function mergeChunks(dist) {
+/** Rewrites the JavaScript of `dist` in place; `entries` are the names of tsup's entries. */
+export async function mergeChunks(dist, entries) {
   dist = resolve(dist)
-  const input = Object.fromEntries(GROUPS.flatMap((g) => g.entries).map((name) => [name, join(dist, `${name}.js`)]))
+  const input = Object.fromEntries(entries.map((name) => [name, join(dist, `${name}.js`)]))
+  const groupOf = (entry) => GROUPS.find((g) => g.entries.includes(entry)) ?? GROUPS.at(-1)
   const entryFiles = new Set(Object.values(input))
   let reach
   const bundle = await rollup({
@@ -57,13 +59,13 @@ export async function mergeChunks(dist) {
     manualChunks(id, { getModuleInfo }) {
       if (entryFiles.has(id)) return undefined
       reach ??= staticReach(input, getModuleInfo)
-      return GROUPS.find((g) => g.entries.some((entry) => reach.get(entry).has(id)))?.name
+      return GROUPS.find((g) => entries.some((entry) => groupOf(entry) === g && reach.get(entry).has(id)))?.name
     },
   })
   await bundle.close()
   // Replace tsup's JavaScript (not the declarations) with rollup's.
-  for (const dir of [dist, join(dist, 'executor')]) {
-    for (const file of readdirSync(dir)) if (file.endsWith('.js')) rmSync(join(dir, file))
+  for (const file of readdirSync(dist, { recursive: true })) {
+    if (String(file).endsWith('.js') && !String(file).startsWith('.merged')) rmSync(join(dist, String(file)))
   }
   for (const file of readdirSync(out, { recursive: true })) {
     if (String(file).endsWith('.js')) renameSync(join(out, String(file)), join(dist, String(file)))
@@ -87,4 +89,3 @@ function staticReach(input, getModuleInfo) {
   return reach
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await mergeChunks(process.argv[2] ?? 'dist')
