@@ -35,4 +35,18 @@ describe('start-up cost of @conc/threading', () => {
     const extra = (unit ?? []).filter((name) => !(raw ?? []).includes(name))
     expect(extra.filter((name) => !['os', 'url', 'path', 'util'].includes(name))).toEqual([])
   })
+
+  it('importing it loads a handful of files, and the socket machinery of connection.Listener() only on its first call', async () => {
+    const run = await runNode([fixture('loaded-files.mjs')], { backendUrl })
+    expect(run.stderr).toBe('')
+    const { onImport, onListener } = JSON.parse(run.stdout) as { onImport: string[]; onListener: string[] }
+    // This package's module, core's public module and its few chunks (tsup's ~20 chunks are
+    // regrouped by who loads them: core/scripts/merge-chunks.mjs); each file costs Node a load.
+    expect(onImport[0]).toBe('threading/dist/index.js')
+    expect(onImport).toContain('core/dist/index.js')
+    expect(onImport.length).toBeLessThanOrEqual(6)
+    // Listener/Client, the handshake, authentication and framing load when first used.
+    expect(onListener.length).toBeGreaterThan(0)
+    for (const file of onListener) expect(onImport).not.toContain(file)
+  })
 })

@@ -14,8 +14,8 @@
  *
  * @module
  */
-export { Listener } from './listener.js'
-export { Client } from './client.js'
+// Listener and Client load the socket machinery on their first call (see lazy.ts).
+export { Client, Listener } from './lazy.js'
 export { wait } from './wait.js'
 export { Sentinel } from './sentinel.js'
 export { AuthenticationError, BufferTooShort } from './errors.js'
