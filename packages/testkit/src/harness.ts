@@ -114,6 +114,30 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promi
   return predicate()
 }
 
+/** A warning `process.emitWarning` was given while {@link captureWarnings} ran. */
+export interface CapturedWarning {
+  readonly message: string
+  readonly code: string | undefined
+}
+
+/**
+ * Runs `body` with `process.emitWarning` captured instead of printed (an intentional warning in
+ * the test output looks like a failure), and gives the warnings to `body` to check.
+ */
+export async function captureWarnings<T>(body: (warnings: readonly CapturedWarning[]) => Promise<T>): Promise<T> {
+  const warnings: CapturedWarning[] = []
+  const emitWarning = process.emitWarning
+  process.emitWarning = ((warning: string | Error, options?: string | { code?: string }) => {
+    const code = typeof options === 'object' ? options?.code : warning instanceof Error ? (warning as Error & { code?: string }).code : undefined
+    warnings.push({ message: warning instanceof Error ? warning.message : String(warning), code })
+  }) as typeof process.emitWarning
+  try {
+    return await body(warnings)
+  } finally {
+    process.emitWarning = emitWarning
+  }
+}
+
 type AnyTarget = (...args: unknown[]) => unknown
 
 /**

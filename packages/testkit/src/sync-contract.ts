@@ -4,7 +4,7 @@
  * process backend exercises the owner/proxy path and the thread backend the shared memory.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureUrl } from './harness.ts'
+import { captureWarnings, fixtureUrl } from './harness.ts'
 
 type Fn = (...args: never[]) => unknown
 // Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
@@ -170,13 +170,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
     })
 
     it('a unit that dies holding a Lock or RLock: the lock is released and a CONC_ABANDONED_LOCK warning is emitted', async () => {
-      // Captured instead of printed: an intentional warning in the test output looks like a failure.
-      const warnings: { message: string; code: string | undefined }[] = []
-      const emitWarning = process.emitWarning
-      process.emitWarning = ((warning: string | Error, options?: { code?: string }) => {
-        warnings.push({ message: String(warning), code: options?.code })
-      }) as typeof process.emitWarning
-      try {
+      await captureWarnings(async (warnings) => {
         for (const lock of [new lib.Lock(), new lib.RLock()]) {
           const ready = new lib.Event()
           const unit = spawn('takeAndHang', lock, ready)
@@ -193,9 +187,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
           'a unit died holding a Lock (owner N); the Lock was released so that others do not deadlock',
           'a unit died holding a RLock (owner N); the RLock was released so that others do not deadlock',
         ])
-      } finally {
-        process.emitWarning = emitWarning
-      }
+      })
     })
   })
 
@@ -845,8 +837,14 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
 
     it('a Barrier breaks when a unit that was given it fails before anyone waits: a later wait() raises at once', async () => {
       const barrier = new lib.Barrier(2)
+      // The unit's failure is expected: no traceback on standard error.
+      lib.setExcepthook(() => {})
       const failed = spawnRef('failWith', barrier)
-      await failed.join()
+      try {
+        await failed.join()
+      } finally {
+        lib.setExcepthook(null)
+      }
       expect(failed.exitCode).toBe(1)
       const t0 = performance.now()
       expect(await errorName(barrier.wait(20))).toBe('BrokenBarrierError')
