@@ -3,120 +3,95 @@
  * an aborted or timed-out task is stopped on its host (its local worker is ended); a client's
  * `shutdown({ cancelFutures })` withdraws only its own tasks; every future settles exactly once.
  */
-import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BrokenProcessPool, CancelledError, ProcessPoolExecutor, TimeoutError, type Future } from '../dist/index.js'
-import { Cluster } from './harness/index.js'
-import { type Tasks, loadTasks, pidAlive, scratch, waitFor } from './harness/tasks.js'
+import { clusterSuite } from './harness/suite.js'
+import { pidAlive, waitFor } from './harness/tasks.js'
 import { skipped } from './setup/skip.js'
 
-let t: Tasks
-let c: Cluster
-let redis: Redis
-const files = scratch()
-const open: ProcessPoolExecutor[] = []
-
-function executor(options: Record<string, unknown> = {}): ProcessPoolExecutor {
-  const ex = new ProcessPoolExecutor({ ...c.clientOptions, ...options })
-  open.push(ex)
-  return ex
-}
-
 describe.skipIf(skipped)('cancellation across machines', () => {
-  beforeAll(async () => {
-    t = await loadTasks()
-    // One host with one slot: a second task waits in the queue behind the first.
-    c = await Cluster.start({ hosts: 1, host: { concurrency: 1 } })
-    redis = new Redis(c.connection)
-  })
-  afterEach(async () => {
-    for (const ex of open.splice(0)) await ex.shutdown({ wait: false, cancelFutures: true })
-  })
-  afterAll(async () => {
-    redis?.disconnect()
-    await c?.close()
-    files.cleanup()
-  })
+  // One host with one slot: a second task waits in the queue behind the first.
+  const s = clusterSuite({ hosts: 1, host: { concurrency: 1 } })
 
   it('future.cancel() withdraws a queued task: it never runs and its job leaves Redis', async () => {
-    const ex = executor()
-    const busy = files.file('busy')
-    const queuedFile = files.file('queued')
-    const running = ex.submit(t.recordThenSleep, busy, 1.5)
-    expect(await waitFor(() => t.runs(busy).length === 1)).toBe(true)
-    const queued = ex.submit(t.recordThenSleep, queuedFile, 0)
+    const ex = s.executor()
+    const busy = s.files.file('busy')
+    const queuedFile = s.files.file('queued')
+    const running = ex.submit(s.t.recordThenSleep, busy, 1.5)
+    expect(await waitFor(() => s.t.runs(busy).length === 1)).toBe(true)
+    const queued = ex.submit(s.t.recordThenSleep, queuedFile, 0)
     // Its job reaches Redis and waits there for the host's only slot.
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(await redis.llen(`bull:${c.queue}:wait`)).toBe(1)
+    expect(await s.redis.llen(`bull:${s.c.queue}:wait`)).toBe(1)
     expect(queued.running()).toBe(false)
     expect(queued.cancel()).toBe(true)
     expect(queued.cancelled()).toBe(true)
     await expect(queued.result()).rejects.toBeInstanceOf(CancelledError)
     expect(await running).toBeGreaterThan(0)
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    expect(t.runs(queuedFile)).toEqual([])
-    expect(await redis.llen(`bull:${c.queue}:wait`)).toBe(0)
+    expect(s.t.runs(queuedFile)).toEqual([])
+    expect(await s.redis.llen(`bull:${s.c.queue}:wait`)).toBe(0)
     // A running task cannot be cancelled (Python's rule).
-    const again = ex.submit(t.recordThenSleep, files.file('again'), 1)
+    const again = ex.submit(s.t.recordThenSleep, s.files.file('again'), 1)
     expect(await waitFor(() => again.running())).toBe(true)
     expect(again.cancel()).toBe(false)
     expect(await again).toBeGreaterThan(0)
   })
 
   it('an AbortSignal stops a running task on its host: its local worker is ended, the future fails with the reason', async () => {
-    const ex = executor()
-    const file = files.file('abort-running')
+    const ex = s.executor()
+    const file = s.files.file('abort-running')
     const ac = new AbortController()
-    const future = ex.submitWith({ signal: ac.signal }, t.recordThenSleep, file, 60)
-    expect(await waitFor(() => t.runs(file).length === 1 && future.running())).toBe(true)
-    const [pid] = t.runs(file)
-    const from = c.hosts[0]?.lines.length ?? 0
+    const future = ex.submitWith({ signal: ac.signal }, s.t.recordThenSleep, file, 60)
+    expect(await waitFor(() => s.t.runs(file).length === 1 && future.running())).toBe(true)
+    const [pid] = s.t.runs(file)
+    const from = s.c.hosts[0]?.lines.length ?? 0
     ac.abort()
     expect(((await future.exception()) as Error).name).toBe('AbortError')
     // The task's local worker is ended on its host, well before its 60 s.
     expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
-    await c.hosts[0]?.waitForLine(/cancelled by its client/, 10_000, from)
-    expect(await ex.submit(t.square, 5)).toBe(25)
+    await s.c.hosts[0]?.waitForLine(/cancelled by its client/, 10_000, from)
+    expect(await ex.submit(s.t.square, 5)).toBe(25)
   })
 
   it('an AbortSignal withdraws a queued task (cancelled at once) and the host never runs it', async () => {
-    const ex = executor()
-    const busy = files.file('abort-busy')
-    const file = files.file('abort-queued')
-    const blocker = ex.submit(t.recordThenSleep, busy, 1.5)
-    expect(await waitFor(() => t.runs(busy).length === 1)).toBe(true)
+    const ex = s.executor()
+    const busy = s.files.file('abort-busy')
+    const file = s.files.file('abort-queued')
+    const blocker = ex.submit(s.t.recordThenSleep, busy, 1.5)
+    expect(await waitFor(() => s.t.runs(busy).length === 1)).toBe(true)
     const ac = new AbortController()
-    const waiting = ex.submitWith({ signal: ac.signal }, t.recordThenSleep, file, 0)
+    const waiting = ex.submitWith({ signal: ac.signal }, s.t.recordThenSleep, file, 0)
     await new Promise((resolve) => setTimeout(resolve, 300))
     ac.abort()
     expect(waiting.cancelled()).toBe(true)
     await blocker
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    expect(t.runs(file)).toEqual([])
+    expect(s.t.runs(file)).toEqual([])
   })
 
   it('a per-task timeout stops the task on its host (its local worker is ended) and fails with TimeoutError', async () => {
-    const ex = executor()
-    const file = files.file('timeout')
+    const ex = s.executor()
+    const file = s.files.file('timeout')
     const start = performance.now()
-    const future = ex.submitWith({ timeout: 1 }, t.recordThenSleep, file, 60)
+    const future = ex.submitWith({ timeout: 1 }, s.t.recordThenSleep, file, 60)
     const error = await future.exception(30)
     expect(error).toBeInstanceOf(TimeoutError)
     expect((error as Error).message).toBe('the task did not finish within 1 seconds')
     expect((performance.now() - start) / 1000).toBeLessThan(15)
-    const [pid] = t.runs(file)
+    const [pid] = s.t.runs(file)
     expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
-    expect(await ex.submit(t.square, 6)).toBe(36)
+    expect(await ex.submit(s.t.square, 6)).toBe(36)
   })
 
   it("shutdown({ cancelFutures }) withdraws this client's tasks and leaves another client's on the same queue alone", async () => {
-    const mine = executor()
-    const theirs = executor()
-    const busy = files.file('shutdown-busy')
-    const blocker = mine.submit(t.recordThenSleep, busy, 1)
-    expect(await waitFor(() => t.runs(busy).length === 1)).toBe(true)
-    const myFutures = Array.from({ length: 5 }, (_, i) => mine.submit(t.identity, i))
-    const theirFutures = Array.from({ length: 5 }, (_, i) => theirs.submit(t.identity, 100 + i))
+    const mine = s.executor()
+    const theirs = s.executor()
+    const busy = s.files.file('shutdown-busy')
+    const blocker = mine.submit(s.t.recordThenSleep, busy, 1)
+    expect(await waitFor(() => s.t.runs(busy).length === 1)).toBe(true)
+    const myFutures = Array.from({ length: 5 }, (_, i) => mine.submit(s.t.identity, i))
+    const theirFutures = Array.from({ length: 5 }, (_, i) => theirs.submit(s.t.identity, 100 + i))
     await new Promise((resolve) => setTimeout(resolve, 200))
     await mine.shutdown({ cancelFutures: true })
     expect(myFutures.every((f) => f.cancelled())).toBe(true)
@@ -126,40 +101,40 @@ describe.skipIf(skipped)('cancellation across machines', () => {
 
   for (const method of ['terminateWorkers', 'killWorkers'] as const) {
     it(`${method}() stops this client's running task on its host and cancels its queued one; the executor is broken; the host serves others`, async () => {
-      const ex = executor()
-      const other = executor()
-      const file = files.file(`${method}-running`)
-      const queuedFile = files.file(`${method}-queued`)
-      const running = ex.submit(t.recordThenSleep, file, 60)
-      expect(await waitFor(() => t.runs(file).length === 1 && running.running())).toBe(true)
-      const [pid] = t.runs(file)
-      const queued = ex.submit(t.recordThenSleep, queuedFile, 0)
+      const ex = s.executor()
+      const other = s.executor()
+      const file = s.files.file(`${method}-running`)
+      const queuedFile = s.files.file(`${method}-queued`)
+      const running = ex.submit(s.t.recordThenSleep, file, 60)
+      expect(await waitFor(() => s.t.runs(file).length === 1 && running.running())).toBe(true)
+      const [pid] = s.t.runs(file)
+      const queued = ex.submit(s.t.recordThenSleep, queuedFile, 0)
       await new Promise((resolve) => setTimeout(resolve, 300))
-      const from = c.hosts[0]?.lines.length ?? 0
+      const from = s.c.hosts[0]?.lines.length ?? 0
       await ex[method]()
       expect(queued.cancelled()).toBe(true)
       const error = await running.exception(10)
       expect(error).toBeInstanceOf(BrokenProcessPool)
       expect((error as Error).message).toMatch(/terminateWorkers\/killWorkers/)
-      expect(() => ex.submit(t.square, 1)).toThrow(BrokenProcessPool)
+      expect(() => ex.submit(s.t.square, 1)).toThrow(BrokenProcessPool)
       // Its local worker on the host is ended, well before its 60 s; the host itself goes on.
       expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
-      await c.hosts[0]?.waitForLine(/cancelled by its client/, 10_000, from)
-      expect(await other.submit(t.square, 7)).toBe(49)
+      await s.c.hosts[0]?.waitForLine(/cancelled by its client/, 10_000, from)
+      expect(await other.submit(s.t.square, 7)).toBe(49)
       await new Promise((resolve) => setTimeout(resolve, 500))
-      expect(t.runs(queuedFile)).toEqual([])
+      expect(s.t.runs(queuedFile)).toEqual([])
     })
   }
 
   it('every future settles exactly once, with its value, among cancels, aborts and timeouts', async () => {
-    const ex = executor()
+    const ex = s.executor()
     const counts: number[] = []
     const futures: Future<unknown>[] = []
     // Each timeout ends a local worker on the host, which is slow: only a few of them.
     const timed = (i: number): boolean => i % 50 === 3
     for (let i = 0; i < 200; i++) {
       const ac = new AbortController()
-      const f = timed(i) ? ex.submitWith({ timeout: 0.001 }, t.sleep, 5) : ex.submitWith({ signal: ac.signal }, t.identity, i)
+      const f = timed(i) ? ex.submitWith({ timeout: 0.001 }, s.t.sleep, 5) : ex.submitWith({ signal: ac.signal }, s.t.identity, i)
       const k = futures.length
       counts.push(0)
       f.addDoneCallback(() => (counts[k] = (counts[k] ?? 0) + 1))
