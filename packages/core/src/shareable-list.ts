@@ -7,6 +7,7 @@ import type { UnitKind } from './backend.js'
 import { ConcTypeError, IndexError, ValueError } from './errors.js'
 import { type HandleDescription, kHandle, registerHandleType } from './internal/handles.js'
 import { show } from './internal/validate.js'
+import { withIndexing } from './internal/indexed.js'
 import { SharedMemory } from './shared-memory.js'
 
 /** What a `ShareableList` holds: Python's `int`/`float` (as numbers or bigints), `bool`, `str`, `bytes`, `None`. */
@@ -47,12 +48,6 @@ function encoded(value: ShareableItem): { type: number; bytes: Uint8Array | unde
 function slotSize(value: ShareableItem): number {
   const { bytes } = encoded(value)
   return bytes === undefined ? 8 : Math.max(8, Math.ceil(bytes.length / 8) * 8)
-}
-
-function numericKey(key: string | symbol): number | undefined {
-  if (typeof key !== 'string' || key === '') return undefined
-  const n = Number(key)
-  return String(n) === key ? n : undefined
 }
 
 /**
@@ -109,18 +104,7 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements I
         this.write(i, item)
       })
     }
-    return new Proxy(this, {
-      get: (target, key, receiver) => {
-        const n = numericKey(key)
-        return n === undefined ? Reflect.get(target, key, receiver) : target.get(n)
-      },
-      set: (target, key, value, receiver) => {
-        const n = numericKey(key)
-        if (n === undefined) return Reflect.set(target, key, value, receiver)
-        target.set(n, value as T)
-        return true
-      },
-    })
+    return withIndexing(this)
   }
 
   /** @internal Passed to a thread, it is attached there by name; a process cannot have it. */

@@ -10,26 +10,11 @@ import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixture, fixtureUrl, runNode, tempDir } from './harness.ts'
+import { type Fn, type Lib, type LibBackendUnderTest, type Unit as BaseUnit, sleep } from './contract-kit.ts'
 
-type Fn = (...args: never[]) => unknown
-// Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Lib = Record<string, any>
+export type ConnectionBackendUnderTest = LibBackendUnderTest
 
-export interface ConnectionBackendUnderTest {
-  readonly kind: 'thread' | 'process'
-  /** The backend package's module (`@conc/threading` / `@conc/multiprocessing`). */
-  readonly lib: Lib
-  /** File URL of the backend package's entry, which fixture units import. */
-  readonly backendUrl: string
-}
-
-interface Unit {
-  start(): void
-  join(timeout?: number): Promise<void>
-  isAlive(): boolean
-  kill(): void
-  readonly exitCode: number | null
+interface Unit extends BaseUnit {
   readonly sentinel: PromiseLike<void>
 }
 
@@ -38,7 +23,6 @@ function later(promise: Promise<Lib>): Promise<Lib> {
   promise.catch(() => {})
   return promise
 }
-const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))
 const bytes = (text: string) => new TextEncoder().encode(text)
 const text = (data: Uint8Array) => new TextDecoder().decode(data)
 

@@ -5,29 +5,10 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { captureWarnings, fixture, fixtureUrl, runNode } from './harness.ts'
+import { type Fn, type Lib, type LibBackendUnderTest, type Unit, sleep } from './contract-kit.ts'
 
-type Fn = (...args: never[]) => unknown
-// Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Lib = Record<string, any>
+export type ManagerBackendUnderTest = LibBackendUnderTest
 
-export interface ManagerBackendUnderTest {
-  readonly kind: 'thread' | 'process'
-  /** The backend package's module (`@conc/threading` / `@conc/multiprocessing`). */
-  readonly lib: Lib
-  /** File URL of the backend package's entry, which fixture units import. */
-  readonly backendUrl: string
-}
-
-interface Unit {
-  start(): void
-  join(timeout?: number): Promise<void>
-  isAlive(): boolean
-  kill(): void
-  readonly exitCode: number | null
-}
-
-const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))
 const TARGETS = 'manager-targets.mjs'
 
 export function defineManagerContract(backend: ManagerBackendUnderTest): void {

@@ -10,27 +10,9 @@ import { connect as netConnect } from 'node:net'
 import { serialize } from 'node:v8'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixture, fixtureUrl, pidAlive, runNode, tempDir, waitFor } from './harness.ts'
+import { type Fn, type Lib, type LibBackendUnderTest, type Unit } from './contract-kit.ts'
 
-type Fn = (...args: never[]) => unknown
-// Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Lib = Record<string, any>
-
-export interface ManagerRemoteBackendUnderTest {
-  readonly kind: 'thread' | 'process'
-  /** The backend package's module (`@conc/threading` / `@conc/multiprocessing`). */
-  readonly lib: Lib
-  /** File URL of the backend package's entry, which fixture programs and units import. */
-  readonly backendUrl: string
-}
-
-interface Unit {
-  start(): void
-  join(timeout?: number): Promise<void>
-  isAlive(): boolean
-  kill(): void
-  readonly exitCode: number | null
-}
+export type ManagerRemoteBackendUnderTest = LibBackendUnderTest
 
 interface ServerProgram {
   readonly child: ChildProcess

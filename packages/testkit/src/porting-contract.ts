@@ -5,21 +5,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureUrl } from './harness.ts'
+import { type Fn, type Lib, type LibBackendUnderTest, sleep } from './contract-kit.ts'
 
-type Fn = (...args: never[]) => unknown
-// Loosely typed on purpose: the suite checks runtime behaviour, including misuse.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Lib = Record<string, any>
-
-export interface PortingBackendUnderTest {
-  readonly kind: 'thread' | 'process'
-  /** The backend package's module (`@conc/threading` / `@conc/multiprocessing`). */
-  readonly lib: Lib
-  /** File URL of the backend package's entry, which fixture units import. */
-  readonly backendUrl: string
-}
-
-const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+export type PortingBackendUnderTest = LibBackendUnderTest
 
 /** Resolves to the error `fn` throws (synchronously or not). */
 async function caught(fn: () => unknown): Promise<Error & { code?: string }> {

@@ -5,6 +5,7 @@
  */
 import { ConcTypeError, ValueError } from '../errors.js'
 import { checkInteger, show } from '../internal/validate.js'
+import { withIndexing } from '../internal/indexed.js'
 import { Lock } from './lock.js'
 import { RLock } from './rlock.js'
 import { type Description, type OpContext, Primitive, type SharedState, kDescribe } from './internal/shared.js'
@@ -189,13 +190,6 @@ export class Value<C extends Typecode = Typecode> extends Shared {
   }
 }
 
-/** A property key that is an array index as JavaScript writes one: `'0'`, `'-1'`, `'1.5'`, `'NaN'`. */
-function numericKey(key: string | symbol): number | undefined {
-  if (typeof key !== 'string' || key === '') return undefined
-  const n = Number(key)
-  return String(n) === key ? n : undefined
-}
-
 /**
  * Python's `Array(typecode, size_or_initializer, lock=True)`: a fixed-length typed array in
  * shared memory, indexed as in Python, with brackets or with `get`/`set`: `arr[-1]` is the last
@@ -234,18 +228,7 @@ export class SharedArray<C extends Typecode = Typecode> extends Shared {
     super(code, initial, options)
     this.length = initial.length
     // Brackets mean what get/set mean, so `arr[-1]` is never a silent `undefined`.
-    return new Proxy(this, {
-      get: (target, key, receiver) => {
-        const n = numericKey(key)
-        return n === undefined ? Reflect.get(target, key, receiver) : target.get(n)
-      },
-      set: (target, key, value, receiver) => {
-        const n = numericKey(key)
-        if (n === undefined) return Reflect.set(target, key, value, receiver)
-        target.set(n, value as Element<C>)
-        return true
-      },
-    })
+    return withIndexing(this)
   }
 
   /**
