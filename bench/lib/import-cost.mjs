@@ -13,6 +13,10 @@
  * - *after a package*: the process has imported another empty package first (untimed), so the
  *   resolver is warm; what remains is the cost of the package itself.
  *
+ * Each package is also imported with `--conditions=conc-lazy`, the condition @conc gives the units
+ * it starts (its lazy public module, which loads the library on first use; ARCHITECTURE.md, "How a
+ * unit starts").
+ *
  * Contenders run one process at a time, interleaved round-robin, each round starting one
  * contender later; the paired difference and ratio to the empty package are per round.
  */
@@ -56,8 +60,8 @@ function makeProject() {
   return dir
 }
 
-async function sample(dir, specifier, warmUp) {
-  const args = [join(dir, 'probe.mjs'), specifier]
+async function sample(dir, specifier, warmUp, lazy) {
+  const args = [...(lazy ? ['--conditions=conc-lazy'] : []), join(dir, 'probe.mjs'), specifier]
   if (warmUp) args.push(WARM)
   const { stdout } = await run(process.execPath, args, { cwd: dir })
   return JSON.parse(stdout.trim().split('\n').at(-1))
@@ -76,16 +80,18 @@ export async function measureImports({ rounds = 40, warmup = 2 } = {}) {
     const contenders = []
     for (const warmUp of [false, true]) {
       for (const specifier of [EMPTY, ...PACKAGES]) {
-        contenders.push({ specifier, warmUp, label: specifier === EMPTY ? 'empty package' : specifier })
+        contenders.push({ specifier, warmUp, lazy: false, label: specifier === EMPTY ? 'empty package' : specifier })
       }
+      // What a unit @conc starts imports (the lazy public module, under the condition it sets).
+      for (const specifier of PACKAGES) contenders.push({ specifier, warmUp, lazy: true, label: `${specifier}, --conditions=conc-lazy` })
     }
     const samples = contenders.map(() => [])
     const builtins = contenders.map(() => undefined)
     for (let round = 0; round < warmup + rounds; round++) {
       for (let k = 0; k < contenders.length; k++) {
         const i = (round + k) % contenders.length
-        const { specifier, warmUp } = contenders[i]
-        const s = await sample(dir, specifier, warmUp)
+        const { specifier, warmUp, lazy } = contenders[i]
+        const s = await sample(dir, specifier, warmUp, lazy)
         if (round >= warmup) samples[i].push(s.ms)
         builtins[i] ??= s.builtins
       }
@@ -96,6 +102,7 @@ export async function measureImports({ rounds = 40, warmup = 2 } = {}) {
       return {
         specifier: c.specifier,
         label: c.label,
+        lazy: c.lazy,
         mode: c.warmUp ? 'after a package' : 'first import',
         n: samples[i].length,
         median: r(median(samples[i])),
@@ -123,7 +130,7 @@ export function formatImports(results, goalMs = 5) {
   for (const x of results) {
     const ours = x.specifier !== EMPTY
     lines.push(
-      `| ${ours ? `\`${x.specifier}\`` : x.label} | ${x.mode} | ${x.median.toFixed(2)} | ${x.p25.toFixed(2)}–${x.p75.toFixed(2)} | ` +
+      `| ${ours ? `\`${x.specifier}\`${x.lazy ? ' (lazy module: `--conditions=conc-lazy`, as in a unit)' : ''}` : x.label} | ${x.mode} | ${x.median.toFixed(2)} | ${x.p25.toFixed(2)}–${x.p75.toFixed(2)} | ` +
         `${ours ? x.overEmptyMedian.toFixed(2) : ''} | ${x.builtinsLoaded.join(', ') || 'none'} (${x.builtinsLoadedCount} in all) | ` +
         `${ours ? (x.median < goalMs ? 'yes' : '**no**') : ''} |`,
     )

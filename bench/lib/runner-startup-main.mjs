@@ -282,10 +282,11 @@ export async function main(benchUrl, benchTrivial, make) {
   await defaultDriver?.close()
   process.stderr.write(`imports: ${IMPORT_ROUNDS} rounds...\n`)
   const imports = await measureImports({ rounds: IMPORT_ROUNDS })
-  process.stderr.write(`import anatomy: ${ANATOMY_ROUNDS} rounds...\n`)
-  const importAnatomy = [await anatomy('@conc/threading', ANATOMY_ROUNDS), await anatomy('@conc/multiprocessing', ANATOMY_ROUNDS)]
-  process.stderr.write(`tsx: ${TSX_ROUNDS} rounds...\n`)
-  const tsx = await measureTsx({ rounds: TSX_ROUNDS })
+  // BENCH_ONLY=user: what a user pays (units and imports), not where it goes nor tsx's cost.
+  if (!ONLY_USER) process.stderr.write(`import anatomy: ${ANATOMY_ROUNDS} rounds...\n`)
+  const importAnatomy = ONLY_USER ? undefined : [await anatomy('@conc/threading', ANATOMY_ROUNDS), await anatomy('@conc/multiprocessing', ANATOMY_ROUNDS)]
+  if (!ONLY_USER) process.stderr.write(`tsx: ${TSX_ROUNDS} rounds...\n`)
+  const tsx = ONLY_USER ? undefined : await measureTsx({ rounds: TSX_ROUNDS })
 
   const results = [...threads, ...processes].map(summarize)
   const byId = Object.fromEntries(results.map((r) => [r.id, r]))

@@ -7,7 +7,8 @@
  * (bench/README.md, "Where the time goes").
  * Here rollup re-chunks tsup's output (the JavaScript only; the declarations are untouched):
  *
- * - `unit-runtime-*.js`: what a unit's runtime loads (`unit.js`, `timer-unit.js`), the small side;
+ * - `unit-runtime-*.js`: what a unit's runtime loads besides (`unit.js`, `timer-unit.js`), and the
+ *   lazy public module's light exports (`light.js`, see `scripts/lazy-facade.mjs`), the small side;
  * - `pool-runtime-*.js`: what the pool worker service loads besides (`executor/pool-worker.js`);
  * - `main-*.js`: what the other entries (the public `index.js`, `engine.js`) load besides;
  * - anything only imported dynamically stays its own chunk, loaded on first use.
@@ -23,7 +24,7 @@ import { rollup } from 'rollup'
 
 /** Entries whose static imports form a group (first match wins); every other entry is in `main`. */
 const GROUPS = [
-  { name: 'unit-runtime', entries: ['unit', 'timer-unit'] },
+  { name: 'unit-runtime', entries: ['unit', 'timer-unit', 'light'] },
   { name: 'pool-runtime', entries: ['executor/pool-worker'] },
   { name: 'main', entries: [] },
 ]

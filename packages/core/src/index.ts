@@ -32,6 +32,7 @@ export { isWireMessage } from './internal/wire.js'
 export { serializeThrown } from './internal/error-transport.js'
 export { UNIT_ARG, isPendingUnit } from './internal/unit-arg.js'
 export { unitEntry } from './internal/bundle.js'
+export { unitExecArgv } from './internal/unit-conditions.js'
 
 // Executors, futures and pools (issue 3): add exports here.
 export { Future } from './executor/future.js'

@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { context } from './internal/context.js'
 import { threadInfo } from './internal/thread-info.js'
 
@@ -29,7 +27,7 @@ function entries(): Set<string> {
   const paths = new Set<string>()
   const entry = process.argv[1]
   if (entry !== undefined) {
-    const abs = resolve(entry)
+    const abs = process.getBuiltinModule('node:path').resolve(entry)
     for (const candidate of [abs, `${abs}.js`, `${abs}.mjs`, `${abs}.cjs`, `${abs}.ts`, `${abs}.mts`, `${abs}.cts`]) {
       paths.add(real(candidate))
     }
@@ -48,7 +46,7 @@ interface Readable {
 function filenameOf(meta: Readable | undefined): string | undefined {
   if (typeof meta?.filename === 'string') return meta.filename
   const url = meta?.url
-  return typeof url === 'string' && url.startsWith('file:') ? fileURLToPath(url) : undefined
+  return typeof url === 'string' && url.startsWith('file:') ? process.getBuiltinModule('node:url').fileURLToPath(url) : undefined
 }
 
 /**

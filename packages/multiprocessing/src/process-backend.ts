@@ -1,6 +1,6 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
 import { decodeWire, encodeWire } from './json-wire.js'
 
@@ -15,6 +15,9 @@ if (isPendingUnit()) void import('./entry/child.js')
 
 function spawnChild(): ChildProcess {
   const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
+  // The facades' export condition where it is safe (core's internal/unit-conditions.ts).
+  const execArgv = unitExecArgv('process')
+  if (execArgv !== undefined) options.execArgv = execArgv
   // No orphans: the child cannot outlive this process, nor the thread that starts it.
   return forkGuarded(childEntry(), [UNIT_ARG], options)
 }

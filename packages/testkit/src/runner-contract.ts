@@ -2,8 +2,9 @@
  * The runner contract, written once and run against every backend (CPython does the same with its
  * `processes`/`threads` test mixins). Items refer to python-api.md §5 A–D.
  */
-import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { TSX_PROGRAM_TIMEOUT_MS, fixture, fixtureUrl, pidAlive, readJson, runNode, tempDir, testTimeoutFor, waitFor } from './harness.ts'
 
@@ -667,6 +668,58 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
         { name: 'RuntimeError', empty: false, runtime: true, conc: true, code: 'ERR_CONC_RUNTIME' },
       ])
       await unit.join()
+    })
+  })
+
+  describe(`${kind}: units load the library on first use (issue 8 §4)`, () => {
+    const own = backend.backendUrl.replace(/^.*\/([^/]+)\/dist\/index\.js$/, '$1')
+    const packageDir = fileURLToPath(new URL('..', backend.backendUrl))
+
+    it("the lazy public module ('conc-lazy' condition) compiles three small files; the first use loads the rest, and the exports behave as the real ones before and after", async () => {
+      const lazyUrl = new URL('lazy.js', backend.backendUrl).href
+      const run = await runNode(['--conditions=conc-lazy', fixture('facade.mjs')], { backendUrl: lazyUrl })
+      expect(run.stderr).toBe('')
+      const report = JSON.parse(run.stdout) as { onImport: string[]; afterUse: string[]; before: Record<string, unknown>; after: Record<string, boolean> }
+      // The backend's lazy module, core's, and the unit runtime's chunk (which a unit loads anyway),
+      // where core's light exports are.
+      expect(report.onImport).toHaveLength(3)
+      expect(report.onImport).toEqual(expect.arrayContaining([`${own}/dist/lazy.js`, 'core/dist/lazy.js', expect.stringMatching(/^core\/dist\/unit-runtime-[\w-]+\.js$/)]))
+      expect(report.afterUse).toContain('core/dist/index.js')
+      expect(report.before).toEqual({ lockType: 'function', lockName: 'Lock', connectionType: 'object', isMain: true, constant: 'FIRST_COMPLETED' })
+      expect(Object.entries(report.after).filter(([, ok]) => !ok)).toEqual([])
+      expect(Object.keys(report.after).length).toBeGreaterThan(10)
+    })
+
+    /** A program in a project that installs the packages, whose unit and main report what they loaded. */
+    const unitProgram = (): string => {
+      const dir = join(tmp.dir, `lazy-units-${own}`)
+      if (!existsSync(dir)) {
+        mkdirSync(join(dir, 'node_modules', '@conc'), { recursive: true })
+        symlinkSync(packageDir, join(dir, 'node_modules', '@conc', own), 'dir')
+        copyFileSync(fixture('lazy-units.mjs'), join(dir, 'main.mjs'))
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }))
+      }
+      return join(dir, 'main.mjs')
+    }
+    type Report = { where: string; execArgv: string[]; lazy: boolean }
+    const reports = (stdout: string): Report[] => stdout.trim().split('\n').map((line) => JSON.parse(line) as Report)
+
+    it("a unit of a program run with plain node gets the lazy module (the program keeps the default one)", async () => {
+      const run = await runNode([unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
+      expect(run.stderr).toBe('')
+      const [unit, main] = reports(run.stdout)
+      expect(unit).toMatchObject({ where: 'unit', lazy: true })
+      expect(unit?.execArgv).toContain('--conditions=conc-lazy')
+      expect(main).toEqual({ where: 'main', execArgv: [], lazy: false })
+    })
+
+    it('a unit of a program run with a loader or require hook (tsx) gets the default module', async () => {
+      const run = await runNode(['--import', 'data:text/javascript,', unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
+      expect(run.stderr).toBe('')
+      const [unit, main] = reports(run.stdout)
+      expect(unit).toMatchObject({ where: 'unit', lazy: false })
+      expect(unit?.execArgv).not.toContain('--conditions=conc-lazy')
+      expect(main).toMatchObject({ where: 'main', lazy: false })
     })
   })
 }

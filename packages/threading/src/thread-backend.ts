@@ -1,6 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads'
 import { WAKE_KEY } from './wake.js'
-import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, unitEntry, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
+import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 /** The file a new thread runs: the entry file, or the bundle. See ARCHITECTURE.md, "Bundled applications". */
 const workerEntry = (): URL => unitEntry(new URL('./entry/worker.js', import.meta.url), import.meta.url)
@@ -21,7 +21,9 @@ export const threadBackend: UnitBackend = {
     ensureThreadRegistry()
     // The wake word (see entry/worker.ts): bumped and notified after every message to the thread.
     const wake = new Int32Array(new SharedArrayBuffer(4))
-    const worker = new Worker(workerEntry(), { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] })
+    // The facades' export condition where it is safe (core's internal/unit-conditions.ts).
+    const execArgv = unitExecArgv('thread')
+    const worker = new Worker(workerEntry(), { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG], ...(execArgv === undefined ? {} : { execArgv }) })
     const seq = registerThread(worker.threadId, init.name, init.daemon)
     worker.once('exit', () => threadEnded(seq))
     // Threads have no signals; a stopped thread reports the signal a process would have got.

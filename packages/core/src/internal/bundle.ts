@@ -5,10 +5,13 @@
  * application's own code lives in the same file as @conc's. See ARCHITECTURE.md, "Bundled
  * applications".
  */
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// node:path and node:url through process.getBuiltinModule, not static imports: this module loads
+// with the public module, and each built-in an ES module imports costs it a module wrapper.
+const nodePath = () => process.getBuiltinModule('node:path')
+const fileURLToPath = (url: string | URL): string => process.getBuiltinModule('node:url').fileURLToPath(url)
+const dirname = (file: string): string => nodePath().dirname(file)
 
-const SHIPPED_BESIDE = ['unit.js', join('entry', 'worker.js'), join('entry', 'child.js')]
+const SHIPPED_BESIDE = ['unit.js', 'entry/worker.js', 'entry/child.js']
 const shipped = new Map<string, boolean>()
 
 /** Whether a file a package ships beside its code is there (a path; checked once). */
@@ -28,7 +31,7 @@ function isShipped(file: string): boolean {
  */
 export function isBundleFile(file: string): boolean {
   const dir = dirname(file)
-  return !SHIPPED_BESIDE.some((name) => isShipped(join(dir, name)))
+  return !SHIPPED_BESIDE.some((name) => isShipped(nodePath().join(dir, name)))
 }
 
 /**
