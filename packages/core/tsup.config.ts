@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 import { packageConfig } from '../../tsup.base.ts'
 // @ts-expect-error: a build script in plain JavaScript, without declarations
@@ -25,5 +26,7 @@ export default defineConfig({
   onSuccess: async () => {
     await mergeChunks('dist', Object.keys(built))
     writeFacade({ dist: 'dist', light: './light.js' })
+    // What internal/unit-conditions.ts require()s to learn whether require() is Node's own.
+    writeFileSync('dist/esm-probe.js', '// An empty ES module: internal/unit-conditions.ts checks that require() returns its namespace.\nexport {}\n')
   },
 })

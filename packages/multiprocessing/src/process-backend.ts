@@ -15,8 +15,8 @@ if (isPendingUnit()) void import('./entry/child.js')
 
 function spawnChild(): ChildProcess {
   const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
-  // The facades' export condition where it is safe (core's internal/unit-conditions.ts).
-  const execArgv = unitExecArgv('process')
+  // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
+  const execArgv = unitExecArgv()
   if (execArgv !== undefined) options.execArgv = execArgv
   // No orphans: the child cannot outlive this process, nor the thread that starts it.
   return forkGuarded(childEntry(), [UNIT_ARG], options)

@@ -4,7 +4,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { TSX_PROGRAM_TIMEOUT_MS, fixture, fixtureUrl, pidAlive, readJson, runNode, tempDir, testTimeoutFor, waitFor } from './harness.ts'
 
@@ -713,8 +714,9 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(main).toEqual({ where: 'main', execArgv: [], lazy: false })
     })
 
-    it('a unit of a program run with a loader or require hook (tsx) gets the default module', async () => {
-      const run = await runNode(['--import', 'data:text/javascript,', unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
+    it("a unit of a program run under tsx (whose require hook compiles ES modules) gets the default module", async () => {
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+      const run = await runNode(['--import', tsx, unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
       expect(run.stderr).toBe('')
       const [unit, main] = reports(run.stdout)
       expect(unit).toMatchObject({ where: 'unit', lazy: false })

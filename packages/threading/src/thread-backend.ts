@@ -21,9 +21,17 @@ export const threadBackend: UnitBackend = {
     ensureThreadRegistry()
     // The wake word (see entry/worker.ts): bumped and notified after every message to the thread.
     const wake = new Int32Array(new SharedArrayBuffer(4))
-    // The facades' export condition where it is safe (core's internal/unit-conditions.ts).
-    const execArgv = unitExecArgv('thread')
-    const worker = new Worker(workerEntry(), { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG], ...(execArgv === undefined ? {} : { execArgv }) })
+    const options = { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] }
+    // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
+    const execArgv = unitExecArgv()
+    let worker: InstanceType<typeof Worker>
+    try {
+      worker = new Worker(workerEntry(), execArgv === undefined ? options : { ...options, execArgv })
+    } catch (error) {
+      // A flag of this program that a worker refuses when given explicitly: inherit them instead.
+      if (execArgv === undefined || (error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+      worker = new Worker(workerEntry(), options)
+    }
     const seq = registerThread(worker.threadId, init.name, init.daemon)
     worker.once('exit', () => threadEnded(seq))
     // Threads have no signals; a stopped thread reports the signal a process would have got.
