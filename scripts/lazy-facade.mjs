@@ -101,14 +101,20 @@ export function writeFacade({ dist, light, reexportsFrom }) {
     '',
     RUNTIME,
     '',
+    '// Every lazy module of the process, for @conc\'s runtime to load before it imports the library itself.',
+    ";(globalThis[Symbol.for('@conc/lazy-facade.loads')] ??= new Set()).add(load)",
+    '',
     ...lazy.flatMap((e) => [`let $${e.name} = stand_in('${e.name}', ${e.kind === 'function'})`, `export { $${e.name} as ${e.name} }`]),
+    '',
+    '// Already loaded (by @conc\'s runtime, or another lazy module): the real exports at once.',
+    "if (globalThis[Symbol.for('@conc/library-loaded')] === true) load()",
   )
   writeFileSync(join(dist, 'lazy.js'), lines.join('\n') + '\n')
   return exports
 }
 
 /** The module-level names the facade declares besides the '$' bindings of its exports. */
-const HELPERS = ['LOAD', 'impl', 'load', 'requireImpl', 'stand_in', 'STAND_INS', 'realOf', 'own', 'mirror', 'HANDLER', '__register', '__dependency']
+const HELPERS = ['LOAD', 'impl', 'load', 'requireImpl', 'stand_in', 'STAND_INS', 'realOf', 'own', 'mirror', 'HANDLER', 'BOUND', 'bound', 'PROXIES', 'isStandIn', '__register', '__dependency']
 
 /** The facade's helpers (plain JavaScript, no imports: `process.getBuiltinModule` is Node's). */
 const RUNTIME = String.raw`function requireImpl(file) {
@@ -118,9 +124,10 @@ const RUNTIME = String.raw`function requireImpl(file) {
   // are not the ones the rest of the program has. @conc sets the condition only without hooks.
   if (Object.prototype.toString.call(loaded) !== '[object Module]') {
     throw new Error(
-      '@conc: ' + new URL(file, import.meta.url).pathname + " was loaded by a require() hook that compiles ES modules (tsx's?), " +
-        "which the 'conc-lazy' export condition cannot work with: start the program without --conditions=conc-lazy, " +
-        'or with the hook on its command line (--import), where @conc sees it and its units do without the condition.',
+      '@conc: ' + process.getBuiltinModule('node:url').fileURLToPath(new URL(file, import.meta.url)) +
+        " was loaded by a require() hook that compiles ES modules (tsx's?), which the 'conc-lazy' export condition cannot work with. " +
+        '@conc gives that condition to the threads and processes it starts when require() is Node\'s own in the program; ' +
+        'start this process or thread without --conditions=conc-lazy.',
     )
   }
   return loaded
@@ -137,6 +144,7 @@ function stand_in(name, callable) {
   const target = callable ? function () {}.bind(null) : {}
   const proxy = new Proxy(target, HANDLER)
   STAND_INS.set(target, { name, proxy })
+  PROXIES.add(proxy)
   return proxy
 }
 const STAND_INS = new WeakMap()
@@ -147,13 +155,34 @@ function mirror(target, key, descriptor) {
   if (descriptor !== undefined && !descriptor.configurable) Reflect.defineProperty(target, key, descriptor)
   return descriptor
 }
+/** A function read through the stand-in itself runs with the real value as \`this\` (\`SyncManager.register(...)\`). */
+const BOUND = new WeakMap()
+function bound(value, self) {
+  let fn = BOUND.get(value)
+  if (fn === undefined) {
+    fn = function (...args) {
+      return new.target === undefined ? Reflect.apply(value, this === undefined || isStandIn(this) ? self : this, args) : Reflect.construct(value, args, new.target)
+    }
+    Object.defineProperty(fn, 'name', { value: value.name })
+    BOUND.set(value, fn)
+  }
+  return fn
+}
+const PROXIES = new WeakSet()
+const isStandIn = (value) => PROXIES.has(value)
 const HANDLER = {
-  get: (t, key, receiver) => (key === LOAD ? load : Reflect.get(realOf(t), key, own(t, realOf(t), receiver))),
+  get: (t, key, receiver) => {
+    if (key === LOAD) return load
+    const real = realOf(t)
+    const value = Reflect.get(real, key, own(t, real, receiver))
+    return typeof value === 'function' && receiver === STAND_INS.get(t).proxy && key !== 'constructor' && !isStandIn(value) ? bound(value, real) : value
+  },
   set: (t, key, value, receiver) => Reflect.set(realOf(t), key, value, own(t, realOf(t), receiver)),
   has: (t, key) => Reflect.has(realOf(t), key),
   apply: (t, self, args) => Reflect.apply(realOf(t), self, args),
   construct: (t, args, newTarget) => Reflect.construct(realOf(t), args, own(t, realOf(t), newTarget)),
-  getPrototypeOf: (t) => Reflect.getPrototypeOf(realOf(t)),
+  // A class that extends the stand-in finds the real class next in its chain (registries by class).
+  getPrototypeOf: (t) => realOf(t),
   ownKeys: (t) => [...new Set([...Reflect.ownKeys(realOf(t)), ...Reflect.ownKeys(t).filter((key) => !Reflect.getOwnPropertyDescriptor(t, key).configurable)])],
   getOwnPropertyDescriptor: (t, key) => mirror(t, key, Reflect.getOwnPropertyDescriptor(realOf(t), key)) ?? Reflect.getOwnPropertyDescriptor(t, key),
   defineProperty: (t, key, descriptor) => Reflect.defineProperty(realOf(t), key, descriptor) && (mirror(t, key, Reflect.getOwnPropertyDescriptor(realOf(t), key)), true),

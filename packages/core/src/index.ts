@@ -5,6 +5,8 @@
  * @module
  */
 
+import './internal/library-mark.js'
+
 // The runner contract
 export { BaseRunner, activeRunners } from './runner.js'
 export type { AnyFunction, RunnerOptions } from './runner.js'

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { context } from './internal/context.js'
+import { context, loadLazyModules } from './internal/context.js'
 import { readyToSerialize, serializeThrown } from './internal/error-transport.js'
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
 import { POOL_WORKER_MODULE, type ServiceSpec, type UnitInit, type UnitMessage, type WireMessage } from './internal/wire.js'
@@ -62,6 +62,7 @@ async function runService(spec: ServiceSpec, init: UnitInit, channel: UnitChanne
  */
 async function decodeShared(init: UnitInit, channel: UnitChannel): Promise<UnitInit> {
   if (init.handles !== 1) return init
+  loadLazyModules()
   const codec = await import('./internal/shared-codec.js')
   return codec.decodeInit(init, channel)
 }

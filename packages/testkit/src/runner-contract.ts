@@ -705,21 +705,32 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
     type Report = { where: string; execArgv: string[]; lazy: boolean }
     const reports = (stdout: string): Report[] => stdout.trim().split('\n').map((line) => JSON.parse(line) as Report)
 
-    it("a unit of a program run with plain node gets the lazy module (the program keeps the default one)", async () => {
+    it('a unit of a program run with plain node, and its own unit, get the lazy module (the program keeps the default one); the condition is not left in their execArgv', async () => {
       const run = await runNode([unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
       expect(run.stderr).toBe('')
-      const [unit, main] = reports(run.stdout)
-      expect(unit).toMatchObject({ where: 'unit', lazy: true })
-      expect(unit?.execArgv).toContain('--conditions=conc-lazy')
+      const [unit, nested, main] = reports(run.stdout)
+      // Removed when the unit starts, so that what its code starts does not inherit it.
+      expect(unit).toEqual({ where: 'unit', execArgv: [], lazy: true })
+      expect(nested).toEqual({ where: 'nested', execArgv: [], lazy: true })
       expect(main).toEqual({ where: 'main', execArgv: [], lazy: false })
+    })
+
+    it('a program whose flags a worker thread refuses still starts its units (threads inherit them, without the condition)', async () => {
+      const run = await runNode(['--max-old-space-size=300', unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
+      expect(run.stderr).toBe('')
+      const [unit, nested, main] = reports(run.stdout)
+      expect(unit).toMatchObject({ where: 'unit', execArgv: ['--max-old-space-size=300'], lazy: kind === 'process' })
+      expect(nested).toMatchObject({ where: 'nested', execArgv: ['--max-old-space-size=300'] })
+      expect(main).toMatchObject({ where: 'main', lazy: false })
     })
 
     it("a unit of a program run under tsx (whose require hook compiles ES modules) gets the default module", async () => {
       const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
       const run = await runNode(['--import', tsx, unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
       expect(run.stderr).toBe('')
-      const [unit, main] = reports(run.stdout)
+      const [unit, nested, main] = reports(run.stdout)
       expect(unit).toMatchObject({ where: 'unit', lazy: false })
+      expect(nested).toMatchObject({ where: 'nested', lazy: false })
       expect(unit?.execArgv).not.toContain('--conditions=conc-lazy')
       expect(main).toMatchObject({ where: 'main', lazy: false })
     })

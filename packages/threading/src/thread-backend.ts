@@ -7,6 +7,9 @@ const workerEntry = (): URL => unitEntry(new URL('./entry/worker.js', import.met
 // A thread started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/worker.js')
 
+/** Set once a worker refused this program's flags given explicitly (see spawn). */
+let refusedFlags = false
+
 /** Worker threads as a @conc backend: a unit is a `Worker` running the core unit runtime. */
 export const threadBackend: UnitBackend = {
   kind: 'thread',
@@ -23,13 +26,15 @@ export const threadBackend: UnitBackend = {
     const wake = new Int32Array(new SharedArrayBuffer(4))
     const options = { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] }
     // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
-    const execArgv = unitExecArgv()
+    const execArgv = refusedFlags ? undefined : unitExecArgv()
     let worker: InstanceType<typeof Worker>
     try {
       worker = new Worker(workerEntry(), execArgv === undefined ? options : { ...options, execArgv })
     } catch (error) {
-      // A flag of this program that a worker refuses when given explicitly: inherit them instead.
+      // A flag of this program that a worker refuses when given explicitly (--max-old-space-size,
+      // --expose-gc, ...): inherit them instead, without the condition, from now on.
       if (execArgv === undefined || (error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+      refusedFlags = true
       worker = new Worker(workerEntry(), options)
     }
     const seq = registerThread(worker.threadId, init.name, init.daemon)

@@ -29,6 +29,8 @@ interface ContextHolder {
    * not wait for were applied. The unit runtime calls it before the unit ends.
    */
   settle?: (() => Promise<void>) | undefined
+  /** This unit was started with the lazy modules' condition, which its own units get too. */
+  lazyUnits?: boolean | undefined
 }
 
 const kContext = Symbol.for('@conc/context')
@@ -38,3 +40,14 @@ const holder = ((globalThis as Record<symbol, unknown>)[kContext] ??= {
 }) as ContextHolder
 
 export const context: ContextHolder = holder
+
+/**
+ * Loads the library for every lazy public module of this isolate (`dist/lazy.js`, which registers
+ * its loader on `globalThis`), before the runtime imports a chunk of the library itself: the
+ * modules' exports are then the classes the runtime uses, and no `require()` of the library
+ * starts while an `import()` of it is still loading (Node 20's loader cannot finish that).
+ */
+export function loadLazyModules(): void {
+  const loads = (globalThis as Record<symbol, Set<() => unknown> | undefined>)[Symbol.for('@conc/lazy-facade.loads')]
+  if (loads !== undefined) for (const load of loads) load()
+}

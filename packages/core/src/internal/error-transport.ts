@@ -16,6 +16,7 @@
  * not pay for it at start-up.
  */
 import { knowledge } from './known-modules.js'
+import { loadLazyModules } from './context.js'
 import type { Located } from './locator.js'
 
 /** How to find an error's class on the other side. */
@@ -107,6 +108,7 @@ function needsLocator(thrown: unknown, depth: number): boolean {
  */
 export function readyToSerialize(thrown: unknown): Promise<void> | undefined {
   if (locate !== undefined || !needsLocator(thrown, 0)) return undefined
+  loadLazyModules()
   return import('./locator.js').then(
     (locator) => useLocator(locator.locate),
     () => undefined,

@@ -42,5 +42,15 @@ export function isPendingUnit(): boolean {
 export function claimUnit(): boolean {
   if (!isPendingUnit()) return false
   process.argv.splice(markerIndex(), 1)
+  // The lazy modules' condition (internal/unit-conditions.ts): the unit's own units get it again,
+  // and the processes and threads its code starts do not inherit it from process.execArgv.
+  const lazy = process.execArgv.indexOf(LAZY_FLAG)
+  if (lazy >= 0) {
+    process.execArgv.splice(lazy, 1)
+    context.lazyUnits = true
+  }
   return true
 }
+
+/** The flag that gives a unit the lazy public modules (see internal/unit-conditions.ts). */
+export const LAZY_FLAG = '--conditions=conc-lazy'

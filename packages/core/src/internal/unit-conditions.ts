@@ -10,9 +10,8 @@
  * `require()` of an ES module returns its namespace here (`esm-probe.js`, an empty module).
  */
 import { isBundleFile } from './bundle.js'
-
-/** The export condition of the facades (`"conc-lazy"` in each package's `exports`). */
-const FLAG = '--conditions=conc-lazy'
+import { context } from './context.js'
+import { LAZY_FLAG as FLAG } from './unit-arg.js'
 
 let decided: boolean | undefined
 
@@ -40,6 +39,7 @@ function lazyUnits(): boolean {
  * starts it without, inheriting this program's flags. A unit's own units inherit the condition.
  */
 export function unitExecArgv(): string[] | undefined {
-  if (process.execArgv.includes(FLAG) || !lazyUnits()) return undefined
+  // A unit started with the condition has it removed from its execArgv (claimUnit).
+  if (process.execArgv.includes(FLAG) || !(context.lazyUnits === true || lazyUnits())) return undefined
   return [...process.execArgv, FLAG]
 }
