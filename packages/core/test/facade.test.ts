@@ -16,7 +16,10 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 const tmp = { path: mkdtempSync(join(tmpdir(), 'conc-facade-')) }
 afterAll(() => rmSync(tmp.path, { recursive: true, force: true }))
 
-describe("the lazy public module (the 'conc-lazy' condition)", () => {
+/** Programs run here start Node (one under tsx, which compiles on a cold cache): generous bounds. */
+const PROGRAM_MS = 60_000
+
+describe("the lazy public module (the 'conc-lazy' condition)", { timeout: 2 * PROGRAM_MS }, () => {
   it('refuses a second copy of the library: under a require hook that compiles ES modules (tsx), the first use says so', () => {
     const program = join(tmp.path, 'hooked.mjs')
     writeFileSync(program, `
@@ -24,7 +27,7 @@ describe("the lazy public module (the 'conc-lazy' condition)", () => {
       console.log(core.FIRST_COMPLETED, typeof core.isMain(import.meta))
       try { new core.Lock(); console.log('loaded') } catch (error) { console.log(error.message) }
     `)
-    const out = execFileSync(process.execPath, ['--import', 'tsx', program], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) }).trim().split('\n')
+    const out = execFileSync(process.execPath, ['--import', 'tsx', program], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: PROGRAM_MS }).trim().split('\n')
     expect(out[0]).toBe('FIRST_COMPLETED boolean')
     expect(out[1]).toContain(`@conc: ${join(dist, 'index.js')} was loaded by a require() hook that compiles ES modules`)
     expect(out[1]).toContain('without --conditions=conc-lazy')
@@ -38,7 +41,7 @@ describe("the lazy public module (the 'conc-lazy' condition)", () => {
       const eager = await import(${JSON.stringify(pathToFileURL(join(dist, 'index.js')).href)})
       console.log(JSON.stringify([lazy.Lock === eager.Lock, lock instanceof eager.Lock, lazy.wait === eager.wait]))
     `)
-    expect(JSON.parse(execFileSync(process.execPath, [program], { encoding: 'utf8' }))).toEqual([true, true, true])
+    expect(JSON.parse(execFileSync(process.execPath, [program], { encoding: 'utf8', timeout: PROGRAM_MS }))).toEqual([true, true, true])
   })
 
   it('the build refuses an export it can neither stand in for nor copy (a symbol of its own)', () => {
@@ -64,7 +67,7 @@ describe("the lazy public module (the 'conc-lazy' condition)", () => {
       const box = m.Box.of(2)
       console.log(JSON.stringify([before, globalThis.loads, box instanceof m.Box, m.twice(box.v), globalThis.loads, m.ANSWER, m.kShared === Symbol.for('shared')]))
     `
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' }))
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8', timeout: PROGRAM_MS }))
     expect(out).toEqual([0, 1, true, 4, 1, 42, true])
   })
 })

@@ -726,13 +726,13 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
 
     it("a unit of a program run under tsx (whose require hook compiles ES modules) gets the default module", async () => {
       const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-      const run = await runNode(['--import', tsx, unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` } })
+      const run = await runNode(['--import', tsx, unitProgram()], { backendUrl: backend.backendUrl, env: { CONC_PACKAGE: `@conc/${own}` }, timeoutMs: TSX_PROGRAM_TIMEOUT_MS })
       expect(run.stderr).toBe('')
       const [unit, nested, main] = reports(run.stdout)
       expect(unit).toMatchObject({ where: 'unit', lazy: false })
       expect(nested).toMatchObject({ where: 'nested', lazy: false })
       expect(unit?.execArgv).not.toContain('--conditions=conc-lazy')
       expect(main).toMatchObject({ where: 'main', lazy: false })
-    })
+    }, testTimeoutFor([], TSX_PROGRAM_TIMEOUT_MS))
   })
 }
