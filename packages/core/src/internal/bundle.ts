@@ -69,7 +69,12 @@ const coreFile = fileURLToPath(import.meta.url)
  * installed backend by another author keeps its directory, entry files or not.
  */
 function inBundle(file: string): boolean {
-  return isBundleFile(coreFile) && isBundleFile(file)
+  return coreIsBundled() && isBundleFile(file)
+}
+
+/** Whether core's own code runs from an application bundle (not from its package's `dist/`). */
+export function coreIsBundled(): boolean {
+  return isBundleFile(coreFile)
 }
 
 /** Whether `url` is @conc's own code (a registered file, or in a registered package's directory). */

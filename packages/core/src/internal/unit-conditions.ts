@@ -9,7 +9,7 @@
  * program's hooks (its command line, `NODE_OPTIONS`), so units get the condition only when
  * `require()` of an ES module returns its namespace here (`esm-probe.js`, an empty module).
  */
-import { isBundleFile } from './bundle.js'
+import { coreIsBundled } from './bundle.js'
 import { context } from './context.js'
 import { LAZY_FLAG as FLAG } from './unit-arg.js'
 
@@ -28,7 +28,7 @@ function requireIsNative(): boolean {
 /** Whether units may load the facades: `require()` is native here, and @conc is not in a bundle. */
 function lazyUnits(): boolean {
   // In a bundle, units run the bundle, which resolves no package.
-  decided ??= !isBundleFile(process.getBuiltinModule('node:url').fileURLToPath(import.meta.url)) && requireIsNative()
+  decided ??= !coreIsBundled() && requireIsNative()
   return decided
 }
 
