@@ -135,6 +135,25 @@ function* range(n) {
   for (let i = 0; i < n; i++) yield i
 }
 
+/**
+ * Like {@link pair} for more peers (`runs`: name → function): one warm-up round each, then
+ * `rounds` rounds, the order rotated by one each round.
+ */
+async function peers(label, rounds, runs) {
+  const names = Object.keys(runs)
+  log(`${label}: warm-up`)
+  for (const name of names) await runs[name](true)
+  const out = Object.fromEntries(names.map((name) => [name, []]))
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length]
+      out[name].push(await runs[name](false))
+    }
+    log(`${label}: round ${r + 1}/${rounds}: ${names.map((name) => `${name} ${fmt(out[name].at(-1))}`).join(', ')}`)
+  }
+  return out
+}
+
 /** Runs `rounds` rounds of the pair, alternating which goes first; one warm-up round first. */
 async function pair(label, rounds, runConc, runRaw) {
   log(`${label}: warm-up`)
@@ -174,9 +193,29 @@ async function main() {
     const burst = await pair('(1) burst', ROUNDS.burst, (warm) => conc.burst(ex, warm ? BURST / 10 : BURST), (warm) => raw.burst(client, warm ? BURST / 10 : BURST))
     results.rows.push(row('burst', `(1) ${BURST.toLocaleString('en-US')} no-op tasks submitted at once`, 'tasks/s', 'higher', burst.conc, burst.raw, 0.9))
     // (2) sequential
-    const seq = await pair('(2) sequential', ROUNDS.sequential, () => conc.sequential(ex), () => raw.sequential(client))
+    // A third peer here: raw BullMQ with its processor sandboxed in worker threads, BullMQ's own way
+    // to keep user code off the Worker's event loop (which conc-worker always does); a reference
+    // row, no target (the target is against the inline processor).
+    const sandboxQueue = `bench-sandbox-${process.pid}`
+    const sandboxHost = await startRawHost(redis, sandboxQueue, CONCURRENCY, 'threads')
+    hosts.push(sandboxHost)
+    const sandbox = new RawClient(redis, sandboxQueue)
+    clients.push(sandbox)
+    await sandbox.ready()
+    const seq = await peers('(2) sequential', ROUNDS.sequential, {
+      conc: () => conc.sequential(ex),
+      raw: () => raw.sequential(client),
+      sandboxed: () => raw.sequential(sandbox),
+    })
     results.rows.push(row('p50', `(2) sequential round trip (${SEQUENTIAL} tasks a round), p50`, 'ms', 'lower', seq.conc.map(median), seq.raw.map(median), 1.2))
     results.rows.push(row('p99', `(2) sequential round trip, p99`, 'ms', 'lower', seq.conc.map((t) => pct(t, 99)), seq.raw.map((t) => pct(t, 99))))
+    const sandboxRow = row('p50-sandboxed', '(2) p50, against raw BullMQ with its processor sandboxed in worker threads (reference)', 'ms', 'lower', seq.conc.map(median), seq.sandboxed.map(median))
+    sandboxRow.reference = true
+    results.rows.push(sandboxRow)
+    await sandbox.close()
+    clients.splice(clients.indexOf(sandbox), 1)
+    await sandboxHost.stop()
+    hosts.splice(hosts.indexOf(sandboxHost), 1)
     // (3) map
     const map = await pair('(3) map', ROUNDS.map, () => conc.map(ex), () => raw.map(client))
     const mapRow = row('map', `(3) map over ${MAP_ITEMS.toLocaleString('en-US')} items, chunksize ${CHUNKSIZE.toLocaleString('en-US')}`, 'items/s', 'higher', map.conc, map.raw)
@@ -258,14 +297,15 @@ const num = (x, unit) => (unit === 'ms' ? x.toFixed(2) : Math.round(x).toLocaleS
 function render(r) {
   const lines = [
     `Machine: ${r.machine}. Run ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.seconds)} s; load average ${r.load}. Code: ${r.code}.`,
-    `Same concurrency on both sides: one worker host with ${r.settings.concurrency} tasks at once for (1)–(3) (@conc: \`conc-worker --backend threads --concurrency ${r.settings.concurrency}\`; raw: a BullMQ Worker with \`concurrency: ${r.settings.concurrency}\`, processor inline); (4): hosts of 1 task at a time each, the CPU work in a worker thread on both sides (raw: BullMQ's sandboxed processor with \`useWorkerThreads\`). Both use conc-worker's lock settings (5 s lock, 2 s stalled check). The raw program adds one job per task, as BullMQ's docs show; @conc packs tasks of a function its hosts measured fast (< 1 ms a call) several to a job (up to 64), so in (1) it adds about 64 times fewer jobs (the warm-up round measures the no-op). Rounds interleaved, first peer alternating; *paired* = median of the per-round ratios (range in brackets). Every result was checked.`,
+    `Same concurrency on both sides: one worker host with ${r.settings.concurrency} tasks at once for (1)–(3) (@conc: \`conc-worker --backend threads --concurrency ${r.settings.concurrency}\`; raw: a BullMQ Worker with \`concurrency: ${r.settings.concurrency}\`, processor inline); (4): hosts of 1 task at a time each, the CPU work in a worker thread on both sides (raw: BullMQ's sandboxed processor with \`useWorkerThreads\`). The reference row of (2) times a third peer in the same rounds: the raw program with its processor sandboxed in worker threads (\`useWorkerThreads\`, concurrency ${r.settings.concurrency}), BullMQ's own way to keep user code off the Worker's event loop, which conc-worker always does. Both use conc-worker's lock settings (5 s lock, 2 s stalled check). The raw program adds one job per task, as BullMQ's docs show; @conc packs tasks of a function its hosts measured fast (< 1 ms a call) several to a job (up to 64), so in (1) it adds about 64 times fewer jobs (the warm-up round measures the no-op). Rounds interleaved, first peer alternating; *paired* = median of the per-round ratios (range in brackets). Every result was checked.`,
     '',
     '| workload | unit | @conc, median | raw BullMQ, median | @conc ÷ raw, paired (range) | target | verdict |',
     '| --- | --- | ---: | ---: | ---: | --- | --- |',
   ]
   for (const x of r.rows) {
     const unit = `${x.unit}${x.better === 'lower' ? ' (lower is better)' : ''}`
-    const verdict = x.met === undefined ? (x.wins ? 'faster than raw' : '**slower than raw**') : x.met ? `target met${x.wins ? '' : ' (slower than raw)'}` : '**target missed**'
+    const than = x.reference ? 'sandboxed raw' : 'raw'
+    const verdict = x.met === undefined ? (x.wins ? `faster than ${than}` : `**slower than ${than}**`) : x.met ? `target met${x.wins ? '' : ' (slower than raw)'}` : '**target missed**'
     const ratio = `${x.ratio.median.toFixed(2)}× (${x.ratio.min.toFixed(2)}–${x.ratio.max.toFixed(2)})`
     lines.push(`| ${x.label} | ${unit} | ${num(x.concMedian, x.unit)} | ${num(x.rawMedian, x.unit)} | ${ratio} | ${x.target ?? '—'} | ${verdict} |`)
   }
