@@ -7,6 +7,7 @@
 import { ValueError } from '../errors.js'
 import { TimeoutError } from './errors.js'
 import { Future } from './future.js'
+import { packedArray } from './protocol.js'
 import type { TaskSink } from './task.js'
 
 /** Callbacks of `applyAsync` / `mapAsync`; they run in the parent, as Python's do. */
@@ -99,7 +100,8 @@ export class MapResult<T> extends AsyncResult<T[]> {
 
   constructor(length: number, chunks: number, callbacks: ResultCallbacks<T[]>) {
     super(callbacks)
-    this.values = new Array<T>(length)
+    // Packed, not `new Array(length)`: the result may be sent on (see packedArray in protocol.ts).
+    this.values = packedArray(length) as T[]
     this.#left = chunks
     if (chunks === 0) this._settle(true, this.values)
   }

@@ -20,6 +20,7 @@ import {
   MODE_CHUNK,
   MODE_ONE,
   packChunk,
+  packedArray,
   payloadBytes,
   type DoneMessage,
   type InitFailedMessage,
@@ -359,7 +360,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       m: message.m,
       a,
       n,
-      values: new Array<unknown>(n),
+      values: packedArray(n),
       next: 0,
       left: n,
       pending: 0,
@@ -395,7 +396,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
         const n = a.length
         const failures: TaskFailure[] = []
         for (let i = 0; i < n; i++) failures.push([i, serializeThrown(error), 0])
-        reply({ t: 'p.done', b: message.b, v: new Array<unknown>(n), e: failures, ms: 0 } as DoneMessage, undefined)
+        reply({ t: 'p.done', b: message.b, v: packedArray(n), e: failures, ms: 0 } as DoneMessage, undefined)
         return
       }
     }

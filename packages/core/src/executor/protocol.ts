@@ -16,6 +16,18 @@ export const MODE_STAR_CHUNK = 3
 export type TaskMode = typeof MODE_CALL | typeof MODE_ONE | typeof MODE_CHUNK | typeof MODE_STAR_CHUNK
 
 /**
+ * `n` undefined values in a packed array, to fill in any order. The arrays of a message are made
+ * packed, never with `new Array(n)`: V8 clones and serializes a holey array (which `new Array(n)`
+ * makes, even once every slot is set) element by element as a sparse one, with each index
+ * written out: about 3.5x slower and twice the bytes for 256 values (bench/FINDINGS-pools.md).
+ */
+export function packedArray(n: number): unknown[] {
+  const a: unknown[] = []
+  for (let i = 0; i < n; i++) a.push(undefined)
+  return a
+}
+
+/**
  * Parent → worker: run these tasks, started in order. `f`/`m` are one value when all tasks share
  * it. Batches run concurrently when their tasks are async, so replies name their batch.
  */

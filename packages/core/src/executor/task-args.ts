@@ -28,15 +28,16 @@ export function encodeTaskArgs(task: Task, kind: UnitKind): void {
  * and `h: 1` when some carry primitives, which that worker is then given.
  */
 export function taskPayloads(batch: readonly Task[], handle: UnitHandle): { a: unknown[]; h?: 1 } {
-  const a = new Array<unknown>(batch.length)
+  // Packed (pushed, not `new Array(n)`): see packedArray in protocol.ts.
+  const a: unknown[] = []
   let handles = false
   for (let i = 0; i < batch.length; i++) {
     const task = batch[i] as Task
     const payload = task.shared
     if (payload === undefined) {
-      a[i] = task.payload
+      a.push(task.payload)
     } else {
-      a[i] = payload.value
+      a.push(payload.value)
       payload.attach(handle)
       handles = true
     }
