@@ -1,4 +1,6 @@
 import type { Options } from 'tsup'
+// @ts-expect-error: a build script in plain JavaScript, without declarations
+import { writeFacade } from './scripts/lazy-facade.mjs'
 
 /**
  * The build every @conc package shares: ESM for Node 20, public types from `src/index.ts` only,
@@ -16,5 +18,19 @@ export function packageConfig(entry: Record<string, string>, dtsEntries: Record<
     sourcemap: false,
     clean: true,
     splitting: true,
+  }
+}
+
+/**
+ * A backend package's build: {@link packageConfig}, then dist/lazy.js, the public module under the
+ * `conc-lazy` condition, whose stand-ins load dist/index.js on first use and whose re-exports of
+ * core come from core's own lazy module (scripts/lazy-facade.mjs).
+ */
+export function backendConfig(entry: Record<string, string>): Options {
+  return {
+    ...packageConfig(entry),
+    onSuccess: async () => {
+      writeFacade({ dist: 'dist', reexportsFrom: '@conc/core' })
+    },
   }
 }

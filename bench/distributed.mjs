@@ -136,8 +136,8 @@ function* range(n) {
 }
 
 /**
- * Like {@link pair} for more peers (`runs`: name → function): one warm-up round each, then
- * `rounds` rounds, the order rotated by one each round.
+ * Runs the peers (`runs`: name → function, called with `true` for a warm-up): one warm-up round
+ * each, then `rounds` rounds, the order rotated by one each round.
  */
 async function peers(label, rounds, runs) {
   const names = Object.keys(runs)
@@ -154,18 +154,9 @@ async function peers(label, rounds, runs) {
   return out
 }
 
-/** Runs `rounds` rounds of the pair, alternating which goes first; one warm-up round first. */
-async function pair(label, rounds, runConc, runRaw) {
-  log(`${label}: warm-up`)
-  await runConc(true)
-  await runRaw(true)
-  const out = { conc: [], raw: [] }
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? ['conc', 'raw'] : ['raw', 'conc']
-    for (const who of order) out[who].push(await (who === 'conc' ? runConc(false) : runRaw(false)))
-    log(`${label}: round ${r + 1}/${rounds}: conc ${fmt(out.conc.at(-1))}, raw ${fmt(out.raw.at(-1))}`)
-  }
-  return out
+/** {@link peers} of @conc and the raw program: the order alternates round by round. */
+function pair(label, rounds, runConc, runRaw) {
+  return peers(label, rounds, { conc: runConc, raw: runRaw })
 }
 
 const fmt = (x) => (Array.isArray(x) ? `p50 ${median(x).toFixed(2)} ms` : x.toFixed(0))
