@@ -30,6 +30,12 @@ const PACK_TARGET_MS = 4
 const PACK_BELOW_MS = 1
 /** A pack's encoded arguments stay under this size (a task with larger ones travels alone). */
 const PACK_BYTES = 1024 * 1024
+/**
+ * A pack holds as many tasks as this many bytes of their function's results (as measured on the
+ * results that came back so far). Hosts also stop a pack whose results reach the payload limit,
+ * and its tasks not run come back to be sent alone (task-runner.ts, `runPack`).
+ */
+const PACK_RESULT_BYTES = 1024 * 1024
 /** Jobs not heard of for this long are read back (events may have been missed). */
 const RECONCILE_AFTER_MS = 15_000
 const WATCH_INTERVAL_MS = 500
@@ -49,12 +55,17 @@ interface Job {
   readonly members: readonly Entry[]
 }
 
-/** How many tasks like `task` may share a job: 1 unless its function is measured fast. */
-function packSize(task: Task): number {
+/**
+ * How many tasks like `task` may share a job: 1 unless its function is measured fast, and no more
+ * than PACK_RESULT_BYTES of its results (`resultBytes`: their average size so far, if known).
+ */
+function packSize(task: Task, resultBytes: number | undefined): number {
   const avg = task.fn.avgMs
   if (avg === undefined || avg >= PACK_BELOW_MS || task.extra?.timeoutMs !== undefined) return 1
   if (task.mode !== MODE_ONE && task.mode !== MODE_CALL) return 1
-  return Math.max(1, Math.min(PACK_MAX, Math.floor(PACK_TARGET_MS / Math.max(avg, 0.01))))
+  const byTime = Math.floor(PACK_TARGET_MS / Math.max(avg, 0.01))
+  const bySize = resultBytes === undefined ? PACK_MAX : Math.floor(PACK_RESULT_BYTES / Math.max(resultBytes, 1))
+  return Math.max(1, Math.min(PACK_MAX, byTime, bySize))
 }
 
 export class RemoteEngine implements PoolEngine {
@@ -70,6 +81,8 @@ export class RemoteEngine implements PoolEngine {
   readonly #pending = new Map<string, Entry>()
   /** Packs in Redis with tasks not settled, by job id. */
   readonly #packs = new Map<string, Pack>()
+  /** The average size of each function's encoded results, as they came back. */
+  readonly #resultBytes = new WeakMap<FnEntry, number>()
   #local: Entry[] = []
   #inFlight = 0
   #link: Link | undefined
@@ -273,13 +286,14 @@ export class RemoteEngine implements PoolEngine {
     const jobs: Job[] = []
     for (let i = 0; i < ready.length; ) {
       const { entry, data } = ready[i] as { entry: Entry; data: JobData }
-      const size = packSize(entry.task)
+      const resultBytes = this.#resultBytes.get(entry.task.fn)
+      const size = packSize(entry.task, resultBytes)
       let n = 1
       let bytes = entry.args.length
       while (n < size && i + n < ready.length) {
         const next = (ready[i + n] as { entry: Entry }).entry
         bytes += next.args.length
-        if (next.task.fn !== entry.task.fn || next.task.mode !== entry.task.mode || packSize(next.task) === 1 || bytes > PACK_BYTES) break
+        if (next.task.fn !== entry.task.fn || next.task.mode !== entry.task.mode || packSize(next.task, resultBytes) === 1 || bytes > PACK_BYTES) break
         n++
       }
       if (n === 1) jobs.push({ id: entry.id, data, members: [entry] })
@@ -364,15 +378,42 @@ export class RemoteEngine implements PoolEngine {
       for (const entry of tasks) this.#complete(entry, returnvalue)
       return
     }
-    for (const entry of tasks) this.#complete(entry, each[pack.members.indexOf(entry)])
+    const again: Entry[] = []
+    for (const entry of tasks) {
+      const envelope = each[pack.members.indexOf(entry)] as Partial<{ n: 1 }> | null | undefined
+      if (envelope?.n === 1 && !entry.settling) again.push(entry)
+      else this.#complete(entry, envelope)
+    }
+    if (again.length > 0) this.#sendAlone(again)
+    if (pack.pending.length === 0) this.#packs.delete(id)
+  }
+
+  /**
+   * Tasks of a pack that its host did not run, because the pack's results had reached the payload
+   * limit: added again, each in a job of its own (their function's results are known to be large
+   * by now, so they are not packed again).
+   */
+  #sendAlone(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      entry.state = LOCAL
+      entry.pack = undefined
+      this.#inFlight--
+    }
+    this.#local.unshift(...entries)
+    void this.#pump()
   }
 
   #complete(entry: Entry, returnvalue: unknown): void {
     if (entry.settling) return
-    const envelope = returnvalue as Partial<{ d: number; s: 1 }> | null | undefined
+    const envelope = returnvalue as Partial<{ d: number; s: 1; ok: string; err: string }> | null | undefined
+    const fn = entry.task.fn
     if (typeof envelope?.d === 'number') {
-      const fn = entry.task.fn
       fn.avgMs = fn.avgMs === undefined ? envelope.d : (fn.avgMs + envelope.d) / 2
+    }
+    const value = envelope?.ok ?? envelope?.err
+    if (typeof value === 'string') {
+      const known = this.#resultBytes.get(fn)
+      this.#resultBytes.set(fn, known === undefined ? value.length : (known + value.length) / 2)
     }
     if (envelope?.s === 1) {
       // Not run, a cancel marker was found (a task this client cancelled is settled already).

@@ -168,15 +168,36 @@ function since(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000
 }
 
+/** The bytes an envelope's value or error takes. */
+function sizeOf(envelope: Envelope): number {
+  return 'ok' in envelope ? envelope.ok.length : 'err' in envelope ? envelope.err.length : 0
+}
+
 /**
  * Runs the tasks of a pack one after the other in this local worker (a pack holds only tasks of
  * a function measured fast); `skip[k]`: task k was cancelled by its client, and is not run.
+ *
+ * The pack's results, which travel in one job, stay within the payload limit a single result
+ * has: a task is not run when the results so far, plus one as large as the largest of them, would
+ * pass it. It comes back as `{ n: 1 }`, and its client sends it again, alone. (Before this, a
+ * burst of a fast function with results of a few MiB made jobs of hundreds of MiB, whose writing
+ * stalled the host past its lock, so that the pack ran again.)
  */
 export async function runPack(host: HostInfo, data: JobData, skip: readonly boolean[]): Promise<{ pk: Envelope[] }> {
   const args = data.b ?? []
   const pk: Envelope[] = []
+  let bytes = 0
+  let largest = 0
   for (let k = 0; k < args.length; k++) {
-    pk.push(skip[k] === true ? { s: 1 } : await runJob(host, { ...data, a: args[k] as string }))
+    if (skip[k] === true) pk.push({ s: 1 })
+    else if (bytes + largest > host.limit) pk.push({ n: 1 })
+    else {
+      const envelope = await runJob(host, { ...data, a: args[k] as string })
+      const size = sizeOf(envelope)
+      bytes += size
+      largest = Math.max(largest, size)
+      pk.push(envelope)
+    }
   }
   return { pk }
 }

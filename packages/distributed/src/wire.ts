@@ -10,8 +10,11 @@
  */
 import { deserialize, serialize } from 'node:v8'
 
-/** The version of this format; a host refuses jobs of another version. */
-export const WIRE_VERSION = 1
+/**
+ * The version of this format; a host refuses jobs of another version. 2: a pack's task can come
+ * back not run (`n`), for its client to send alone.
+ */
+export const WIRE_VERSION = 2
 
 /** A reference to a function: where it is exported inside the application, and which version. */
 export interface FunctionRef {
@@ -52,9 +55,15 @@ export interface JobData extends FunctionRef {
 /**
  * A task's outcome: its value, or what it threw (`i` when the client's initializer threw), with
  * `d` the milliseconds the call took on the host (the client packs tasks of fast functions);
- * `s` for a task of a pack that was not run because its client had cancelled it.
+ * `s` for a task of a pack that was not run because its client had cancelled it; `n` for a task of
+ * a pack that was not run because the pack's results had reached the payload limit (its client
+ * sends it again, alone).
  */
-export type Envelope = { readonly ok: string; readonly d?: number } | { readonly err: string; readonly i?: 1; readonly d?: number } | { readonly s: 1 }
+export type Envelope =
+  | { readonly ok: string; readonly d?: number }
+  | { readonly err: string; readonly i?: 1; readonly d?: number }
+  | { readonly s: 1 }
+  | { readonly n: 1 }
 
 /** A job's return value: the envelope of its task, or (a pack) of each of its tasks, in order. */
 export type JobResult = Envelope | { readonly pk: readonly Envelope[] }

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { CancelledError, ProcessPoolExecutor } from '../dist/index.js'
+import { CancelledError, DEFAULT_PAYLOAD_LIMIT, ProcessPoolExecutor } from '../dist/index.js'
 import { Cluster } from './harness/index.js'
 import { clusterSuite } from './harness/suite.js'
 import { waitFor } from './harness/tasks.js'
@@ -53,6 +53,41 @@ describe.skipIf(skipped)('packs of fast tasks', () => {
     const mark = (await s.jobs()).size
     expect(await Promise.all(small.map((i) => ex.submit(s.t.identity, i)))).toEqual(small)
     expect((await s.jobs()).size - mark).toBeLessThan(50)
+  })
+
+  it("a pack's results stay within the payload limit: the tasks that would pass it come back and travel alone, each runs once", async () => {
+    const ex = s.executor()
+    const file = s.files.file('bytes')
+    // Measured fast on the host first (small results).
+    for (let i = 0; i < 5; i++) expect(await ex.submit(s.t.recordBytes, s.files.file('warm-bytes'), i, 8)).toBe(`${i}:`.padEnd(8, 'x'))
+    const before = new Set((await s.jobs()).keys())
+    // 40 results of 1 MiB: about 53 MiB encoded, more than three times the 16 MiB a result may take.
+    const n = 40
+    const size = 1024 * 1024
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => ex.submit(s.t.recordBytes, file, i, size)))
+    results.forEach((result, i) => {
+      expect(result).toHaveLength(size)
+      expect(result.startsWith(`${i}:x`)).toBe(true)
+    })
+    // Each task ran once: none ran in a pack and again alone.
+    expect(s.t.recorded(file).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i))
+    const added = [...(await s.jobs()).keys()].filter((key) => !before.has(key))
+    const sizes = await Promise.all(added.map((key) => s.redis.hstrlen(key, 'returnvalue')))
+    expect(sizes.length).toBeGreaterThan(1)
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(DEFAULT_PAYLOAD_LIMIT + 64 * 1024)
+
+    // The client packs by the size of the results it has seen (about 1 MiB of results a job): a
+    // few calls with smaller results, then a burst of them.
+    for (let i = 0; i < 6; i++) expect(await ex.submit(s.t.recordBytes, s.files.file('warm-bytes'), i, 64 * 1024)).toHaveLength(64 * 1024)
+    const again = s.files.file('bytes-again')
+    const mark = new Set((await s.jobs()).keys())
+    const small = await Promise.all(Array.from({ length: 64 }, (_, i) => ex.submit(s.t.recordBytes, again, i, 64 * 1024)))
+    expect(small.map((r) => r.slice(0, r.indexOf(':')))).toEqual(Array.from({ length: 64 }, (_, i) => `${i}`))
+    expect(s.t.recorded(again).sort((a, b) => a - b)).toEqual(Array.from({ length: 64 }, (_, i) => i))
+    const jobs = [...(await s.jobs()).keys()].filter((key) => !mark.has(key)).length
+    // 64 results of about 87 KiB encoded: 11 to a job at most, so at least 6 jobs; at most 64.
+    expect(jobs).toBeGreaterThanOrEqual(6)
+    expect(jobs).toBeLessThan(64)
   })
 
   it('a task cancelled while its pack waits never runs, the others of the pack do; a pack cancelled whole leaves the queue', async () => {
