@@ -157,9 +157,21 @@ function prune(unit: Attached): void {
 /** Recoveries scheduled or running: a unit that forwards for its own children finishes them before it ends. */
 const recovering = new Set<Promise<unknown>>()
 
-/** Resolves once every recovery scheduled so far has been applied (see settleShared). */
+/**
+ * Resolves once every recovery scheduled so far has been applied (see settleShared). The
+ * recoveries' timers do not keep a program alive (`unref`); a unit that waits here before it ends
+ * is kept alive until they have run. (Without that, a unit whose own child had just died, and
+ * which then had nothing else to do, could end first, and the primitives the child held were
+ * never recovered: a Barrier it was given did not break.)
+ */
 export async function recovered(): Promise<void> {
-  while (recovering.size > 0) await Promise.allSettled([...recovering])
+  if (recovering.size === 0) return
+  const alive = setInterval(() => undefined, 1 << 30)
+  try {
+    while (recovering.size > 0) await Promise.allSettled([...recovering])
+  } finally {
+    clearInterval(alive)
+  }
 }
 
 function cleanUp(unit: Attached, died: boolean, delay: number): void {
