@@ -1,6 +1,8 @@
 import type { Options } from 'tsup'
 // @ts-expect-error: a build script in plain JavaScript, without declarations
 import { writeFacade } from './scripts/lazy-facade.mjs'
+// @ts-expect-error: a build script in plain JavaScript, without declarations
+import { inlineEntries } from './scripts/inline-entries.mjs'
 
 /**
  * The build every @conc package shares: ESM for Node 20, public types from `src/index.ts` only,
@@ -22,14 +24,16 @@ export function packageConfig(entry: Record<string, string>, dtsEntries: Record<
 }
 
 /**
- * A backend package's build: {@link packageConfig}, then dist/lazy.js, the public module under the
- * `conc-lazy` condition, whose stand-ins load dist/index.js on first use and whose re-exports of
- * core come from core's own lazy module (scripts/lazy-facade.mjs).
+ * A backend package's build: {@link packageConfig}; then each entry file as one file, with what it
+ * imports from its own package folded in (scripts/inline-entries.mjs); then dist/lazy.js, the
+ * public module under the `conc-lazy` condition, whose stand-ins load dist/index.js on first use
+ * and whose re-exports of core come from core's own lazy module (scripts/lazy-facade.mjs).
  */
 export function backendConfig(entry: Record<string, string>): Options {
   return {
     ...packageConfig(entry),
     onSuccess: async () => {
+      await inlineEntries('dist')
       writeFacade({ dist: 'dist', reexportsFrom: '@conc/core' })
     },
   }

@@ -36,8 +36,20 @@ export async function mergeChunks(dist, entries) {
   const groupOf = (entry) => GROUPS.find((g) => g.entries.includes(entry)) ?? GROUPS.at(-1)
   const entryFiles = new Set(Object.values(input))
   let reach
+  // `unit` (what @conc/core/unit resolves to, in every unit) is its group's chunk itself, not a
+  // facade importing it: one file fewer for every unit to load. Its chunk may then export more
+  // than the entry's names (the internal ones its group's other importers use).
+  const { unit: unitEntryFile, ...rest } = input
   const bundle = await rollup({
-    input,
+    input: rest,
+    plugins: [
+      {
+        name: 'unit-entry',
+        buildStart() {
+          this.emitFile({ type: 'chunk', id: unitEntryFile, name: 'unit', preserveSignature: 'allow-extension' })
+        },
+      },
+    ],
     // Node built-ins (tsup writes them bare: "os", "path") and packages stay imports.
     external: (id) => !id.startsWith('.') && !id.startsWith('/'),
     preserveEntrySignatures: 'strict',
@@ -56,11 +68,13 @@ export async function mergeChunks(dist, entries) {
     format: 'es',
     entryFileNames: '[name].js',
     // tsup's chunk names already end in a hash; ours get one.
-    chunkFileNames: (chunk) => (GROUPS.some((g) => g.name === chunk.name) ? '[name]-[hash].js' : '[name].js'),
+    chunkFileNames: (chunk) => (chunk.name === 'unit' ? 'unit.js' : GROUPS.some((g) => g.name === chunk.name) ? '[name]-[hash].js' : '[name].js'),
     manualChunks(id, { getModuleInfo }) {
+      if (id === unitEntryFile) return 'unit'
       if (entryFiles.has(id)) return undefined
       reach ??= staticReach(input, getModuleInfo)
-      return GROUPS.find((g) => entries.some((entry) => groupOf(entry) === g && reach.get(entry).has(id)))?.name
+      const group = GROUPS.find((g) => entries.some((entry) => groupOf(entry) === g && reach.get(entry).has(id)))?.name
+      return group === 'unit-runtime' ? 'unit' : group
     },
   })
   await bundle.close()

@@ -1,4 +1,5 @@
 import { fixture, runNode } from '@conc/testkit'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 const backendUrl = new URL('../dist/index.js', import.meta.url).href
@@ -35,6 +36,15 @@ describe('start-up cost of @conc/threading', () => {
     const extra = (unit ?? []).filter((name) => !(raw ?? []).includes(name))
     // 'module': a unit's lazy public module loads the library with require() on first use.
     expect(extra.filter((name) => !['os', 'url', 'path', 'util', 'module'].includes(name))).toEqual([])
+  })
+
+  it("what a unit loads of it is two files: the entry, one file, and the lazy public module, which imports nothing (core's light exports come from core's unit runtime)", () => {
+    const specifiers = (text: string): string[] =>
+      [...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)].map((m) => (m[1] ?? m[2]) as string)
+    const entry = specifiers(readFileSync(new URL('../dist/entry/worker.js', import.meta.url), 'utf8'))
+    expect(entry).toContain('@conc/core/unit')
+    expect(entry.filter((specifier) => specifier.startsWith('.'))).toEqual([])
+    expect(specifiers(readFileSync(new URL('../dist/lazy.js', import.meta.url), 'utf8'))).toEqual([])
   })
 
   it('importing it loads a handful of files, and the socket machinery of connection.Listener() only on its first call', async () => {
