@@ -213,6 +213,22 @@ export function defineManagerContract(backend: ManagerBackendUnderTest): void {
       expect(await lock.acquire(false)).toBe(true)
     }, 60_000)
 
+    it("a managed lock held by a unit's own unit that dies comes back, though that unit ends at once", async () => {
+      const m = manager()
+      // The lock comes back through the unit that started the dead one: that unit used to end
+      // before it had passed the recovery on, and the lock was never released.
+      await captureWarnings(async () => {
+        for (let round = 0; round < 3; round++) {
+          const lock = await m.Lock()
+          await joinAll(spawn('forwardDeathAndEnd', lock))
+          const t0 = performance.now()
+          expect(await lock.acquire({ timeout: 10 }), `round ${round}`).toBe(true)
+          expect(performance.now() - t0).toBeLessThan(5_000)
+          await lock.release()
+        }
+      })
+    }, 90_000)
+
     it("managed Queue, Event, Semaphore, Condition and Barrier are @conc's classes, shared through the manager", async () => {
       const m = manager()
       const queue = await m.Queue()

@@ -15,6 +15,8 @@ import type { UnitHandle, UnitKind } from '../../backend.js'
 import { Undoable, kBackend, newRemoteOwner } from '../../sync/internal/shared.js'
 import { UNIT_DIED } from '../../sync/internal/wait.js'
 import { ManagerShutdownError } from '../errors.js'
+import { context } from '../../internal/context.js'
+import { drain } from '../../internal/drain.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import { packError } from './error-wire.js'
 import { ManagedBackend, lookup, resolveHere } from './here.js'
@@ -278,6 +280,17 @@ function recover(object: object, key: string, num: number, died: boolean): Promi
 
 const units = new WeakMap<UnitHandle, Peer>()
 
+/** Ends of this unit's own children (their recovery scheduled or running). */
+const ending = new Set<Promise<void>>()
+
+// A unit that served its own children finishes recovering what they held before it ends: the
+// recovery goes through this unit (to the manager), and waits on an unref'd timer (drain.ts).
+const previousSettle = context.settle
+context.settle = async () => {
+  await drain(ending)
+  await previousSettle?.()
+}
+
 /**
  * Serves the unit behind `handle`, which was sent `objects` (proxies, managed primitives): called
  * by the handle codec once per message that carries them (a pool worker is given more later).
@@ -290,7 +303,11 @@ export function attachUnit(handle: UnitHandle, objects: readonly object[], kind:
     handle.onMessage((message) => {
       if (isClientMessage(message)) dispatch(made, message)
     })
-    handle.onExit((exit) => void endPeer(made, exit.signal !== null || exit.code !== 0, GRACE_MS))
+    handle.onExit((exit) => {
+      const ended = endPeer(made, exit.signal !== null || exit.code !== 0, GRACE_MS)
+      ending.add(ended)
+      void ended.finally(() => ending.delete(ended))
+    })
     peer = made
   }
   const tokens: Token[] = []

@@ -10,6 +10,7 @@
  * made a request (see docs/primitives.md).
  */
 import type { UnitHandle, UnitKind } from '../../backend.js'
+import { drain } from '../../internal/drain.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
 import { type OpContext, type Primitive, Undoable, kBackend, newRemoteOwner } from './shared.js'
@@ -158,20 +159,11 @@ function prune(unit: Attached): void {
 const recovering = new Set<Promise<unknown>>()
 
 /**
- * Resolves once every recovery scheduled so far has been applied (see settleShared). The
- * recoveries' timers do not keep a program alive (`unref`); a unit that waits here before it ends
- * is kept alive until they have run. (Without that, a unit whose own child had just died, and
- * which then had nothing else to do, could end first, and the primitives the child held were
- * never recovered: a Barrier it was given did not break.)
+ * Resolves once every recovery scheduled so far has been applied (see settleShared), keeping the
+ * unit alive meanwhile: the recoveries wait on unref'd timers (`../../internal/drain.ts`).
  */
-export async function recovered(): Promise<void> {
-  if (recovering.size === 0) return
-  const alive = setInterval(() => undefined, 1 << 30)
-  try {
-    while (recovering.size > 0) await Promise.allSettled([...recovering])
-  } finally {
-    clearInterval(alive)
-  }
+export function recovered(): Promise<void> {
+  return drain(recovering)
 }
 
 function cleanUp(unit: Attached, died: boolean, delay: number): void {

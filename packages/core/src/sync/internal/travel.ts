@@ -148,5 +148,10 @@ export async function settleShared(): Promise<void> {
   releaseWaits()
 }
 
-// Primitives are loaded in this isolate: the unit runtime must settle them before the unit ends.
-context.settle = settleShared
+// Primitives are loaded in this isolate: the unit runtime must settle them before the unit ends
+// (after what was there to settle before, if anything: the managers' part chains the same way).
+const previousSettle = context.settle
+context.settle = async () => {
+  await settleShared()
+  await previousSettle?.()
+}
