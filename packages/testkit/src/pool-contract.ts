@@ -1253,6 +1253,24 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(failed).toBeInstanceOf(lib.ValueError)
     })
 
+    it('an error with a property that cannot be cloned, printed or read, or a thrown value that cannot, still arrives as itself (class, message), and the pool goes on', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      const odd = (await ex.submit(e.throwOddBody).exception()) as Error & { limit: number; body: unknown }
+      expect(odd).toBeInstanceOf(e.QuotaError)
+      expect(odd.message).toBe('404 from upstream')
+      expect(odd.limit).toBe(3)
+      expect(typeof odd.body).toBe('string')
+      const lazy = (await ex.submit(e.throwLazyField).exception()) as Error & { details: unknown }
+      expect(lazy.message).toBe('real problem')
+      expect(String(lazy.details)).toMatch(/details not loaded/)
+      const value = await ex.submit(e.throwOddValue).exception()
+      expect(typeof value).toBe('string')
+      expect(await ex.submit(t.square, 7)).toBe(49)
+      const p = pool()
+      expect(((await settle(p.apply(e.throwOddBody, []))).value as Error).message).toBe('404 from upstream')
+      expect(await p.apply(t.square, [8])).toBe(64)
+    })
+
     it('a user error class arrives as that class with its properties and methods; an unexported one as Error with its name', async () => {
       const ex = executor({ maxWorkers: 1 })
       const [quota, later, hidden] = await Promise.all([

@@ -107,7 +107,14 @@ function needsLocator(thrown: unknown, depth: number): boolean {
  * the code may wait (a unit's uncaught error, a pool task's failure).
  */
 export function readyToSerialize(thrown: unknown): Promise<void> | undefined {
-  if (locate !== undefined || !needsLocator(thrown, 0)) return undefined
+  let needed: boolean
+  try {
+    needed = locate === undefined && needsLocator(thrown, 0)
+  } catch {
+    // A getter or proxy trap that throws: serializeThrown describes what it can without the locator.
+    needed = false
+  }
+  if (!needed) return undefined
   loadLazyModules()
   return import('./locator.js').then(
     (locator) => useLocator(locator.locate),
@@ -170,27 +177,71 @@ function cloneable(value: unknown): boolean {
   }
 }
 
-/** Turns anything thrown into a plain, cloneable description. */
+/**
+ * `String(value)`, or a description when that throws (a null-prototype object, a throwing
+ * `toString` or `Symbol.toPrimitive`, a revoked proxy).
+ */
+function printable(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    try {
+      return Object.prototype.toString.call(value)
+    } catch {
+      return `[${typeof value}]`
+    }
+  }
+}
+
+/** `read()`, or what a failed read threw, as text. */
+function attempt<T>(read: () => T): T | string {
+  try {
+    return read()
+  } catch (error) {
+    return `<could not be read: ${printable(error instanceof Error ? error.message : error)}>`
+  }
+}
+
+/**
+ * Turns anything thrown into a plain, cloneable description. It never throws: a property that
+ * cannot be cloned travels as its text, one that cannot be read (a getter that throws) as why,
+ * so that an error with odd fields still arrives as itself and does not break the unit that
+ * reports it.
+ */
 export function serializeThrown(thrown: unknown, depth = 0): SerializedThrown {
+  try {
+    return describeThrown(thrown, depth)
+  } catch (error) {
+    // Only a hostile object gets here (a proxy whose every trap throws, say).
+    return { $concValue: 1, value: `a thrown value that could not be described: ${printable(error instanceof Error ? error.message : error)}` }
+  }
+}
+
+function describeThrown(thrown: unknown, depth: number): SerializedThrown {
   if (!(thrown instanceof Error)) {
-    return { $concValue: 1, value: cloneable(thrown) ? thrown : String(thrown) }
+    return { $concValue: 1, value: cloneable(thrown) ? thrown : printable(thrown) }
   }
   const props: Record<string, unknown> = {}
   for (const key of Object.keys(thrown)) {
     if (key === 'message' || key === 'stack' || key === 'cause') continue
-    const value = (thrown as unknown as Record<string, unknown>)[key]
-    props[key] = cloneable(value) ? value : String(value)
+    const value = attempt(() => (thrown as unknown as Record<string, unknown>)[key])
+    props[key] = cloneable(value) ? value : printable(value)
+  }
+  const text = (read: () => unknown): string | undefined => {
+    const value = attempt(read)
+    return value === undefined ? undefined : printable(value)
   }
   const deeper = depth < 8
-  const errors = (thrown as Partial<AggregateError>).errors
+  const errors = attempt(() => (thrown as Partial<AggregateError>).errors)
+  const hasCause = attempt(() => 'cause' in thrown) === true
   const serialized: SerializedError = {
     $concError: 1,
-    name: thrown.name,
-    message: thrown.message,
-    stack: thrown.stack,
+    name: text(() => thrown.name) ?? 'Error',
+    message: text(() => thrown.message) ?? '',
+    stack: text(() => thrown.stack),
     props,
     classes: classRefs(thrown),
-    ...('cause' in thrown && deeper ? { cause: serializeThrown(thrown.cause, depth + 1) } : {}),
+    ...(hasCause && deeper ? { cause: serializeThrown(attempt(() => thrown.cause), depth + 1) } : {}),
     ...(thrown instanceof AggregateError && Array.isArray(errors) && deeper
       ? { errors: errors.slice(0, 100).map((e: unknown) => serializeThrown(e, depth + 1)) }
       : {}),
