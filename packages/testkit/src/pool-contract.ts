@@ -3,6 +3,7 @@
  * python-api.md §5 F (Pool) and G (futures and executors); the rest is what Node pool users
  * expect (abort signals, per-task timeouts, transfer lists, crashes that never hang).
  */
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -535,6 +536,36 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(() => p.imap(t.square, [1], { buffersize: -1 })).toThrow(lib.ValueError)
       expect(await collect(ex.map(t.square, [1, 2], { buffersize: null }))).toEqual([1, 4])
     })
+  })
+
+  describe.skipIf(backend.localWorkers === false)(`${kind} workers' output`, () => {
+    it("everything a pool's workers print reaches a slow reader (a pipe read after a second, as by `| tee` or a log shipper)", async () => {
+      const child = spawn(process.execPath, [fixture('pool-output.mjs')], {
+        env: { ...process.env, CONC_BACKEND: backend.backendUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stderr = ''
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      let lines = 0
+      let rest = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        const parts = (rest + chunk).split('\n')
+        rest = parts.pop() ?? ''
+        lines += parts.filter((line) => line.startsWith('item ')).length
+      })
+      // Not read for a second: the pipe fills (64 KiB) and the workers' writes wait in Node's queue.
+      child.stdout.pause()
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      child.stdout.resume()
+      const code = await Promise.race([
+        new Promise<number | null>((resolve) => child.once('close', resolve)),
+        new Promise<string>((resolve) => setTimeout(resolve, 20_000, 'still open after 20 s')),
+      ])
+      child.kill('SIGKILL')
+      expect(lines).toBe(2000)
+      expect(stderr).toBe('done 2000\n')
+      expect(code).toBe(0)
+    }, 60_000)
   })
 
   describe(`${kind} ending workers with work in flight: the program goes on after the await`, () => {

@@ -41,7 +41,7 @@ function startChild(): void {
         for (const message of queued) deliver(message)
       })
     },
-    sendAndExit: (message, code) => void send(message, () => process.exit(code)),
+    sendAndExit: (message, code) => void send(message, () => exitWhenWritten(code)),
     release() {
       process.removeAllListeners('message')
       ;(process.channel as { unref?: () => void } | undefined)?.unref?.()
@@ -59,4 +59,25 @@ function startChild(): void {
       else deliver(message)
     }
   })
+}
+
+/**
+ * Exits with `code` once what this process wrote to its standard output and error has been handed
+ * over: `process.exit()` drops writes still queued for a pipe its reader has not emptied (a
+ * reader that is slow, as `| tee` or a log shipper can be), and a pool worker ends this way when
+ * its pool stops it. (The pool ends a worker that takes longer than its grace period to stop.)
+ */
+function exitWhenWritten(code: number): void {
+  let pending = 0
+  const written = (): void => {
+    if (--pending === 0) process.exit(code)
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength > 0 && !stream.destroyed) {
+      pending++
+      // Called once this empty write, queued after the others, is done: the others are too.
+      stream.write('', written)
+    }
+  }
+  if (pending === 0) process.exit(code)
 }
