@@ -4,15 +4,9 @@
  * `internal/unit-conditions.ts`). A unit of a module that imports a backend package then costs what
  * a few kilobytes cost, not the whole library (issue 8 §4; ARCHITECTURE.md, "How a unit starts").
  *
- * - *Light* exports (core: those of `src/light.ts`, from modules a unit's runtime loads anyway)
- *   are exported as they are; constants (strings, numbers, booleans, registered symbols) are
- *   copied.
- * - A backend's facade imports nothing: what it re-exports from `@conc/core` is copied (constants),
- *   taken from the light exports core's unit runtime publishes on a global (core's
- *   `internal/light-global.ts`; `isMain`), or a stand-in of its own like its other exports (core's
- *   classes and functions, which its `dist/index.js` re-exports). A unit of a module that imports
- *   a backend package then loads that package's facade and nothing of core's but the unit runtime
- *   it has loaded already: one file and one package resolution fewer per backend.
+ * - *Light* exports (core: those of `src/light.ts`, from modules a unit's runtime loads anyway; a
+ *   backend: what it re-exports from `@conc/core`) are exported as they are; constants (strings,
+ *   numbers, booleans, registered symbols) are copied.
  * - Every other export is a stand-in that loads the implementation, `dist/index.js` (the default
  *   public module), on first touch (construct, call, property, `instanceof`, `extends`),
  *   synchronously, with `require()` of the ES module (Node >= 20.19, the packages' engines), and
@@ -51,8 +45,7 @@ export function writeFacade({ dist, light, reexportsFrom }) {
     // A constant is copied: its text, or the key of a registered symbol.
     const valueOf = (v) => typeof v === 'symbol' ? (Symbol.keyFor(v) === undefined ? undefined : 'Symbol.for(' + JSON.stringify(Symbol.keyFor(v)) + ')')
       : ['string', 'number', 'boolean'].includes(typeof v) || v === null ? JSON.stringify(v) : undefined
-    const lightKeys = Object.keys(globalThis[Symbol.for('@conc/light')] ?? {})
-    console.log(JSON.stringify({ standIns, lightKeys, exports: Object.keys(impl).map((name) => ({
+    console.log(JSON.stringify({ standIns, exports: Object.keys(impl).map((name) => ({
       name,
       kind: kindOf(impl[name]),
       value: valueOf(impl[name]),
@@ -61,15 +54,7 @@ export function writeFacade({ dist, light, reexportsFrom }) {
         : valueOf(impl[name]) !== undefined ? 'value' : 'impl',
     })) }))
   `
-  const { standIns, lightKeys, exports } = JSON.parse(execFileSync(process.execPath, ['--conditions=conc-lazy', '--input-type=module', '-e', probe], { cwd: resolve(dist, '..'), encoding: 'utf8' }))
-  // A backend's re-exports of core, without importing core's facade: copied, from core's light
-  // global, or stand-ins of this facade (core's dist/index.js re-exported by the backend's).
-  for (const e of exports.filter((e) => e.from === 'dep')) {
-    if (e.value !== undefined) e.from = 'value'
-    else if (lightKeys.includes(e.name)) e.from = 'core-light'
-    else if (standIns.includes(e.name)) e.from = 'impl'
-    else throw new Error(`lazy-facade: ${reexportsFrom}'s export '${e.name}' is neither a constant, nor a light export (${lightKeys.join(', ')}), nor a stand-in of its facade`)
-  }
+  const { standIns, exports } = JSON.parse(execFileSync(process.execPath, ['--conditions=conc-lazy', '--input-type=module', '-e', probe], { cwd: resolve(dist, '..'), encoding: 'utf8' }))
   const lazy = exports.filter((e) => e.from === 'impl')
   for (const e of lazy) {
     // The facade's local bindings are '$' + the name; its helpers' names never start with '$'.
@@ -93,15 +78,11 @@ export function writeFacade({ dist, light, reexportsFrom }) {
   }
   for (const e of exports.filter((e) => e.from === 'value')) lines.push(`export const ${e.name} = ${e.value}`)
   if (reexportsFrom !== undefined) {
-    if (!lightKeys.includes('registerInternalModule')) throw new Error(`lazy-facade: ${reexportsFrom} publishes no registerInternalModule on its light global`)
-    lines.push(
-      "// Core's light exports: published by its unit runtime (loaded already in a unit), else from its",
-      '// lazy public module.',
-      `const __core = globalThis[Symbol.for('@conc/light')] ?? requireImpl(${JSON.stringify(reexportsFrom)})`,
-      // The package's directory is @conc's own code from the start, as index.js would mark it.
-      '__core.registerInternalModule(import.meta.url)',
-      ...names('core-light').map((name) => `export const ${name} = __core.${name}`),
-    )
+    lines.push(`export { ${names('dep').join(', ')} } from ${JSON.stringify(reexportsFrom)}`)
+    // The package's directory is @conc's own code from the start, as index.js would mark it.
+    lines.push(`import { registerInternalModule as __register } from ${JSON.stringify(reexportsFrom)}`, '__register(import.meta.url)')
+    // A dependency's facade loads first, so that the implementation extends the real classes.
+    if (standIns.length > 0) lines.push(`import { ${standIns[0]} as __dependency } from ${JSON.stringify(reexportsFrom)}`)
   }
   lines.push(
     '',
@@ -110,8 +91,7 @@ export function writeFacade({ dist, light, reexportsFrom }) {
     '/** Loads the implementation (once) and rebinds the exports to its values. */',
     'function load() {',
     '  if (impl === undefined) {',
-    // The dependency's facade loads its implementation first, so that this one extends the real classes.
-    ...(reexportsFrom !== undefined && standIns.length > 0 ? [`    requireImpl(${JSON.stringify(reexportsFrom)}).${standIns[0]}[LOAD]?.()`] : []),
+    ...(standIns.length > 0 ? ['    __dependency[LOAD]?.()'] : []),
     "    const loaded = requireImpl('./index.js')",
     ...lazy.map((e) => `    $${e.name} = loaded.${e.name}`),
     '    impl = loaded',
@@ -134,7 +114,7 @@ export function writeFacade({ dist, light, reexportsFrom }) {
 }
 
 /** The module-level names the facade declares besides the '$' bindings of its exports. */
-const HELPERS = ['LOAD', 'impl', 'load', 'requireImpl', 'stand_in', 'STAND_INS', 'realOf', 'own', 'mirror', 'HANDLER', 'BOUND', 'bound', 'PROXIES', 'isStandIn', '__core']
+const HELPERS = ['LOAD', 'impl', 'load', 'requireImpl', 'stand_in', 'STAND_INS', 'realOf', 'own', 'mirror', 'HANDLER', 'BOUND', 'bound', 'PROXIES', 'isStandIn', '__register', '__dependency']
 
 /** The facade's helpers (plain JavaScript, no imports: `process.getBuiltinModule` is Node's). */
 const RUNTIME = String.raw`function requireImpl(file) {

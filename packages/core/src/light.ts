@@ -8,5 +8,3 @@
  */
 export { isMain } from './is-main.js'
 export { registerInternalModule } from './internal/bundle.js'
-// Also published on a global for the backends' lazy modules (internal/light-global.ts).
-import './internal/light-global.js'

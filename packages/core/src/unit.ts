@@ -12,8 +12,6 @@ import { readyToSerialize, serializeThrown } from './internal/error-transport.js
 import { explainRebuiltFailure, resolveSubclass, resolveTarget } from './internal/resolve-target.js'
 import { POOL_WORKER_MODULE, type ServiceSpec, type UnitInit, type UnitMessage, type WireMessage } from './internal/wire.js'
 import { adoptAsCurrent } from './internal/runner-state.js'
-// The light exports on a global, for the backends' lazy modules (a unit loads no other module of core's).
-import './internal/light-global.js'
 import type { AnyFunction } from './runner.js'
 import type { TransferListItem } from './backend.js'
 

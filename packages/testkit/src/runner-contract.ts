@@ -681,9 +681,8 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       const run = await runNode(['--conditions=conc-lazy', fixture('facade.mjs')], { backendUrl: lazyUrl })
       expect(run.stderr).toBe('')
       const report = JSON.parse(run.stdout) as { onImport: string[]; afterUse: string[]; before: Record<string, unknown>; after: Record<string, boolean> }
-      // The backend's lazy module, and (in a program, where no unit runtime has loaded yet) core's
-      // and the unit runtime (`@conc/core/unit`, which a unit loads anyway), where core's light
-      // exports are. In a unit, the backend's lazy module is all it adds (startup.test.ts).
+      // The backend's lazy module, core's, and the unit runtime (`@conc/core/unit`, which a unit
+      // loads anyway), where core's light exports are.
       expect(report.onImport).toHaveLength(3)
       expect(report.onImport).toEqual(expect.arrayContaining([`${own}/dist/lazy.js`, 'core/dist/lazy.js', 'core/dist/unit.js']))
       expect(report.afterUse).toContain('core/dist/index.js')
