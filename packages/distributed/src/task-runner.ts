@@ -11,7 +11,7 @@ import { realpath } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
-import { MODE_CALL, MODE_CHUNK, MODE_ONE, unmove } from '@conc/core/engine'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, shownValue, unmove } from '@conc/core/engine'
 import { serializeForClient } from './error-refs.js'
 import { moduleVersion } from './version.js'
 import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
@@ -109,13 +109,7 @@ async function failure(error: unknown, root: string, extra: { i?: 1 } = {}): Pro
 
 /** Python's `MaybeEncodingError` for a result that cannot travel. */
 function encodingFailure(value: unknown, reason: string, root: string): Promise<Envelope> {
-  let shown: string
-  try {
-    shown = typeof value === 'function' ? `function ${value.name || '(anonymous)'}` : String(value)
-  } catch {
-    shown = typeof value
-  }
-  return failure(new MaybeEncodingError(`Error sending result: '${shown.slice(0, 200)}'. Reason: '${reason}'`), root)
+  return failure(new MaybeEncodingError(`Error sending result: '${shownValue(value)}'. Reason: '${reason}'`), root)
 }
 
 /**

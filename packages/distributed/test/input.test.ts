@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 import { Queue } from 'bullmq'
 import { describe, expect, it } from 'vitest'
 import { Lock } from '@conc/multiprocessing'
-import { ProcessPoolExecutor, TargetNotFoundError, ValueError, fromModule, isConcError } from '../dist/index.js'
+import { MaybeEncodingError, ProcessPoolExecutor, TargetNotFoundError, ValueError, fromModule, isConcError } from '../dist/index.js'
 import { clusterSuite } from './harness/suite.js'
 import { skipped } from './setup/skip.js'
 
@@ -43,6 +43,13 @@ describe.skipIf(skipped)('bad input', () => {
     const small = s.executor({ payloadLimit: 1000 })
     expect((await small.submit(s.t.identity, 'x'.repeat(2000)).exception()) as Error).toBeInstanceOf(ValueError)
     expect(await small.submit(s.t.identity, 'short')).toBe('short')
+    // A result past the hosts' limit: MaybeEncodingError, naming the value by type and size (not
+    // its bytes as text) and the limit.
+    const result = (await ex.submit(s.t.bufferOf, 13).exception()) as Error
+    expect(result).toBeInstanceOf(MaybeEncodingError)
+    expect(result.message).toBe(
+      "Error sending result: 'Buffer(13631488 bytes)'. Reason: 'the result takes 17.3 MiB encoded, more than the 16.0 MiB a result may carry'",
+    )
   })
 
   it('a function that is not a top-level export of a module inside the application fails at submit, saying what to export', async () => {

@@ -10,6 +10,7 @@
 import { context } from '../internal/context.js'
 import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
+import { shownValue } from '../internal/messages.js'
 import type { TargetSpec } from '../internal/target-ref.js'
 import type { TransferListItem } from '../backend.js'
 import type { ServiceContext, UnitChannel } from '../unit.js'
@@ -93,14 +94,8 @@ function unwrapChunk(run: { transfer: TransferListItem[] | undefined }, values: 
 }
 
 function encodingFailure(value: unknown, error: unknown): SerializedThrown {
-  let shown: string
-  try {
-    shown = typeof value === 'function' ? `function ${value.name || '(anonymous)'}` : String(value)
-  } catch {
-    shown = typeof value
-  }
   return serializeThrown(
-    Object.assign(new Error(`Error sending result: '${shown}'. Reason: '${(error as Error)?.message ?? String(error)}'`), {
+    Object.assign(new Error(`Error sending result: '${shownValue(value)}'. Reason: '${(error as Error)?.message ?? String(error)}'`), {
       name: 'MaybeEncodingError',
     }),
   )

@@ -43,3 +43,22 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return `an object of type ${value.constructor?.name ?? 'Object'}`
   return `${typeof value} ${String(value)}`
 }
+
+/**
+ * A value as `MaybeEncodingError`'s message shows it (Python shows its repr): binary data by
+ * type and size, not its bytes as text; a function by name; text cut at `max` characters. Never
+ * throws.
+ */
+export function shownValue(value: unknown, max = 200): string {
+  try {
+    if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {
+      return `${value.constructor.name}(${value.byteLength} bytes)`
+    }
+    if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`
+    const text = String(value)
+    return text.length > max ? `${text.slice(0, max)}…` : text
+  } catch {
+    return typeof value
+  }
+}
