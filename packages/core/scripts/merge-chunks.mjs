@@ -7,8 +7,9 @@
  * (bench/README.md, "Where the time goes").
  * Here rollup re-chunks tsup's output (the JavaScript only; the declarations are untouched):
  *
- * - `unit-runtime-*.js`: what a unit's runtime loads besides (`unit.js`, `timer-unit.js`), and the
- *   lazy public module's light exports (`light.js`, see `scripts/lazy-facade.mjs`), the small side;
+ * - `unit.js`: the unit runtime (`@conc/core/unit`) with what it loads, what `timer-unit.js`
+ *   loads, and the lazy public module's light exports (`light.js`, see `scripts/lazy-facade.mjs`),
+ *   the small side: one file, the entry itself, since every unit loads it;
  * - `pool-runtime-*.js`: what the pool worker service loads besides (`executor/pool-worker.js`);
  * - `main-*.js`: what the other entries (the public `index.js`, `engine.js`) load besides;
  * - anything only imported dynamically stays its own chunk, loaded on first use.
@@ -24,7 +25,7 @@ import { rollup } from 'rollup'
 
 /** Entries whose static imports form a group (first match wins); every other entry is in `main`. */
 const GROUPS = [
-  { name: 'unit-runtime', entries: ['unit', 'timer-unit', 'light'] },
+  { name: 'unit', entries: ['unit', 'timer-unit', 'light'] },
   { name: 'pool-runtime', entries: ['executor/pool-worker'] },
   { name: 'main', entries: [] },
 ]
@@ -73,8 +74,7 @@ export async function mergeChunks(dist, entries) {
       if (id === unitEntryFile) return 'unit'
       if (entryFiles.has(id)) return undefined
       reach ??= staticReach(input, getModuleInfo)
-      const group = GROUPS.find((g) => entries.some((entry) => groupOf(entry) === g && reach.get(entry).has(id)))?.name
-      return group === 'unit-runtime' ? 'unit' : group
+      return GROUPS.find((g) => entries.some((entry) => groupOf(entry) === g && reach.get(entry).has(id)))?.name
     },
   })
   await bundle.close()

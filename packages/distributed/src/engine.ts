@@ -384,16 +384,14 @@ export class RemoteEngine implements PoolEngine {
       if (envelope?.n === 1 && !entry.settling) again.push(entry)
       else this.#complete(entry, envelope)
     }
-    if (again.length > 0) this.#sendAlone(again)
+    // Tasks its host did not run (the pack's results had reached the payload limit): added again,
+    // each in a job of its own (their function's results are known to be large by now).
+    if (again.length > 0) this.#addAgain(again)
     if (pack.pending.length === 0) this.#packs.delete(id)
   }
 
-  /**
-   * Tasks of a pack that its host did not run, because the pack's results had reached the payload
-   * limit: added again, each in a job of its own (their function's results are known to be large
-   * by now, so they are not packed again).
-   */
-  #sendAlone(entries: readonly Entry[]): void {
+  /** Tasks in Redis that must be added again (their ids are free), first in line and not in a pack. */
+  #addAgain(entries: readonly Entry[]): void {
     for (const entry of entries) {
       entry.state = LOCAL
       entry.pack = undefined
@@ -672,11 +670,7 @@ export class RemoteEngine implements PoolEngine {
       return
     }
     // At least once: run it again. Its id is free (the job is gone).
-    entry.state = LOCAL
-    entry.pack = undefined
-    this.#inFlight--
-    this.#local.unshift(entry)
-    void this.#pump()
+    this.#addAgain([entry])
   }
 
   async #close(): Promise<void> {

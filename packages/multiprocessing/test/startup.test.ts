@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { fixture, runNode } from '@conc/testkit'
 import { describe, expect, it } from 'vitest'
 
@@ -38,15 +38,6 @@ describe('start-up cost of @conc/multiprocessing', () => {
     const extra = (unit ?? []).filter((name) => !(raw ?? []).includes(name))
     // 'module': a unit's lazy public module loads the library with require() on first use.
     expect(extra.filter((name) => !['os', 'url', 'path', 'util', 'module', ...(watchdog ? ['worker_threads'] : [])].includes(name))).toEqual([])
-  })
-
-  it("a unit's entry is one file, and the lazy public module imports no other file of this package", () => {
-    const specifiers = (text: string): string[] =>
-      [...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)].map((m) => (m[1] ?? m[2]) as string)
-    const entry = specifiers(readFileSync(new URL('../dist/entry/child.js', import.meta.url), 'utf8'))
-    expect(entry).toContain('@conc/core/unit')
-    expect(entry.filter((specifier) => specifier.startsWith('.'))).toEqual([])
-    expect(specifiers(readFileSync(new URL('../dist/lazy.js', import.meta.url), 'utf8')).filter((specifier) => specifier.startsWith('.'))).toEqual([])
   })
 
   it('importing it loads a handful of files, and the socket machinery of connection.Listener() only on its first call', async () => {

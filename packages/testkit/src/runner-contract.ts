@@ -2,7 +2,7 @@
  * The runner contract, written once and run against every backend (CPython does the same with its
  * `processes`/`threads` test mixins). Items refer to python-api.md §5 A–D.
  */
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -689,6 +689,19 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
       expect(report.before).toEqual({ lockType: 'function', lockName: 'Lock', connectionType: 'object', isMain: true, constant: 'FIRST_COMPLETED' })
       expect(Object.entries(report.after).filter(([, ok]) => !ok)).toEqual([])
       expect(Object.keys(report.after).length).toBeGreaterThan(10)
+    })
+
+    it("a unit's entry is one file, and the lazy public module imports no other file of this package", () => {
+      const specifiers = (file: string): string[] =>
+        [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)].map(
+          (m) => (m[1] ?? m[2]) as string,
+        )
+      const entries = readdirSync(join(packageDir, 'dist', 'entry')).filter((name) => name.endsWith('.js'))
+      expect(entries).toHaveLength(1)
+      const entry = specifiers(join(packageDir, 'dist', 'entry', entries[0] as string))
+      expect(entry).toContain('@conc/core/unit')
+      expect(entry.filter((specifier) => specifier.startsWith('.'))).toEqual([])
+      expect(specifiers(join(packageDir, 'dist', 'lazy.js')).filter((specifier) => specifier.startsWith('.'))).toEqual([])
     })
 
     /** A program in a project that installs the packages, whose unit and main report what they loaded. */

@@ -42,6 +42,18 @@ const holder = ((globalThis as Record<symbol, unknown>)[kContext] ??= {
 export const context: ContextHolder = holder
 
 /**
+ * Adds `step` to what the unit runtime settles before the unit ends (`context.settle`): it runs
+ * first, then whatever was there before. Each module with something to settle adds its own once.
+ */
+export function addSettle(step: () => Promise<void>): void {
+  const previous = context.settle
+  context.settle = async () => {
+    await step()
+    await previous?.()
+  }
+}
+
+/**
  * Loads the library for every lazy public module of this isolate (`dist/lazy.js`, which registers
  * its loader on `globalThis`), before the runtime imports a chunk of the library itself: the
  * modules' exports are then the classes the runtime uses, and no `require()` of the library

@@ -15,7 +15,7 @@ import type { UnitHandle, UnitKind } from '../../backend.js'
 import { Undoable, kBackend, newRemoteOwner } from '../../sync/internal/shared.js'
 import { UNIT_DIED } from '../../sync/internal/wait.js'
 import { ManagerShutdownError } from '../errors.js'
-import { context } from '../../internal/context.js'
+import { addSettle } from '../../internal/context.js'
 import { drain } from '../../internal/drain.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import { packError } from './error-wire.js'
@@ -285,11 +285,7 @@ const ending = new Set<Promise<void>>()
 
 // A unit that served its own children finishes recovering what they held before it ends: the
 // recovery goes through this unit (to the manager), and waits on an unref'd timer (drain.ts).
-const previousSettle = context.settle
-context.settle = async () => {
-  await drain(ending)
-  await previousSettle?.()
-}
+addSettle(() => drain(ending))
 
 /**
  * Serves the unit behind `handle`, which was sent `objects` (proxies, managed primitives): called

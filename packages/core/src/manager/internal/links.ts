@@ -4,10 +4,10 @@
  * request over the unit channel to the parent (which serves or forwards it), or over a socket to
  * a remote manager's server.
  */
-// Before this module's body: it chains its settle after the primitives' (context.settle below).
+// Before this module's body: it adds its settle after the primitives' (addSettle below).
 import '../../sync/internal/travel.js'
 import type { UnitChannel } from '../../unit.js'
-import { context } from '../../internal/context.js'
+import { addSettle } from '../../internal/context.js'
 import type { CallContext } from '../../sync/internal/shared.js'
 import { RemoteError } from '../errors.js'
 import type { CallOptions, ProxyLink } from '../proxy.js'
@@ -276,8 +276,6 @@ export function channelLink(channel: UnitChannel, resolve: ResolveUpstream): Mes
 }
 
 // A unit finishes only once its calls to managers were answered (a `set` nobody awaited is applied).
-const previousSettle = context.settle
-context.settle = async () => {
+addSettle(async () => {
   await Promise.all([...settling].map((link) => link.settle()))
-  await previousSettle?.()
-}
+})

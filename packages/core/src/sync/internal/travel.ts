@@ -10,7 +10,7 @@
  */
 import type { UnitKind } from '../../backend.js'
 import { ConcTypeError } from '../../errors.js'
-import { context } from '../../internal/context.js'
+import { addSettle } from '../../internal/context.js'
 import { type HandleDescription, type HandleHost, type RebuildContext, registerHandleType } from '../../internal/handles.js'
 import { RemoteBackend, clientFor, currentClient, pauseFresh, resumeFresh } from './client.js'
 import { attach, recovered, register, release } from './server.js'
@@ -148,10 +148,5 @@ export async function settleShared(): Promise<void> {
   releaseWaits()
 }
 
-// Primitives are loaded in this isolate: the unit runtime must settle them before the unit ends
-// (after what was there to settle before, if anything: the managers' part chains the same way).
-const previousSettle = context.settle
-context.settle = async () => {
-  await settleShared()
-  await previousSettle?.()
-}
+// Primitives are loaded in this isolate: the unit runtime must settle them before the unit ends.
+addSettle(settleShared)
