@@ -21,6 +21,7 @@ export { deserializeThrown, loadErrorClasses } from './internal/error-rebuild.js
 export { describe, shownValue } from './internal/messages.js'
 export { unmove } from './executor/move.js'
 export { placeOf } from './internal/exports.js'
+export { onAbort } from './internal/abort.js'
 export type { Wanted } from './internal/exports.js'
 export { importModule } from './internal/import-module.js'
 export type { ImportOptions } from './internal/import-module.js'

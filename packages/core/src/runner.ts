@@ -11,6 +11,7 @@ import { Sentinel } from './connection/sentinel.js'
 import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
+import { onAbort } from './internal/abort.js'
 import { context } from './internal/context.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
@@ -88,22 +89,21 @@ async function waitExit(s: RunnerState, ms: number | undefined, signal: AbortSig
   signal?.throwIfAborted()
   if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
   let timer: NodeJS.Timeout | undefined
-  let onAbort: (() => void) | undefined
+  let offAbort: (() => void) | undefined
   try {
     const waits: Promise<void>[] = [s.exited]
     if (ms !== undefined) waits.push(new Promise((resolve) => (timer = setLongTimeout(resolve, ms))))
     if (signal !== undefined) {
       waits.push(
         new Promise((_, reject) => {
-          onAbort = () => reject(signal.reason)
-          signal.addEventListener('abort', onAbort, { once: true })
+          offAbort = onAbort(signal, () => reject(signal.reason))
         }),
       )
     }
     await Promise.race(waits)
   } finally {
     if (timer !== undefined) clearTimeout(timer)
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+    offAbort?.()
     if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
   }
 }

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { CancelledError, ValueError } from '@conc/core'
-import { type EngineOptions, type FnEntry, MODE_CALL, MODE_ONE, type PoolEngine, type Task } from '@conc/core/engine'
+import { type EngineOptions, type FnEntry, MODE_CALL, MODE_ONE, onAbort, type PoolEngine, type Task } from '@conc/core/engine'
 import { encodeArgs } from './codec.js'
 import { ADDED, ADDING, DONE, Entry, LOCAL, Pack, RemoteFunctions } from './entry.js'
 import { readJobs } from './job-state.js'
@@ -146,8 +146,7 @@ export class RemoteEngine implements PoolEngine {
     this.#pending.set(entry.id, entry)
     this.#local.push(entry)
     if (signal !== undefined) {
-      entry.onAbort = () => this.#abort(entry, signal.reason)
-      signal.addEventListener('abort', entry.onAbort, { once: true })
+      entry.offAbort = onAbort(signal, () => this.#abort(entry, signal.reason))
     }
     task.sink.onCancel?.(task, () => this.#cancelled(entry))
     void this.#pump()
@@ -520,7 +519,8 @@ export class RemoteEngine implements PoolEngine {
     this.#pending.delete(entry.id)
     const pack = entry.pack
     if (pack !== undefined && pack.pending.length === 0) this.#packs.delete(pack.id)
-    if (entry.onAbort !== undefined) entry.task.extra?.signal?.removeEventListener('abort', entry.onAbort)
+    entry.offAbort?.()
+    entry.offAbort = undefined
     if (inRedis) {
       this.#inFlight--
       if (this.#local.length > 0) void this.#pump()

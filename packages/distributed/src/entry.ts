@@ -23,7 +23,8 @@ export class Entry {
   touched = 0
   /** Settles when the `add` that carried it has. */
   added: Promise<unknown> | undefined
-  onAbort: (() => void) | undefined
+  /** Unregisters its abort callback (one listener per signal, however many tasks share it). */
+  offAbort: (() => void) | undefined
   /** The pack whose job carries it, if it travels in one. */
   pack: Pack | undefined
 

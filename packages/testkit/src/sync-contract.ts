@@ -152,6 +152,14 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect(await lock.acquire(false)).toBe(true)
     })
 
+    it('one AbortSignal shared by many waits, here and in a unit: no listener-leak warning, none left on the signal', async () => {
+      const [lock, queue, out] = [new lib.Lock(), new lib.Queue(), new lib.Queue()]
+      await targets.sharedSignalWaits!(...([lock, queue, out] as never[]))
+      expect(await out.get({ timeout: 20 })).toEqual({ listeners: 0, warnings: [] })
+      await joinAll(spawn('sharedSignalWaits', lock, queue, out))
+      expect(await out.get({ timeout: 20 })).toEqual({ listeners: 0, warnings: [] })
+    })
+
     it('a unit that dies holding a Lock or RLock: the lock is released and a CONC_ABANDONED_LOCK warning is emitted', async () => {
       await captureWarnings(async (warnings) => {
         for (const lock of [new lib.Lock(), new lib.RLock()]) {

@@ -12,6 +12,7 @@
  * a send waiting for the kernel), as a Python program ends whatever sockets it has open.
  */
 import type { Socket } from 'node:net'
+import { onAbort } from '../internal/abort.js'
 import { setLongTimeout } from '../internal/timeout.js'
 import { EOFError, OSError } from '../sync/errors.js'
 import { FrameReader, frameHeader } from './frames.js'
@@ -140,22 +141,24 @@ export class SocketTransport implements ConnectionTransport {
   #nextChange(ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
+      let offAbort: (() => void) | undefined
       const cleanUp = (): void => {
         this.#listeners.delete(done)
         if (timer !== undefined) clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+        offAbort?.()
       }
       const done = (): void => {
         cleanUp()
         resolve()
       }
-      const onAbort = (): void => {
-        cleanUp()
-        reject(signal?.reason)
-      }
       this.#listeners.add(done)
       if (ms !== undefined) timer = setLongTimeout(done, ms)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal !== undefined) {
+        offAbort = onAbort(signal, () => {
+          cleanUp()
+          reject(signal.reason)
+        })
+      }
     })
   }
 

@@ -32,7 +32,8 @@ export interface TaskExtra {
   signal: AbortSignal | undefined
   timeoutMs: number | undefined
   transfer: readonly TransferListItem[] | undefined
-  onAbort: (() => void) | undefined
+  /** Unregisters the task's abort callback (see internal/abort.ts). */
+  offAbort: (() => void) | undefined
   timer: ReturnType<typeof setTimeout> | undefined
   /** The worker running this task, for tasks that run alone (abortable, timed). */
   slot: unknown
@@ -57,7 +58,7 @@ export class Task {
   configure(options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number | undefined; readonly transfer?: readonly TransferListItem[] | undefined }): this {
     const { signal, timeoutMs, transfer } = options
     if (signal === undefined && timeoutMs === undefined && transfer === undefined) return this
-    this.extra = { signal, timeoutMs, transfer, onAbort: undefined, timer: undefined, slot: undefined }
+    this.extra = { signal, timeoutMs, transfer, offAbort: undefined, timer: undefined, slot: undefined }
     return this
   }
 

@@ -8,6 +8,7 @@
  */
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/shared-codec.js'
+import { onAbort } from '../internal/abort.js'
 import { context } from '../internal/context.js'
 import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
 import type { SerializedThrown } from '../internal/error-transport.js'
@@ -93,8 +94,7 @@ export class WorkerPool {
         task.sink.cancel(task, signal.reason)
         return
       }
-      extra.onAbort = () => this.#abort(task)
-      signal.addEventListener('abort', extra.onAbort, { once: true })
+      extra.offAbort = onAbort(signal, () => this.#abort(task))
     }
     this.#queue.push(task)
     if (!this.#busy) this.#setBusy(true)
@@ -543,8 +543,8 @@ export class WorkerPool {
   #detach(task: Task): void {
     const extra = task.extra
     if (extra === undefined) return
-    if (extra.onAbort !== undefined) extra.signal?.removeEventListener('abort', extra.onAbort)
-    extra.onAbort = undefined
+    extra.offAbort?.()
+    extra.offAbort = undefined
     if (extra.timer !== undefined) clearTimeout(extra.timer)
     extra.timer = undefined
     extra.slot = undefined

@@ -7,6 +7,7 @@
 // Before this module's body: it adds its settle after the primitives' (addSettle below).
 import '../../sync/internal/travel.js'
 import type { UnitChannel } from '../../unit.js'
+import { onAbort } from '../../internal/abort.js'
 import { addSettle } from '../../internal/context.js'
 import type { CallContext } from '../../sync/internal/shared.js'
 import { RemoteError } from '../errors.js'
@@ -197,15 +198,14 @@ export class MessageLink implements Link {
       }
       if (sent instanceof Promise) sent.catch((error: unknown) => this.#fail(rid, error))
       if (signal === undefined) return replied.then((reply) => this.#outcome(reply, rid, undefined))
-      const onAbort = (): void => this.#trySend({ t: 'mgr.cancel', rid })
-      signal.addEventListener('abort', onAbort, { once: true })
+      const offAbort = onAbort(signal, () => this.#trySend({ t: 'mgr.cancel', rid }))
       return replied.then(
         (reply) => {
-          signal.removeEventListener('abort', onAbort)
+          offAbort()
           return this.#outcome(reply, rid, signal)
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
+          offAbort()
           throw error
         },
       )

@@ -9,6 +9,7 @@
  * is freed: Python's reference counting, done by the garbage collector.
  */
 import { BasePool } from '../../executor/pool.js'
+import { onAbort } from '../../internal/abort.js'
 import { type Primitive, Undoable, isPrimitive, kBackend, kDescribe } from '../../sync/internal/shared.js'
 import { OPS } from '../../sync/internal/server.js'
 import { ManagerShutdownError } from '../errors.js'
@@ -174,8 +175,8 @@ export class ObjectServer {
       }
     }
     const controller = new AbortController()
-    const onAbort = (): void => controller.abort(acting.signal?.reason)
-    acting.signal?.addEventListener('abort', onAbort, { once: true })
+    const signal = acting.signal
+    const offAbort = signal === undefined ? undefined : onAbort(signal, () => controller.abort(signal.reason))
     this.#running.add(controller)
     try {
       const result = await this.#invoke(record, name, args, { ...acting, signal: controller.signal })
@@ -190,7 +191,7 @@ export class ObjectServer {
       throw error
     } finally {
       this.#running.delete(controller)
-      acting.signal?.removeEventListener('abort', onAbort)
+      offAbort?.()
     }
   }
 

@@ -3,6 +3,7 @@
  * unit channel, answered by the owner's {@link SyncServer}. Errors come back as the same classes.
  */
 import { deserializeThrown, loadErrorClasses } from '../../internal/error-rebuild.js'
+import { onAbort } from '../../internal/abort.js'
 import type { SerializedThrown } from '../../internal/error-transport.js'
 import type { UnitChannel } from '../../unit.js'
 import type { Backend, CallContext, SharedState } from './shared.js'
@@ -73,6 +74,8 @@ interface Pending {
   resolve(value: unknown): void
   reject(error: unknown): void
   signal: AbortSignal | undefined
+  /** Unregisters the cancel sent on abort, once the call has its answer. */
+  offAbort: (() => void) | undefined
 }
 
 export class SyncClient {
@@ -94,6 +97,7 @@ export class SyncClient {
     const pending = this.#pending.get(message.rid)
     if (pending === undefined) return
     this.#pending.delete(message.rid)
+    pending.offAbort?.()
     const aborted = pending.signal?.aborted === true
     if (message.ok) {
       // An item handed over must be acknowledged, or given back if the caller gave up meanwhile.
@@ -116,7 +120,7 @@ export class SyncClient {
     if (signal?.aborted) return Promise.reject(signal.reason)
     const rid = ++this.#next
     const promise = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(rid, { resolve, reject, signal })
+      this.#pending.set(rid, { resolve, reject, signal, offAbort: undefined })
     })
     try {
       this.#send({ t: 'sync.call', rid, id, op, args, owner: ctx?.as?.key })
@@ -125,7 +129,8 @@ export class SyncClient {
       this.#pending.delete(rid)
       return Promise.reject(error)
     }
-    signal?.addEventListener('abort', () => this.#send({ t: 'sync.cancel', rid }), { once: true })
+    const pending = this.#pending.get(rid)
+    if (signal !== undefined && pending !== undefined) pending.offAbort = onAbort(signal, () => this.#send({ t: 'sync.cancel', rid }))
     if (ACQUIRE.has(op) && fresh.size > 0) {
       return promise.then(async (value) => {
         await Promise.all([...fresh].map((copy) => copy.load()))

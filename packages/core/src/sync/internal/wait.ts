@@ -5,6 +5,7 @@
  * whose event loop serves the whole program, sleeps in `Atomics.waitAsync`.
  */
 import { RuntimeError } from '../../errors.js'
+import { onAbort } from '../../internal/abort.js'
 import { threadInfo } from '../../internal/thread-info.js'
 
 const { isMainThread, threadId } = threadInfo()
@@ -103,15 +104,14 @@ export function deadlineOf(ms: number | undefined): number | undefined {
 
 /** Races `promise` with `signal`, removing the listener afterwards (waits run in many slices). */
 async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort: (() => void) | undefined
+  let offAbort: (() => void) | undefined
   const abort = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
+    offAbort = onAbort(signal, () => reject(signal.reason))
   })
   try {
     return await Promise.race([promise, abort])
   } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    offAbort?.()
   }
 }
 
