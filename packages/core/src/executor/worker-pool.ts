@@ -98,10 +98,12 @@ export class WorkerPool {
     }
     this.#queue.push(task)
     if (!this.#busy) this.#setBusy(true)
-    // The only task queued: sent now if a worker is free, without a microtask before the message
-    // (one awaited task at a time); the tasks of a burst that follow find the workers busy and
-    // go out in batches from the microtask below.
-    if (this.#queue.size === 1 && !this.#pumpScheduled) {
+    // The only task queued: sent now if a worker is idle, without a microtask before the message
+    // (one awaited task at a time); the tasks of a burst that follow find no idle worker and go
+    // out in batches from the microtask below. Not to a busy worker: async tasks would go one
+    // message each (a worker takes up to #concurrency of them), which costs a process pool more
+    // than the tasks themselves.
+    if (this.#queue.size === 1 && !this.#pumpScheduled && this.#someIdle()) {
       this.#pump()
       if (this.#queue.peek() === undefined) return
     }
@@ -112,6 +114,12 @@ export class WorkerPool {
         this.#pump()
       })
     }
+  }
+
+  /** A started worker with nothing sent to it, that can take a task now. */
+  #someIdle(): boolean {
+    for (const slot of this.#slots) if (slot.ready && slot.available && slot.batches.length === 0) return true
+    return this.#slots.size === 0
   }
 
   /** Withdraws every queued task (`shutdown({ cancelFutures: true })`). */
