@@ -16,7 +16,7 @@ import { type Clients, Link } from './link.js'
 import type { Settings } from './options.js'
 import { References } from './reference.js'
 import { type Broken, type Outcome, failureOf, outcomeOf } from './outcome.js'
-import { type Envelope, FAILED, type FunctionRef, type JobData, WIRE_VERSION } from './wire.js'
+import { type Envelope, FAILED, type FunctionRef, type JobData, WIRE_VERSION, decodeValue } from './wire.js'
 
 /** Jobs added in one `addBulk` call at most. */
 const ADD_BATCH = 1000
@@ -417,10 +417,38 @@ export class RemoteEngine implements PoolEngine {
       this.#settle(entry, (task) => task.sink.cancel(task, new CancelledError('the task was cancelled before it ran')))
       return
     }
-    const outcome = outcomeOf(entry.id, returnvalue, this.#settings.app, this.#Broken)
+    const ran = (envelope as { r?: unknown } | null | undefined)?.r
+    if (typeof ran === 'number' && typeof envelope?.ok === 'string' && this.#sendRest(entry, envelope.ok, ran)) return
+    const outcome = outcomeOf(entry.id, returnvalue, this.#settings.app, this.#Broken, entry.head)
     if (!(outcome instanceof Promise)) return this.#apply(entry, outcome)
     entry.settling = true
     void outcome.then((known) => this.#apply(entry, known))
+  }
+
+  /**
+   * A chunk of `map` whose host ran only its first `ran` items (their results would have passed
+   * the payload limit): keeps their results, and adds the rest of the chunk as a job of its own.
+   * False when that cannot be done (the outcome is then the chunk's error).
+   */
+  #sendRest(entry: Entry, ok: string, ran: number): boolean {
+    const { task } = entry
+    const items = task.payload as ArrayLike<unknown> & { slice(start: number): unknown }
+    if (entry.settling || ran < 1 || ran >= items.length) return false
+    let head: unknown[]
+    let args: string
+    try {
+      head = decodeValue(ok) as unknown[]
+      args = encodeArgs(task.mode, items.slice((entry.head?.length ?? 0) + ran), this.#settings.payloadLimit)
+    } catch {
+      return false
+    }
+    entry.head = entry.head === undefined ? head : entry.head.concat(head)
+    this.#pending.delete(entry.id)
+    entry.id = `${this.#client}.${(++this.#seq).toString(36)}`
+    entry.args = args
+    this.#pending.set(entry.id, entry)
+    this.#addAgain([entry])
+    return true
   }
 
   #apply(entry: Entry, outcome: Outcome): void {

@@ -33,10 +33,16 @@ export class Entry {
     return this.pack?.id ?? this.id
   }
 
+  /**
+   * A chunk of `map` whose host ran only its first items (their results here): `id` and `args`
+   * are then those of the job that carries the rest.
+   */
+  head: unknown[] | undefined
+
   constructor(
-    readonly id: string,
+    public id: string,
     readonly task: Task,
-    readonly args: string,
+    public args: string,
   ) {}
 }
 

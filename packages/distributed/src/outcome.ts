@@ -14,13 +14,15 @@ export type Outcome = { readonly ok: true; readonly value: unknown } | { readonl
 
 /**
  * The outcome of a job's return value (an envelope written by a host's task runner); a promise
- * when the error's class must be imported first. `root` is this client's application root.
+ * when the error's class must be imported first. `root` is this client's application root;
+ * `head`, the results of a `map` chunk's first items, which earlier jobs brought.
  */
-export function outcomeOf(id: string, returnvalue: unknown, root: string, Broken: Broken): Outcome | Promise<Outcome> {
+export function outcomeOf(id: string, returnvalue: unknown, root: string, Broken: Broken, head?: readonly unknown[]): Outcome | Promise<Outcome> {
   const envelope = returnvalue as Partial<{ ok: string; err: string; i: 1 }> | null
   if (envelope !== null && typeof envelope === 'object' && typeof envelope.ok === 'string') {
     try {
-      return { ok: true, value: decodeValue(envelope.ok) }
+      const value = decodeValue(envelope.ok)
+      return { ok: true, value: head === undefined ? value : head.concat(value as unknown[]) }
     } catch (error) {
       return { ok: false, error: new MaybeEncodingError(`the task's result could not be decoded here: ${(error as Error).message}`, { cause: error }) }
     }

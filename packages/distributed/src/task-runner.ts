@@ -11,7 +11,7 @@ import { realpath } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
-import { MODE_CALL, MODE_CHUNK, MODE_ONE, shownValue, unmove } from '@conc/core/engine'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, payloadBytes, shownValue, unmove } from '@conc/core/engine'
 import { serializeForClient } from './error-refs.js'
 import { moduleVersion } from './version.js'
 import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
@@ -89,18 +89,32 @@ function find(host: HostInfo, ref: FunctionRef): Promise<Fn> {
   return fn
 }
 
-async function call(fn: Fn, mode: number, payload: unknown): Promise<unknown> {
+/**
+ * Calls `fn` for the task. A chunk of `map` stops early when its results so far, plus one as
+ * large as the largest of them, would pass `budget` bytes (binary data and strings counted, as a
+ * pack's are): it returns the results of the items it ran, and `ran` says how many. The client
+ * sends the rest of the chunk again. (A `map` of a function with results of a few MiB made chunks
+ * whose results no job could carry: the whole chunk failed with MaybeEncodingError.)
+ */
+async function call(fn: Fn, mode: number, payload: unknown, budget: number): Promise<{ value: unknown; ran?: number }> {
   // A result marked with move() is copied here, like any result.
-  if (mode === MODE_ONE) return unmove(await fn(payload))
-  if (mode === MODE_CALL) return unmove(await fn(...(payload as unknown[])))
+  if (mode === MODE_ONE) return { value: unmove(await fn(payload)) }
+  if (mode === MODE_CALL) return { value: unmove(await fn(...(payload as unknown[]))) }
   const items = payload as ArrayLike<unknown>
-  const out = new Array<unknown>(items.length)
+  const out: unknown[] = []
   const star = mode !== MODE_CHUNK
+  let bytes = 0
+  let largest = 0
   for (let i = 0; i < items.length; i++) {
+    if (i > 0 && bytes + largest > budget) return { value: out, ran: i }
     const r = star ? fn(...(items[i] as unknown[])) : fn(items[i])
-    out[i] = unmove(isThenable(r) ? await r : r)
+    const value = unmove(isThenable(r) ? await r : r)
+    out.push(value)
+    const size = payloadBytes(value)
+    bytes += size
+    largest = Math.max(largest, size)
   }
-  return out
+  return { value: out }
 }
 
 async function failure(error: unknown, root: string, extra: { i?: 1 } = {}): Promise<Envelope> {
@@ -138,9 +152,11 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
     }
   }
   let value: unknown
+  let ran: number | undefined
   const start = performance.now()
   try {
-    value = await call(fn, data.m, decodeValue(data.a))
+    // Bytes of raw results that fit the limit once encoded (base64: 4 characters for 3 bytes).
+    ;({ value, ran } = await call(fn, data.m, decodeValue(data.a), Math.floor((limit * 3) / 4) - 1024))
   } catch (error) {
     return { ...(await failure(error, host.root)), d: since(start) }
   }
@@ -154,7 +170,7 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
   if (ok.length > limit) {
     return encodingFailure(value, `the result takes ${(ok.length / 1024 / 1024).toFixed(1)} MiB encoded, more than the ${(limit / 1024 / 1024).toFixed(1)} MiB a result may carry`, host.root)
   }
-  return { ok, d }
+  return ran === undefined ? { ok, d } : { ok, d, r: ran }
 }
 
 /** Milliseconds since `start`, rounded to keep the envelope short. */

@@ -12,9 +12,10 @@ import { deserialize, serialize } from 'node:v8'
 
 /**
  * The version of this format; a host refuses jobs of another version. 2: a pack's task can come
- * back not run (`n`), for its client to send alone.
+ * back not run (`n`), for its client to send alone. 3: a chunk of `map` can come back partly run
+ * (`r`), for its client to send the rest.
  */
-export const WIRE_VERSION = 2
+export const WIRE_VERSION = 3
 
 /** A reference to a function: where it is exported inside the application, and which version. */
 export interface FunctionRef {
@@ -54,13 +55,15 @@ export interface JobData extends FunctionRef {
 
 /**
  * A task's outcome: its value, or what it threw (`i` when the client's initializer threw), with
- * `d` the milliseconds the call took on the host (the client packs tasks of fast functions);
+ * `d` the milliseconds the call took on the host (the client packs tasks of fast functions), and
+ * `r` when a chunk of `map` ran only its first `r` items (their results are `ok`; the rest would
+ * have passed the payload limit, and its client sends them again);
  * `s` for a task of a pack that was not run because its client had cancelled it; `n` for a task of
  * a pack that was not run because the pack's results had reached the payload limit (its client
  * sends it again, alone).
  */
 export type Envelope =
-  | { readonly ok: string; readonly d?: number }
+  | { readonly ok: string; readonly d?: number; readonly r?: number }
   | { readonly err: string; readonly i?: 1; readonly d?: number }
   | { readonly s: 1 }
   | { readonly n: 1 }

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { Lock } from '@conc/multiprocessing'
 import { MaybeEncodingError, ProcessPoolExecutor, TargetNotFoundError, ValueError, fromModule, isConcError } from '../dist/index.js'
 import { clusterSuite } from './harness/suite.js'
+import { WIRE_VERSION } from '../src/wire.js'
 import { skipped } from './setup/skip.js'
 
 describe.skipIf(skipped)('bad input', () => {
@@ -86,8 +87,8 @@ describe.skipIf(skipped)('bad input', () => {
       await host?.waitForLine(/job \d+ \(intruder\) is not a @conc task, failed: the job data has format version undefined/, 15_000, from)
       await expect.poll(async () => (await queue.getJob(job.id as string))?.failedReason, { timeout: 10_000 }).toMatch(/^conc:malformed/)
       // Well formed, but naming a module outside the host's application: never imported.
-      // (v: the job format's version, src/wire.ts's WIRE_VERSION.)
-      await queue.add('intruder', { v: 2, c: 'x', p: '../../etc/passwd', x: 'f', h: 'h', m: 0, a: '' })
+      // (v: the job format's version.)
+      await queue.add('intruder', { v: WIRE_VERSION, c: 'x', p: '../../etc/passwd', x: 'f', h: 'h', m: 0, a: '' })
       await host?.waitForLine(/raised TargetNotFoundError: worker host .* refuses to import \.\.\/\.\.\/etc\/passwd: it is not a path inside its application root/, 15_000, from)
       expect(await s.executor().submit(s.t.square, 7)).toBe(49)
     } finally {

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { CancelledError, DEFAULT_PAYLOAD_LIMIT, ProcessPoolExecutor } from '../dist/index.js'
+import { CancelledError, DEFAULT_PAYLOAD_LIMIT, Pool, ProcessPoolExecutor } from '../dist/index.js'
 import { Cluster } from './harness/index.js'
 import { clusterSuite } from './harness/suite.js'
 import { waitFor } from './harness/tasks.js'
@@ -88,6 +88,29 @@ describe.skipIf(skipped)('packs of fast tasks', () => {
     // 64 results of about 87 KiB encoded: 11 to a job at most, so at least 6 jobs; at most 64.
     expect(jobs).toBeGreaterThanOrEqual(6)
     expect(jobs).toBeLessThan(64)
+  })
+
+  it("map's chunks stay within the payload limit: big items go a few to a job, and a host runs only the items whose results fit; each item runs once", async () => {
+    const pool = new Pool({ ...s.c.clientOptions, processes: 1 })
+    try {
+      // One chunk of 24 results of 1 MiB: 32 MiB encoded, twice what a job may carry. The host
+      // returns the results that fit and its client sends the rest of the chunk again.
+      const file = s.files.file('chunk-bytes')
+      const n = 24
+      const size = 1024 * 1024
+      const results = (await pool.starmap(s.t.recordBytes, Array.from({ length: n }, (_, i) => [file, i, size]), { chunksize: n })) as string[]
+      expect(results.map((r) => r.length)).toEqual(Array.from({ length: n }, () => size))
+      expect(results.map((r) => r.slice(0, r.indexOf(':')))).toEqual(Array.from({ length: n }, (_, i) => `${i}`))
+      expect(s.t.recorded(file).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i))
+      // Big items with the default chunksize: ceil(52 / 4) = 13 items of 1 MiB a chunk made 17.3
+      // MiB of arguments a job, refused at submit. A default chunk stops before 256 KiB of items.
+      const items = Array.from({ length: 52 }, (_, i) => Buffer.alloc(size, i))
+      const echoed = (await pool.map(s.t.identity, items)) as Uint8Array[]
+      expect(echoed.map((b) => [b.byteLength, b[0], b[size - 1]])).toEqual(items.map((_, i) => [size, i, i]))
+    } finally {
+      pool.terminate()
+      await pool.join()
+    }
   })
 
   it('a task cancelled while its pack waits never runs, the others of the pack do; a pack cancelled whole leaves the queue', async () => {

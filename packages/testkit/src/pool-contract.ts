@@ -1018,6 +1018,21 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await r.get(10)).toEqual([0, 1, 4, 9, 16, 25])
     })
 
+    itLocal("map's default chunks end before 256 KiB of binary items: big items go one or a few to a task", async () => {
+      // One task per worker: the workers that ran the items tell the chunks apart.
+      const p = pool({ processes: 1, maxTasksPerChild: 1 })
+      const sizes = [200, 200, 40, 40, 40, 300, 10, 10].map((k) => k * 1024)
+      const out = (await p.map(t.identAndLength as never, sizes.map((n) => new Uint8Array(n)))) as [number, number][]
+      expect(out.map(([, length]) => length)).toEqual(sizes)
+      // ceil(8 / 4) = 2 items a chunk by count; by bytes [200] [200, 40] [40, 40] [300] [10, 10].
+      const runs = out.map(([id]) => id).filter((id, i, ids) => i === 0 || id !== ids[i - 1])
+      expect(runs).toHaveLength(5)
+      expect(new Set(runs).size).toBe(5)
+      // A chunksize given is kept, however big the items.
+      const given = (await p.map(t.identAndLength as never, sizes.map((n) => new Uint8Array(n)), { chunksize: 4 })) as [number, number][]
+      expect(new Set(given.map(([id]) => id)).size).toBe(2)
+    })
+
     itLocal('a worker that dies fails only its own tasks and is replaced (nothing hangs)', async () => {
       const p = pool()
       const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => p.applyAsync(t.maybeCrash, [i, 0.02])))

@@ -15,7 +15,7 @@ import { FUTURE_SINK } from './executor.js'
 import { Future } from './future.js'
 import { Feed } from './feed.js'
 import { imapIterator, type IMapIterator } from './imap-iterator.js'
-import { MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, type TaskMode } from './protocol.js'
+import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, payloadBytes, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
@@ -66,13 +66,40 @@ export interface PoolTaskOptions<T> extends ResultCallbacks<T> {
 
 /** Options of the `map` family. */
 export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
-  /** Items per task; default `ceil(n / (4 × workers))` for `map`, 1 for `imap`. */
+  /**
+   * Items per task; default `ceil(n / (4 × workers))` for `map` (a default chunk also ends before
+   * an item that would take its binary data and strings past 256 KiB), 1 for `imap`.
+   */
   readonly chunksize?: number | null | undefined
   /**
    * `imap`/`imapUnordered`: chunks submitted ahead of the results consumed, so the input may be
    * huge or endless. Default: all at once (the distributed pool reads a bounded window by default).
    */
   readonly buffersize?: number | null | undefined
+}
+
+/**
+ * Where the default chunks of `map` end: every `chunksize` items, or before an item that would
+ * take the chunk's binary data and strings past BATCH_BYTES (one item at least), so that big
+ * items travel one or a few at a time: a chunk is one message, and across machines one job,
+ * whose size is limited.
+ */
+function chunkEnds(items: readonly unknown[], chunksize: number): number[] {
+  const ends: number[] = []
+  let count = 0
+  let bytes = 0
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]
+    const size = item !== null && (typeof item === 'object' || typeof item === 'string') ? payloadBytes(item) : 0
+    if (count > 0 && (count === chunksize || bytes + size > BATCH_BYTES)) {
+      ends.push(i)
+      count = bytes = 0
+    }
+    count++
+    bytes += size
+  }
+  if (count > 0) ends.push(items.length)
+  return ends
 }
 
 type State = 'RUN' | 'CLOSE' | 'TERMINATE'
@@ -228,10 +255,13 @@ export class BasePool {
     const entry = this.#pool.functions.get(fn, 'func')
     const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
     const chunksize = given ?? Math.max(1, Math.ceil(items.length / (4 * this.#size)))
-    const chunks = Math.ceil(items.length / chunksize)
+    const ends = given === undefined ? chunkEnds(items, chunksize) : undefined
+    const chunks = ends?.length ?? Math.ceil(items.length / chunksize)
     const result = new MapResult<unknown>(items.length, chunks, options as ResultCallbacks<unknown[]>)
-    for (let i = 0; i < items.length; i += chunksize) {
-      this.#pool.push(new Task(entry, mode, packChunk(items.slice(i, i + chunksize)), MAP_SINK, result, i))
+    for (let c = 0, i = 0; c < chunks; c++) {
+      const end = ends?.[c] ?? Math.min(items.length, i + chunksize)
+      this.#pool.push(new Task(entry, mode, packChunk(items.slice(i, end)), MAP_SINK, result, i))
+      i = end
     }
     return result
   }
