@@ -12,7 +12,7 @@ import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
 import { onAbort } from './internal/abort.js'
-import { context } from './internal/context.js'
+import { context, unitRecovered } from './internal/context.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { setLongTimeout, timeoutToMs } from './internal/timeout.js'
@@ -85,7 +85,9 @@ function checkClosed(runner: object): void {
  * daemon unit is ref'd meanwhile: a program waiting for it must stay alive.
  */
 async function waitExit(s: RunnerState, ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-  if (s.status === 'stopped' || s.exited === undefined) return
+  if (s.exited === undefined) return
+  // Stopped: resolves at once, or once what a unit that died held is recovered.
+  if (s.status === 'stopped') return s.exited
   signal?.throwIfAborted()
   if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
   let timer: NodeJS.Timeout | undefined
@@ -296,7 +298,13 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
           s.status = 'stopped'
           active.delete(this)
           if (s.uncaught !== undefined) invokeExcepthook(this, s.kind, s.uncaught.value)
-          resolve()
+          // A unit that died (killed, crashed, a non-zero exit) may have held primitives or managed
+          // objects: join() returns once they are recovered (a lock it held is free), which takes
+          // a process's grace for its last messages (about 0.1 s). A unit that ended normally
+          // applied its operations before it ended, and its join() does not wait.
+          if (exit.signal === null && exit.code === 0) resolve()
+          // After the handle's other exit listeners, which schedule the recoveries.
+          else queueMicrotask(() => void unitRecovered(handle).then(resolve))
         })
       })
     })

@@ -160,6 +160,21 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect(await out.get({ timeout: 20 })).toEqual({ listeners: 0, warnings: [] })
     })
 
+    it('join() of a unit that died holding a Lock returns once the lock is released (no wait after it)', async () => {
+      await captureWarnings(async () => {
+        for (const end of ['kill', 'terminate'] as const) {
+          const lock = new lib.Lock()
+          const ready = new lib.Event()
+          const unit = spawn('takeAndHang', lock, ready)
+          expect(await ready.wait(20)).toBe(true)
+          unit[end]()
+          await unit.join()
+          expect(await lock.locked()).toBe(false)
+          expect(await lock.acquire(false)).toBe(true)
+        }
+      })
+    })
+
     it('a unit that dies holding a Lock or RLock: the lock is released and a CONC_ABANDONED_LOCK warning is emitted', async () => {
       await captureWarnings(async (warnings) => {
         for (const lock of [new lib.Lock(), new lib.RLock()]) {

@@ -4,6 +4,7 @@
  * symbol so that two copies of @conc in one isolate agree.
  */
 import type { UnitKind } from '../backend.js'
+import { drain } from './drain.js'
 
 export interface UnitContext {
   readonly kind: UnitKind
@@ -31,6 +32,11 @@ interface ContextHolder {
   settle?: (() => Promise<void>) | undefined
   /** This unit was started with the lazy modules' condition, which its own units get too. */
   lazyUnits?: boolean | undefined
+  /**
+   * Set by the modules that recover what a unit held when it ends (primitives, managed objects):
+   * each gives the recovery it scheduled for the unit behind a handle, if any (see unitRecovered).
+   */
+  recoveries?: Set<(handle: object) => Promise<unknown> | undefined> | undefined
 }
 
 const kContext = Symbol.for('@conc/context')
@@ -51,6 +57,30 @@ export function addSettle(step: () => Promise<void>): void {
     await step()
     await previous?.()
   }
+}
+
+/** Registers `of`, which gives the recovery scheduled for the unit behind a handle (see {@link unitRecovered}). */
+export function addRecovery(of: (handle: object) => Promise<unknown> | undefined): void {
+  ;(context.recoveries ??= new Set()).add(of)
+}
+
+/**
+ * Resolves once what the unit behind `handle` held has been recovered (locks released, barriers
+ * broken, queue items handed back), keeping the program alive meanwhile (a recovery waits on an
+ * unref'd timer); call it once every exit listener of the handle has run.
+ */
+export async function unitRecovered(handle: object): Promise<void> {
+  const waits = new Set<Promise<unknown>>()
+  for (const of of context.recoveries ?? []) {
+    const recovery = of(handle)
+    if (recovery === undefined) continue
+    const wait: Promise<unknown> = recovery.then(
+      () => waits.delete(wait),
+      () => waits.delete(wait),
+    )
+    waits.add(wait)
+  }
+  await drain(waits)
 }
 
 /**

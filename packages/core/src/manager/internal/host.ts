@@ -15,7 +15,7 @@ import type { UnitHandle, UnitKind } from '../../backend.js'
 import { Undoable, kBackend, newRemoteOwner } from '../../sync/internal/shared.js'
 import { UNIT_DIED } from '../../sync/internal/wait.js'
 import { ManagerShutdownError } from '../errors.js'
-import { addSettle } from '../../internal/context.js'
+import { addRecovery, addSettle } from '../../internal/context.js'
 import { drain } from '../../internal/drain.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import { packError } from './error-wire.js'
@@ -286,6 +286,9 @@ const ending = new Set<Promise<void>>()
 // A unit that served its own children finishes recovering what they held before it ends: the
 // recovery goes through this unit (to the manager), and waits on an unref'd timer (drain.ts).
 addSettle(() => drain(ending))
+/** The recovery of each unit that ended, for its runner's join() (see runner.ts). */
+const endings = new WeakMap<object, Promise<void>>()
+addRecovery((handle) => endings.get(handle))
 
 /**
  * Serves the unit behind `handle`, which was sent `objects` (proxies, managed primitives): called
@@ -301,6 +304,7 @@ export function attachUnit(handle: UnitHandle, objects: readonly object[], kind:
     })
     handle.onExit((exit) => {
       const ended = endPeer(made, exit.signal !== null || exit.code !== 0, GRACE_MS)
+      endings.set(handle, ended)
       ending.add(ended)
       void ended.finally(() => ending.delete(ended))
     })

@@ -10,6 +10,7 @@
  * made a request (see docs/primitives.md).
  */
 import type { UnitHandle, UnitKind } from '../../backend.js'
+import { addRecovery } from '../../internal/context.js'
 import { drain } from '../../internal/drain.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
@@ -157,6 +158,9 @@ function prune(unit: Attached): void {
 
 /** Recoveries scheduled or running: a unit that forwards for its own children finishes them before it ends. */
 const recovering = new Set<Promise<unknown>>()
+/** The recovery of each unit that ended, for its runner's join() (see runner.ts). */
+const recoveries = new WeakMap<object, Promise<void>>()
+addRecovery((handle) => recoveries.get(handle))
 
 /**
  * Resolves once every recovery scheduled so far has been applied (see settleShared), keeping the
@@ -166,12 +170,13 @@ export function recovered(): Promise<void> {
   return drain(recovering)
 }
 
-function cleanUp(unit: Attached, died: boolean, delay: number): void {
+function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: number): void {
   unit.exited = true
   for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
   let done!: () => void
   const recovery = new Promise<void>((resolve) => (done = resolve))
   recovering.add(recovery)
+  recoveries.set(handle, recovery)
   setTimeout(() => {
     unit.dead = true
     for (const undo of unit.inflight.values()) undo()
@@ -240,7 +245,7 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
       }
     })
   }
-  handle.onExit((exit) => cleanUp(unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
+  handle.onExit((exit) => cleanUp(handle, unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
 }
 
 function give(unit: Attached, objects: readonly Primitive[]): void {
