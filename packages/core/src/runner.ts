@@ -86,10 +86,11 @@ function checkClosed(runner: object): void {
  */
 async function waitExit(s: RunnerState, ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
   if (s.exited === undefined) return
-  // Stopped: resolves at once, or once what a unit that died held is recovered.
-  if (s.status === 'stopped') return s.exited
+  const stopped = s.status === 'stopped'
+  // Stopped: resolves at once, or once what a unit that died held is recovered (within `ms`).
+  if (stopped && ms === undefined && signal === undefined) return s.exited
   signal?.throwIfAborted()
-  if (s.joiners++ === 0 && s.daemon) s.handle?.ref()
+  if (s.joiners++ === 0 && s.daemon && !stopped) s.handle?.ref()
   let timer: NodeJS.Timeout | undefined
   let offAbort: (() => void) | undefined
   try {

@@ -394,6 +394,8 @@ export class RemoteEngine implements PoolEngine {
     for (const entry of entries) {
       entry.state = LOCAL
       entry.pack = undefined
+      // Not in Redis until added again: a cancel meanwhile has no job to withdraw.
+      entry.added = undefined
       this.#inFlight--
     }
     this.#local.unshift(...entries)

@@ -8,10 +8,11 @@
  * nothing heavy (no BullMQ, no Redis client).
  */
 import { realpath } from 'node:fs/promises'
+import { serialize } from 'node:v8'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
-import { MODE_CALL, MODE_CHUNK, MODE_ONE, payloadBytes, shownValue, unmove } from '@conc/core/engine'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, shownValue, unmove } from '@conc/core/engine'
 import { serializeForClient } from './error-refs.js'
 import { moduleVersion } from './version.js'
 import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
@@ -90,11 +91,22 @@ function find(host: HostInfo, ref: FunctionRef): Promise<Fn> {
 }
 
 /**
+ * About how many bytes `value` takes serialized, never less: binary data by its length, a string
+ * at two bytes a character (V8 writes one or two), other objects measured by serializing them.
+ */
+function encodedBytes(value: unknown): number {
+  if (typeof value === 'string') return 2 * value.length
+  if (value === null || typeof value !== 'object') return 16
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength
+  return serialize(value).length
+}
+
+/**
  * Calls `fn` for the task. A chunk of `map` stops early when its results so far, plus one as
- * large as the largest of them, would pass `budget` bytes (binary data and strings counted, as a
- * pack's are): it returns the results of the items it ran, and `ran` says how many. The client
- * sends the rest of the chunk again. (A `map` of a function with results of a few MiB made chunks
- * whose results no job could carry: the whole chunk failed with MaybeEncodingError.)
+ * large as the largest of them, would pass `budget` bytes (see encodedBytes): it returns the
+ * results of the items it ran, and `ran` says how many. The client sends the rest of the chunk
+ * again. (A `map` of a function with results of a few MiB made chunks whose results no job could
+ * carry: the whole chunk failed with MaybeEncodingError.)
  */
 async function call(fn: Fn, mode: number, payload: unknown, budget: number): Promise<{ value: unknown; ran?: number }> {
   // A result marked with move() is copied here, like any result.
@@ -110,7 +122,7 @@ async function call(fn: Fn, mode: number, payload: unknown, budget: number): Pro
     const r = star ? fn(...(items[i] as unknown[])) : fn(items[i])
     const value = unmove(isThenable(r) ? await r : r)
     out.push(value)
-    const size = payloadBytes(value)
+    const size = encodedBytes(value)
     bytes += size
     largest = Math.max(largest, size)
   }

@@ -4,7 +4,6 @@
  * symbol so that two copies of @conc in one isolate agree.
  */
 import type { UnitKind } from '../backend.js'
-import { drain } from './drain.js'
 
 export interface UnitContext {
   readonly kind: UnitKind
@@ -64,23 +63,30 @@ export function addRecovery(of: (handle: object) => Promise<unknown> | undefined
   ;(context.recoveries ??= new Set()).add(of)
 }
 
+/** The longest a runner's `join()` waits for a dead unit's recovery (a parent or manager that stopped answering). */
+const RECOVERY_WAIT_MS = 2000
+
 /**
  * Resolves once what the unit behind `handle` held has been recovered (locks released, barriers
- * broken, queue items handed back), keeping the program alive meanwhile (a recovery waits on an
- * unref'd timer); call it once every exit listener of the handle has run.
+ * broken, queue items handed back), or after RECOVERY_WAIT_MS, keeping the program alive
+ * meanwhile (a recovery waits on an unref'd timer); call it once every exit listener of the
+ * handle has run.
  */
 export async function unitRecovered(handle: object): Promise<void> {
-  const waits = new Set<Promise<unknown>>()
+  const waits: Promise<unknown>[] = []
   for (const of of context.recoveries ?? []) {
     const recovery = of(handle)
-    if (recovery === undefined) continue
-    const wait: Promise<unknown> = recovery.then(
-      () => waits.delete(wait),
-      () => waits.delete(wait),
-    )
-    waits.add(wait)
+    if (recovery !== undefined) waits.push(recovery)
   }
-  await drain(waits)
+  if (waits.length === 0) return
+  // The timer keeps the program alive until the recoveries are done, or it fires.
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, RECOVERY_WAIT_MS)))
+  try {
+    await Promise.race([Promise.allSettled(waits), late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
