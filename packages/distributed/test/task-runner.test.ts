@@ -14,7 +14,11 @@ import { WIRE_VERSION, decodeValue, encodeValue } from '../src/wire.js'
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'conc-task-runner-')))
 writeFileSync(
   join(root, 'fns.mjs'),
-  ['export const text = (ch) => ch.repeat(200_000)', 'export const wrapped = (n) => ({ data: new Uint8Array(n) })'].join('\n'),
+  [
+    'export const text = (ch) => ch.repeat(200_000)',
+    'export const wrapped = (n) => ({ data: new Uint8Array(n) })',
+    'export const withFunction = (n) => ({ n, f: () => n })',
+  ].join('\n'),
 )
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
@@ -48,6 +52,13 @@ describe("a map chunk's results on a worker host", () => {
       expect(envelope.r).toBeLessThan(8)
       expect(values).toHaveLength(envelope.r as number)
     }
+  })
+
+  it('that cannot be sent fail the chunk with MaybeEncodingError, as the local pools do', async () => {
+    const { envelope } = await runChunk('withFunction', [1, 2])
+    expect(envelope.ok).toBeUndefined()
+    const error = decodeValue(envelope.err as string) as { name?: string; message?: string }
+    expect(JSON.stringify(error)).toMatch(/MaybeEncodingError/)
   })
 
   it('that fit come back whole, without a count', async () => {
