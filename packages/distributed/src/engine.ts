@@ -240,7 +240,9 @@ export class RemoteEngine implements PoolEngine {
           this.#inFlight++
           ready.push({ entry, data })
         }
-        if (ready.length > 0) this.#add(this.#packed(ready))
+        // A task settled while later ones were prepared (cancelled, aborted) is not added.
+        const adding = ready.filter(({ entry }) => entry.state === ADDING)
+        if (adding.length > 0) this.#add(this.#packed(adding))
       }
     } catch (error) {
       this.#break(error)

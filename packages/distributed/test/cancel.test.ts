@@ -3,8 +3,11 @@
  * an aborted or timed-out task is stopped on its host (its local worker is ended); a client's
  * `shutdown({ cancelFutures })` withdraws only its own tasks; every future settles exactly once.
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { BrokenProcessPool, CancelledError, ProcessPoolExecutor, TimeoutError, type Future } from '../dist/index.js'
+import { BrokenProcessPool, CancelledError, ProcessPoolExecutor, TimeoutError, fromModule, type Future } from '../dist/index.js'
 import { clusterSuite } from './harness/suite.js'
 import { pidAlive, waitFor } from './harness/tasks.js'
 import { skipped } from './setup/skip.js'
@@ -36,6 +39,36 @@ describe.skipIf(skipped)('cancellation across machines', () => {
     expect(await waitFor(() => again.running())).toBe(true)
     expect(again.cancel()).toBe(false)
     expect(await again).toBeGreaterThan(0)
+  })
+
+  it('a task cancelled while the client prepares the jobs of its batch (another function of it is looked up) never reaches Redis', async () => {
+    // Its own application: a module large enough that hashing it for its version (the first use
+    // of its function) takes a while, during which the batch's other task is cancelled.
+    const app = join(s.files.dir, 'cancel-app')
+    mkdirSync(app)
+    writeFileSync(join(app, 'fast.mjs'), "import { appendFileSync } from 'node:fs'\nexport function mark(file, x) { appendFileSync(file, `${x}\\n`); return x }\n")
+    writeFileSync(join(app, 'big.mjs'), `export function big(x) { return x }\n// ${'x'.repeat(12_000_000)}\n`)
+    const queue = `${s.c.queue}-prepare`
+    const host = await s.c.addHost({ app, queue })
+    try {
+      const fastUrl = pathToFileURL(join(app, 'fast.mjs'))
+      const bigUrl = pathToFileURL(join(app, 'big.mjs'))
+      const mark = fromModule(((await import(fastUrl.href)) as { mark: (file: string, x: number) => number }).mark, fastUrl)
+      const big = fromModule(((await import(bigUrl.href)) as { big: (x: number) => number }).big, bigUrl)
+      const ex = s.executor({ app, queue })
+      const file = s.files.file('prepared')
+      expect(await ex.submit(mark, file, 0)).toBe(0)
+      const cancelled = ex.submit(mark, file, 1)
+      const other = ex.submit(big, 2)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(cancelled.cancel()).toBe(true)
+      expect(await other).toBe(2)
+      expect(await ex.submit(mark, file, 3)).toBe(3)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(s.t.recorded(file)).toEqual([0, 3])
+    } finally {
+      await host.stop()
+    }
   })
 
   it('an AbortSignal stops a running task on its host: its local worker is ended, the future fails with the reason', async () => {
