@@ -29,6 +29,20 @@ describe('onAbort: one listener per AbortSignal', () => {
     expect(calls).toEqual(['c'])
   })
 
+  it('a callback unregistered by an earlier one during the abort is not called, as with listeners', () => {
+    const controller = new AbortController()
+    const calls: number[] = []
+    let offSecond: () => void = () => {}
+    onAbort(controller.signal, () => {
+      calls.push(1)
+      offSecond()
+    })
+    offSecond = onAbort(controller.signal, () => calls.push(2))
+    onAbort(controller.signal, () => calls.push(3))
+    controller.abort()
+    expect(calls).toEqual([1, 3])
+  })
+
   it('a callback that throws does not keep the others from running; the error is reported as uncaught', async () => {
     const controller = new AbortController()
     const calls: string[] = []

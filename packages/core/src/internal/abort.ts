@@ -27,10 +27,10 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     const callbacks = new Set<() => void>()
     const listener = (): void => {
       registry.delete(signal)
-      const called = [...callbacks]
-      callbacks.clear()
       let failed: { error: unknown } | undefined
-      for (const fn of called) {
+      // As an EventTarget does: one unregistered by an earlier one is not called.
+      for (const fn of [...callbacks]) {
+        if (!callbacks.delete(fn)) continue
         try {
           fn()
         } catch (error) {
