@@ -567,7 +567,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
   })
 
   describe.skipIf(backend.localWorkers === false)(`${kind} workers' output`, () => {
-    it("everything a pool's workers print reaches a slow reader (a pipe read after half a second, as by `| tee` or a log shipper)", async () => {
+    it("everything a pool's workers print reaches a slow reader (a pipe read after 3 s, as by `| tee` or a log shipper)", async () => {
       const child = spawn(process.execPath, [fixture('pool-output.mjs')], {
         env: { ...process.env, CONC_BACKEND: backend.backendUrl },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -581,11 +581,11 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
         rest = parts.pop() ?? ''
         lines += parts.filter((line) => line.startsWith('item ')).length
       })
-      // Not read for half a second: the pipe fills (64 KiB) and the workers' writes wait in Node's
-      // queue. (Well within the 2 s a stopped worker gets before its pool ends it, also on a loaded
-      // machine: that limit is the pool's, not this test's.)
+      // Not read for 3 s: the pipe fills (64 KiB) and the workers' writes wait in Node's queue,
+      // past the 2 s a stopped worker gets to end by itself (a worker that said it stopped and
+      // only hands over its output is not ended for it).
       child.stdout.pause()
-      await new Promise((resolve) => setTimeout(resolve, 500))
+      await new Promise((resolve) => setTimeout(resolve, 3000))
       child.stdout.resume()
       const code = await Promise.race([
         new Promise<number | null>((resolve) => child.once('close', resolve)),

@@ -87,6 +87,15 @@ export class Slot {
     this.handle.terminate()
   }
 
+  /**
+   * The worker said it stopped (`p.stopped`): its work is done and it only hands over what it
+   * wrote to its standard output and error before it exits. It is not ended for a slow reader of
+   * its output (as Python's pool waits for its workers); `terminate()` still ends it at once.
+   */
+  stopped(): void {
+    clearTimeout(this.#grace)
+  }
+
   /** The worker's exit was observed. */
   exited(): void {
     clearTimeout(this.#grace)

@@ -402,6 +402,9 @@ export class WorkerPool {
         this.#startFailures = 0
         this.#pump()
         return
+      case 'p.stopped':
+        slot.stopped()
+        return
       case 'p.init-failed':
         slot.uncaught = deserializeThrown((message as InitFailedMessage).e)
         if (this.#options.onCrash === 'break') return this.#break('initializer', slot.uncaught)
