@@ -1101,6 +1101,22 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await queue.qsize()).toBe(0)
     }, 60_000)
 
+    it("tasks given a Value (in their arguments or the initializer's) each run alone in their worker, so updates under its lock are never lost", async () => {
+      // A Value's getLock() is an RLock, owned by the worker: async tasks running together in one
+      // worker would all get in. Python's pools run one task per worker at a time.
+      const value = new L.Value('i', 0)
+      const p = pool({ processes: 1 })
+      await Promise.all([1, 2, 3, 4].map(() => p.apply(h.countUnderLock, [value, 25])))
+      expect(value.value).toBe(100)
+      const ex = executor({ maxWorkers: 1 })
+      await Promise.all([1, 2, 3, 4].map(() => ex.submit(h.countUnderLock, value, 25)))
+      expect(value.value).toBe(200)
+      const kept = new L.Value('i', 0)
+      const q = pool({ processes: 1, initializer: h.keepCounter, initargs: [kept] })
+      await Promise.all([1, 2, 3, 4].map(() => q.apply(h.countKept, [25])))
+      expect(kept.value).toBe(100)
+    })
+
     it('a Lock, an Event, a Value and every other primitive arrive as the same objects', async () => {
       const ex = executor()
       const p = pool()

@@ -139,12 +139,21 @@ interface Run {
   scheduled: boolean
   /** The batch's primitives (shared-codec lease), released with its last reply. */
   readonly leased: { release(): void } | undefined
+  /** Its tasks were given primitives: each runs alone in this worker (see `alone` below). */
+  readonly alone: boolean
 }
 
 /** The pool-worker service. */
 export async function poolWorker({ channel, data, init }: ServiceContext): Promise<void> {
   const { initializer, initargs, h, c } = data as PoolWorkerData
-  const limit = c >= 1 ? c : 1
+  /**
+   * Async tasks run up to `c` at once, except where primitives are involved: a task given any
+   * (in its arguments, or every task when the initializer was) runs alone, as every task does in
+   * Python's pools. Primitives are owned by their unit: an `RLock` (a `Value`'s `getLock()`)
+   * taken by one task would let this worker's other tasks in, and a read-modify-write under it
+   * would lose updates.
+   */
+  const limit = h === 1 ? 1 : c >= 1 ? c : 1
   /** Primitives in initargs or task arguments: the codec is loaded only for messages that carry some. */
   const decode = async <T>(value: T): Promise<T> => {
     const codec = await import('../internal/shared-codec.js')
@@ -160,6 +169,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   const waiting: Run[] = []
   /** Async tasks awaiting now; at most `limit`. */
   let inflight = 0
+  /** Of those, tasks that were given primitives: nothing else starts while one awaits. */
+  let aloneInflight = 0
   /** Batches not fully replied. */
   let open = 0
   let onIdle: (() => void) | undefined
@@ -291,15 +302,18 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
 
   /** Starts tasks, oldest batch first, while fewer than `limit` are awaiting. */
   const pump = (): void => {
-    while (waiting.length > 0 && inflight < limit) {
+    while (waiting.length > 0 && inflight < limit && aloneInflight === 0) {
       const run = waiting[0] as Run
+      // A task given primitives starts only when nothing else awaits, and then alone.
+      const most = run.alone ? 1 : limit
+      if (run.alone && inflight > 0) break
       const { f, m, a, n } = run
       const sameFn = typeof f === 'number'
       const sameMode = typeof m === 'number'
       let entry = sameFn ? fns.get(f) : undefined
       const started = performance.now()
       let i = run.next
-      for (; i < n && inflight < limit; i++) {
+      for (; i < n && inflight < most; i++) {
         if (!sameFn) entry = fns.get(f[i] as number)
         const mode = (sameMode ? m : m[i]) as TaskMode
         if (entry === undefined || 'error' in entry) {
@@ -321,16 +335,19 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
         run.async = true
         run.pending++
         inflight++
+        if (run.alone) aloneInflight++
         const at = i
         r.then(
           (value) => {
             inflight--
+            if (run.alone) aloneInflight--
             run.pending--
             store(run, at, mode, value, true)
             pump()
           },
           (error: unknown) => {
             inflight--
+            if (run.alone) aloneInflight--
             run.pending--
             fail(run, at, error, fn, true)
             pump()
@@ -369,6 +386,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       async: false,
       scheduled: false,
       leased,
+      alone: leased !== undefined,
     }
     waiting.push(run)
     if (waiting.length === 1) pump()

@@ -55,6 +55,8 @@ export class WorkerPool {
   #spawned = 0
   #inflight = 0
   #pumpScheduled = false
+  /** The initializer's arguments carry primitives: async tasks then run one at a time per worker. */
+  #initHandles = false
   #broken: Error | undefined
   #closed = false
   #busy = false
@@ -181,6 +183,7 @@ export class WorkerPool {
     const index = ++this.#spawned
     // Primitives in initargs reach each worker as handles to the same objects (issue 4).
     const shared = encodeShared(this.#options.initargs, this.#flavor.backend.kind)
+    this.#initHandles = shared.handles
     const data: PoolWorkerData = { initializer: this.#initializer?.spec, c: this.#concurrency, initargs: shared.value, ...(shared.handles ? { h: 1 } : {}) }
     const init: UnitInit = {
       $conc: 1,
@@ -241,8 +244,11 @@ export class WorkerPool {
       else if (slot.batches.length === 0 && slot.available) idleReady++
     }
     if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
-    const next = this.#queue.peek()?.fn
-    if (next?.async === true) {
+    const head = this.#queue.peek()
+    const next = head?.fn
+    // Async tasks given primitives (or a pool whose initializer was) run alone in their worker
+    // (pool-worker.ts): they are sent as synchronous tasks are, not many to one worker.
+    if (next?.async === true && head?.shared === undefined && !this.#initHandles) {
       // Async tasks: a worker runs up to #concurrency at once; keep that many on each, unless
       // their synchronous part is long (an async function that computes): then as sync tasks.
       const cpu = next.avgMs ?? 0
