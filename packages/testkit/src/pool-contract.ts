@@ -436,6 +436,17 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(error.message).toContain(shown)
     }
 
+    it("a map of something that is not iterable is a TypeError naming the method and the value, as Python's 'int' object is not iterable", async () => {
+      const p = pool()
+      await expectTypeError(() => p.map(t.square, 5), 'map() argument 2 must be an iterable, got 5 (number)')
+      await expectTypeError(() => p.mapAsync(t.square, { a: 1 }), 'map() argument 2 must be an iterable')
+      await expectTypeError(() => p.starmap(t.add, 5), 'starmap() argument 2 must be an iterable')
+      await expectTypeError(() => p.starmapAsync(t.add, null), 'starmap() argument 2 must be an iterable')
+      await expectTypeError(() => p.imap(t.square, 5), 'imap() argument 2 must be an iterable')
+      await expectTypeError(() => p.imapUnordered(t.square, undefined), 'imapUnordered() argument 2 must be an iterable')
+      expect(await p.map(t.square, [1, 2])).toEqual([1, 4])
+    })
+
     it('a string chunksize is a TypeError showing the value and its type, in every map', async () => {
       const p = pool()
       const ex = executor()

@@ -27,7 +27,7 @@ export type IterablesFor<P extends readonly unknown[]> = { [K in keyof P]: Itera
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'chunksize', 'buffersize'] satisfies (keyof MapOptions)[])
 
-function isIterable(value: unknown): value is Iterable<unknown> {
+export function isIterable(value: unknown): value is Iterable<unknown> {
   return value !== null && value !== undefined && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
 }
 

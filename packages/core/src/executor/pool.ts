@@ -6,7 +6,8 @@
  */
 import { availableParallelism } from 'node:os'
 import type { TransferListItem } from '../backend.js'
-import { ValueError } from '../errors.js'
+import { ConcTypeError, ValueError } from '../errors.js'
+import { show } from '../internal/validate.js'
 import type { AnyFunction } from '../runner.js'
 import { timeoutToMs } from '../internal/timeout.js'
 import { AsyncResult, MAP_SINK, MapResult, RESULT_SINK, type ResultCallbacks } from './async-result.js'
@@ -14,6 +15,7 @@ import { CancelledError } from './errors.js'
 import { FUTURE_SINK } from './executor.js'
 import { Future } from './future.js'
 import { Feed } from './feed.js'
+import { isIterable } from './map-args.js'
 import { imapIterator, type IMapIterator } from './imap-iterator.js'
 import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, payloadBytes, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
@@ -100,6 +102,11 @@ function chunkEnds(items: readonly unknown[], chunksize: number): number[] {
   }
   if (count > 0) ends.push(items.length)
   return ends
+}
+
+/** Python's `TypeError: 'int' object is not iterable`, naming the method and the value. */
+function checkIterable(iterable: unknown, method: string): void {
+  if (!isIterable(iterable)) throw new ConcTypeError(`${method}() argument 2 must be an iterable, got ${show(iterable)}`)
 }
 
 type State = 'RUN' | 'CLOSE' | 'TERMINATE'
@@ -251,6 +258,7 @@ export class BasePool {
 
   #mapAsync(fn: unknown, iterable: Iterable<unknown>, mode: TaskMode, options: PoolMapOptions): AsyncResult<unknown[]> {
     this.#checkRunning()
+    checkIterable(iterable, mode === MODE_STAR_CHUNK ? 'starmap' : 'map')
     const given = checkChunksize(options.chunksize, chunksizeTooSmall)
     const entry = this.#pool.functions.get(fn, 'func')
     const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
@@ -272,6 +280,7 @@ export class BasePool {
    */
   #submitChunks(fn: unknown, iterable: Iterable<unknown>, options: PoolMapOptions, ordered: boolean): Feed {
     this.#checkRunning()
+    checkIterable(iterable, ordered ? 'imap' : 'imapUnordered')
     const chunksize = options.chunksize ?? 1
     checkChunksize(chunksize, chunksizeTooSmall)
     const buffersize = checkBuffersize(options.buffersize) ?? this.#pool.buffersize ?? Infinity
