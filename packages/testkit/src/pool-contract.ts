@@ -566,6 +566,40 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(((await collect(p.imapUnordered(t.square, xs, { buffersize: 1 }))) as number[]).sort((a, b) => a - b)).toEqual(xs.map((x) => x * x))
     })
 
+    it('an imap with a buffersize accepted before close() gives all its results, then join() returns; executor.map after shutdown ends with RuntimeError', async () => {
+      const xs = [1, 2, 3, 4, 5, 6]
+      for (const early of [true, false]) {
+        const p = pool({ processes: 2 })
+        const it = p.imap(t.square, xs, { buffersize: 2 })
+        const out: unknown[] = []
+        if (!early) out.push((await it.next(20)).value)
+        p.close()
+        for (;;) {
+          const r = await it.next(20)
+          if (r.done === true) break
+          out.push(r.value)
+        }
+        expect(out).toEqual(xs.map((x) => x * x))
+        await p.join()
+      }
+      // Python 3.14: the buffered map's next submit after shutdown raises RuntimeError.
+      const ex = executor({ maxWorkers: 2 })
+      const results = ex.map(t.square, xs, { buffersize: 2 })
+      expect((await results.next()).value).toBe(1)
+      await ex.shutdown({ wait: false })
+      const seen: unknown[] = []
+      const error = await (async () => {
+        for await (const y of results) seen.push(y)
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(lib.RuntimeError)
+      expect((error as Error).message).toBe('cannot schedule new futures after shutdown')
+      expect(seen.length).toBeLessThan(xs.length - 1)
+      expect(seen).toEqual(xs.slice(1, 1 + seen.length).map((x) => x * x))
+    })
+
     it('buffersize is checked as Python checks it', async () => {
       const ex = executor()
       const p = pool()

@@ -187,6 +187,9 @@ export class Executor {
     if (buffersize !== undefined) {
       const mode = chunksize === 1 ? (single ? MODE_ONE : MODE_CALL) : single ? MODE_CHUNK : MODE_STAR_CHUNK
       const submit = (chunk: unknown[]): Future<unknown> => {
+        // After shutdown the rest of the input is not submitted: the results end with this
+        // RuntimeError (Python 3.14's buffered map: its next submit raises it).
+        this.#checkOpen()
         const future = new Future()
         this.#pool.push(new Task(entry, mode, chunksize === 1 ? chunk[0] : packChunk(chunk), FUTURE_SINK, future, 0))
         return future

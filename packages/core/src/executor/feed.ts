@@ -15,6 +15,9 @@ export class Feed {
   /** Submitted and not handed out. */
   #outstanding = 0
   #ended = false
+  #whenEnded: (() => void) | undefined
+  /** Resolves once every chunk is submitted (see {@link ended}). */
+  readonly done: Promise<void> = new Promise((resolve) => (this.#whenEnded = resolve))
   #onSubmit: ((future: Future<unknown>) => void) | undefined
   #source: Iterator<unknown> | undefined
 
@@ -85,7 +88,7 @@ export class Feed {
   /** Reads no more input and cancels the chunks not handed out (those not started are withdrawn). */
   cancel(): void {
     if (!this.#ended) {
-      this.#ended = true
+      this.#end()
       try {
         this.#source?.return?.()
       } catch {
@@ -108,14 +111,14 @@ export class Feed {
         while (chunk.length < this.chunksize) {
           const next = source.next()
           if (next.done === true) {
-            this.#ended = true
+            this.#end()
             break
           }
           chunk.push(next.value)
         }
       } catch (error) {
         // An error from the input ends the results where it happened.
-        this.#ended = true
+        this.#end()
         if (chunk.length > 0) this.#add(this.submit(chunk))
         this.#add(failed(error))
         return
@@ -126,11 +129,16 @@ export class Feed {
         future = this.submit(chunk)
       } catch (error) {
         // The pool broke while the input was being read: the rest fails with its error.
-        this.#ended = true
+        this.#end()
         future = failed(error)
       }
       this.#add(future)
     }
+  }
+
+  #end(): void {
+    this.#ended = true
+    this.#whenEnded?.()
   }
 
   #add(future: Future<unknown>): void {

@@ -134,6 +134,8 @@ export class BasePool {
   readonly #pool: PoolEngine
   readonly #size: number
   #state: State = 'RUN'
+  /** `imap`s whose input is not all submitted yet (a `buffersize`): `close()` lets them finish. */
+  readonly #feeds = new Set<Feed>()
   #stopped: Promise<void> | undefined
 
   constructor(flavor: PoolFlavor | EngineFlavor, options: PoolOptions = {}) {
@@ -220,7 +222,12 @@ export class BasePool {
   close(): void {
     if (this.#state !== 'RUN') return
     this.#state = 'CLOSE'
-    this.#stopped = this.#pool.drain().then(() => this.#pool.stop())
+    // An `imap` with a `buffersize` was accepted before: its input is still submitted as its
+    // results are consumed, and the workers stay until it is all done (as Python's pool).
+    const feeds = [...this.#feeds].map((feed) => feed.done)
+    this.#stopped = Promise.all(feeds)
+      .then(() => this.#pool.drain())
+      .then(() => this.#pool.stop())
   }
 
   /**
@@ -230,6 +237,7 @@ export class BasePool {
   terminate(): void {
     if (this.#state === 'TERMINATE') return
     this.#state = 'TERMINATE'
+    for (const feed of this.#feeds) feed.cancel()
     const closing = this.#stopped ?? Promise.resolve()
     this.#stopped = Promise.all([closing, this.#pool.terminate(() => new CancelledError('the pool was terminated'))]).then(() => undefined)
   }
@@ -290,6 +298,11 @@ export class BasePool {
       this.#pool.push(new Task(entry, MODE_CHUNK, packChunk(chunk), FUTURE_SINK, future, 0))
       return future
     }
-    return new Feed(iterable, chunksize, submit, buffersize, ordered)
+    const feed = new Feed(iterable, chunksize, submit, buffersize, ordered)
+    if (!feed.ended) {
+      this.#feeds.add(feed)
+      void feed.done.then(() => this.#feeds.delete(feed))
+    }
+    return feed
   }
 }
