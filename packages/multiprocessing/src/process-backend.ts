@@ -1,6 +1,6 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
+import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitInit, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
 import { decodeWire, encodeWire } from './json-wire.js'
 
@@ -13,10 +13,10 @@ const childEntry = (): string => fileURLToPath(unitEntry(new URL('./entry/child.
 // A process started on a bundle: run the unit once the bundle has loaded.
 if (isPendingUnit()) void import('./entry/child.js')
 
-function spawnChild(): ChildProcess {
+function spawnChild(init: UnitInit): ChildProcess {
   const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
   // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
-  const execArgv = unitExecArgv()
+  const execArgv = unitExecArgv(init)
   if (execArgv !== undefined) options.execArgv = execArgv
   // No orphans: the child cannot outlive this process, nor the thread that starts it.
   return forkGuarded(childEntry(), [UNIT_ARG], options)
@@ -29,7 +29,7 @@ export const processBackend: UnitBackend = {
   spawn(init, { daemon }): UnitHandle {
     // Serialize first: an argument that cannot cross must fail before a process exists.
     serialize(init)
-    const child = spawnChild()
+    const child = spawnChild(init)
     const messageListeners: ((message: UnitMessage) => void)[] = []
     child.on('message', (received: unknown) => {
       const message = typeof received === 'string' ? decodeWire(received) : received

@@ -26,7 +26,7 @@ export const threadBackend: UnitBackend = {
     const wake = new Int32Array(new SharedArrayBuffer(4))
     const options = { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] }
     // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
-    const execArgv = refusedFlags ? undefined : unitExecArgv()
+    const execArgv = refusedFlags ? undefined : unitExecArgv(init)
     let worker: InstanceType<typeof Worker>
     try {
       worker = new Worker(workerEntry(), execArgv === undefined ? options : { ...options, execArgv })

@@ -37,8 +37,16 @@ function lazyUnits(): boolean {
  * program's flags and the condition. A worker thread refuses some process-wide flags given
  * explicitly (`ERR_WORKER_INVALID_EXEC_ARGV`, thrown by `new Worker`): the thread backend then
  * starts it without, inheriting this program's flags. A unit's own units inherit the condition.
+ *
+ * Not for a pool's workers (`init.service`): they load the library itself. A worker runs many
+ * tasks at once and imports their modules as batches come, and a stand-in's first use there
+ * could `require()` the library while an `import()` of a module it shares was still loading,
+ * which aborts Node 20 (`v8::Module::IsGraphAsync`; it killed a whole test process once, a
+ * worker thread being part of it). A worker starts once for many tasks, so what the facade saves
+ * matters far less there than in a `Thread` or `Process`.
  */
-export function unitExecArgv(): string[] | undefined {
+export function unitExecArgv(init?: { readonly service?: unknown }): string[] | undefined {
+  if (init?.service !== undefined) return undefined
   // A unit started with the condition has it removed from its execArgv (claimUnit).
   if (process.execArgv.includes(FLAG) || !(context.lazyUnits === true || lazyUnits())) return undefined
   return [...process.execArgv, FLAG]
