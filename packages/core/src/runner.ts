@@ -11,7 +11,7 @@ import { Sentinel } from './connection/sentinel.js'
 import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
-import { onAbort } from './internal/abort.js'
+import { raceAbort } from './internal/abort.js'
 import { context, unitRecovered } from './internal/context.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
@@ -92,21 +92,11 @@ async function waitExit(s: RunnerState, ms: number | undefined, signal: AbortSig
   signal?.throwIfAborted()
   if (s.joiners++ === 0 && s.daemon && !stopped) s.handle?.ref()
   let timer: NodeJS.Timeout | undefined
-  let offAbort: (() => void) | undefined
   try {
-    const waits: Promise<void>[] = [s.exited]
-    if (ms !== undefined) waits.push(new Promise((resolve) => (timer = setLongTimeout(resolve, ms))))
-    if (signal !== undefined) {
-      waits.push(
-        new Promise((_, reject) => {
-          offAbort = onAbort(signal, () => reject(signal.reason))
-        }),
-      )
-    }
-    await Promise.race(waits)
+    const ended = ms === undefined ? s.exited : Promise.race([s.exited, new Promise<void>((resolve) => (timer = setLongTimeout(resolve, ms)))])
+    await (signal === undefined ? ended : raceAbort(ended, signal))
   } finally {
     if (timer !== undefined) clearTimeout(timer)
-    offAbort?.()
     if (--s.joiners === 0 && s.daemon && s.status === 'started') s.handle?.unref()
   }
 }

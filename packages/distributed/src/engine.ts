@@ -141,7 +141,7 @@ export class RemoteEngine implements PoolEngine {
       task.sink.reject(task, error)
       return
     }
-    const entry = new Entry(`${this.#client}.${(++this.#seq).toString(36)}`, task, args)
+    const entry = new Entry(this.#newId(), task, args)
     if (this.#pending.size === 0) this.#setBusy(true)
     this.#pending.set(entry.id, entry)
     this.#local.push(entry)
@@ -300,7 +300,7 @@ export class RemoteEngine implements PoolEngine {
       if (n === 1) jobs.push({ id: entry.id, data, members: [entry] })
       else {
         const members = ready.slice(i, i + n).map((r) => r.entry)
-        const pack = new Pack(`${this.#client}.p${(++this.#seq).toString(36)}`, members)
+        const pack = new Pack(this.#newId('p'), members)
         for (const member of members) member.pack = pack
         this.#packs.set(pack.id, pack)
         jobs.push({ id: pack.id, data: { ...data, a: '', b: members.map((m) => m.args), q: members.map((m) => m.id) }, members })
@@ -448,11 +448,16 @@ export class RemoteEngine implements PoolEngine {
     }
     entry.head = entry.head === undefined ? head : entry.head.concat(head)
     this.#pending.delete(entry.id)
-    entry.id = `${this.#client}.${(++this.#seq).toString(36)}`
+    entry.id = this.#newId()
     entry.args = args
     this.#pending.set(entry.id, entry)
     this.#addAgain([entry])
     return true
+  }
+
+  /** A job id of this client's, never used before (`kind`: 'p' for a pack). */
+  #newId(kind = ''): string {
+    return `${this.#client}.${kind}${(++this.#seq).toString(36)}`
   }
 
   #apply(entry: Entry, outcome: Outcome): void {

@@ -115,6 +115,24 @@ function encodedBytes(value: unknown, depth = 2): number {
 }
 
 /**
+ * What several results bound for one job may take: the next is run only while the results so far,
+ * plus one as large as the largest of them, stay within `limit` (a pack's tasks, a chunk's items).
+ */
+class ResultBudget {
+  #bytes = 0
+  #largest = 0
+  constructor(readonly limit: number) {}
+  /** Whether one more result is expected to fit. */
+  get room(): boolean {
+    return this.#bytes + this.#largest <= this.limit
+  }
+  add(size: number): void {
+    this.#bytes += size
+    this.#largest = Math.max(this.#largest, size)
+  }
+}
+
+/**
  * Calls `fn` for the task. A chunk of `map` stops early when its results so far, plus one as
  * large as the largest of them, would pass `budget` bytes (see encodedBytes): it returns the
  * results of the items it ran, and `ran` says how many. The client sends the rest of the chunk
@@ -128,16 +146,13 @@ async function call(fn: Fn, mode: number, payload: unknown, budget: number): Pro
   const items = payload as ArrayLike<unknown>
   const out: unknown[] = []
   const star = mode !== MODE_CHUNK
-  let bytes = 0
-  let largest = 0
+  const results = new ResultBudget(budget)
   for (let i = 0; i < items.length; i++) {
-    if (i > 0 && bytes + largest > budget) return { value: out, ran: i }
+    if (i > 0 && !results.room) return { value: out, ran: i }
     const r = star ? fn(...(items[i] as unknown[])) : fn(items[i])
     const value = unmove(isThenable(r) ? await r : r)
     out.push(value)
-    const size = encodedBytes(value)
-    bytes += size
-    largest = Math.max(largest, size)
+    results.add(encodedBytes(value))
   }
   return { value: out }
 }
@@ -221,16 +236,13 @@ function sizeOf(envelope: Envelope): number {
 export async function runPack(host: HostInfo, data: JobData, skip: readonly boolean[]): Promise<{ pk: Envelope[] }> {
   const args = data.b ?? []
   const pk: Envelope[] = []
-  let bytes = 0
-  let largest = 0
+  const results = new ResultBudget(host.limit)
   for (let k = 0; k < args.length; k++) {
     if (skip[k] === true) pk.push({ s: 1 })
-    else if (bytes + largest > host.limit) pk.push({ n: 1 })
+    else if (!results.room) pk.push({ n: 1 })
     else {
       const envelope = await runJob(host, { ...data, a: args[k] as string })
-      const size = sizeOf(envelope)
-      bytes += size
-      largest = Math.max(largest, size)
+      results.add(sizeOf(envelope))
       pk.push(envelope)
     }
   }

@@ -81,18 +81,22 @@ export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
 }
 
 /**
- * Where the default chunks of `map` end: every `chunksize` items, or before an item that would
- * take the chunk's binary data and strings past BATCH_BYTES (one item at least), so that big
- * items travel one or a few at a time: a chunk is one message, and across machines one job,
- * whose size is limited.
+ * Where the chunks of `map` end: every `chunksize` items, and (`bySize`, the default chunks)
+ * before an item that would take the chunk's binary data and strings past BATCH_BYTES (one item
+ * at least), so that big items travel one or a few at a time: a chunk is one message, and across
+ * machines one job, whose size is limited.
  */
-function chunkEnds(items: readonly unknown[], chunksize: number): number[] {
+function chunkEnds(items: readonly unknown[], chunksize: number, bySize: boolean): number[] {
   const ends: number[] = []
+  if (!bySize) {
+    for (let end = chunksize; end < items.length; end += chunksize) ends.push(end)
+    if (items.length > 0) ends.push(items.length)
+    return ends
+  }
   let count = 0
   let bytes = 0
   for (let i = 0; i < items.length; i++) {
-    const item = items[i]
-    const size = item !== null && (typeof item === 'object' || typeof item === 'string') ? payloadBytes(item) : 0
+    const size = payloadBytes(items[i])
     if (count > 0 && (count === chunksize || bytes + size > BATCH_BYTES)) {
       ends.push(i)
       count = bytes = 0
@@ -271,13 +275,12 @@ export class BasePool {
     const entry = this.#pool.functions.get(fn, 'func')
     const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
     const chunksize = given ?? Math.max(1, Math.ceil(items.length / (4 * this.#size)))
-    const ends = given === undefined ? chunkEnds(items, chunksize) : undefined
-    const chunks = ends?.length ?? Math.ceil(items.length / chunksize)
-    const result = new MapResult<unknown>(items.length, chunks, options as ResultCallbacks<unknown[]>)
-    for (let c = 0, i = 0; c < chunks; c++) {
-      const end = ends?.[c] ?? Math.min(items.length, i + chunksize)
-      this.#pool.push(new Task(entry, mode, packChunk(items.slice(i, end)), MAP_SINK, result, i))
-      i = end
+    const ends = chunkEnds(items, chunksize, given === undefined)
+    const result = new MapResult<unknown>(items.length, ends.length, options as ResultCallbacks<unknown[]>)
+    let start = 0
+    for (const end of ends) {
+      this.#pool.push(new Task(entry, mode, packChunk(items.slice(start, end)), MAP_SINK, result, start))
+      start = end
     }
     return result
   }

@@ -37,6 +37,11 @@ export class Slot {
     return this.handle.id
   }
 
+  /** Started, and nothing sent to it that it has not answered: it can take a task now. */
+  get idle(): boolean {
+    return this.ready && this.available && this.batches.length === 0
+  }
+
   /** Can take a batch now. */
   get available(): boolean {
     return !this.leaving && !this.exclusive && this.remaining > 0

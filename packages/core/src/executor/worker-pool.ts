@@ -118,9 +118,9 @@ export class WorkerPool {
     }
   }
 
-  /** A started worker with nothing sent to it, that can take a task now. */
+  /** Some worker is idle, or none is started yet. */
   #someIdle(): boolean {
-    for (const slot of this.#slots) if (slot.ready && slot.available && slot.batches.length === 0) return true
+    for (const slot of this.#slots) if (slot.idle) return true
     return this.#slots.size === 0
   }
 
@@ -241,7 +241,7 @@ export class WorkerPool {
     let starting = 0
     for (const slot of this.#slots) {
       if (!slot.ready) starting++
-      else if (slot.batches.length === 0 && slot.available) idleReady++
+      else if (slot.idle) idleReady++
     }
     if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
     const head = this.#queue.peek()

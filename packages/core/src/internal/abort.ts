@@ -53,3 +53,16 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     signal.removeEventListener('abort', listener)
   }
 }
+
+/** `promise`, or a rejection with `signal.reason` if it aborts first; the callback is removed after. */
+export async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  let offAbort: (() => void) | undefined
+  const abort = new Promise<never>((_, reject) => {
+    offAbort = onAbort(signal, () => reject(signal.reason))
+  })
+  try {
+    return await Promise.race([promise, abort])
+  } finally {
+    offAbort?.()
+  }
+}

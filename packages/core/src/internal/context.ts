@@ -32,10 +32,10 @@ interface ContextHolder {
   /** This unit was started with the lazy modules' condition, which its own units get too. */
   lazyUnits?: boolean | undefined
   /**
-   * Set by the modules that recover what a unit held when it ends (primitives, managed objects):
-   * each gives the recovery it scheduled for the unit behind a handle, if any (see unitRecovered).
+   * The recoveries scheduled for the unit behind each handle that ended, by the modules that
+   * recover what a unit held (primitives, managed objects): see unitRecovered.
    */
-  recoveries?: Set<(handle: object) => Promise<unknown> | undefined> | undefined
+  recoveries?: WeakMap<object, Promise<unknown>[]> | undefined
 }
 
 const kContext = Symbol.for('@conc/context')
@@ -58,9 +58,12 @@ export function addSettle(step: () => Promise<void>): void {
   }
 }
 
-/** Registers `of`, which gives the recovery scheduled for the unit behind a handle (see {@link unitRecovered}). */
-export function addRecovery(of: (handle: object) => Promise<unknown> | undefined): void {
-  ;(context.recoveries ??= new Set()).add(of)
+/** Records `recovery`, scheduled for the unit behind `handle` when it ended (see {@link unitRecovered}). */
+export function addRecovery(handle: object, recovery: Promise<unknown>): void {
+  const recoveries = (context.recoveries ??= new WeakMap())
+  const list = recoveries.get(handle)
+  if (list === undefined) recoveries.set(handle, [recovery])
+  else list.push(recovery)
 }
 
 /** The longest a runner's `join()` waits for a dead unit's recovery (a parent or manager that stopped answering). */
@@ -73,12 +76,8 @@ const RECOVERY_WAIT_MS = 2000
  * handle has run.
  */
 export async function unitRecovered(handle: object): Promise<void> {
-  const waits: Promise<unknown>[] = []
-  for (const of of context.recoveries ?? []) {
-    const recovery = of(handle)
-    if (recovery !== undefined) waits.push(recovery)
-  }
-  if (waits.length === 0) return
+  const waits = context.recoveries?.get(handle)
+  if (waits === undefined) return
   // The timer keeps the program alive until the recoveries are done, or it fires.
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, RECOVERY_WAIT_MS)))

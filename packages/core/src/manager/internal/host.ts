@@ -286,9 +286,6 @@ const ending = new Set<Promise<void>>()
 // A unit that served its own children finishes recovering what they held before it ends: the
 // recovery goes through this unit (to the manager), and waits on an unref'd timer (drain.ts).
 addSettle(() => drain(ending))
-/** The recovery of each unit that ended, for its runner's join() (see runner.ts). */
-const endings = new WeakMap<object, Promise<void>>()
-addRecovery((handle) => endings.get(handle))
 
 /**
  * Serves the unit behind `handle`, which was sent `objects` (proxies, managed primitives): called
@@ -304,7 +301,8 @@ export function attachUnit(handle: UnitHandle, objects: readonly object[], kind:
     })
     handle.onExit((exit) => {
       const ended = endPeer(made, exit.signal !== null || exit.code !== 0, GRACE_MS)
-      endings.set(handle, ended)
+      // For its runner's join() (see runner.ts).
+      addRecovery(handle, ended)
       ending.add(ended)
       void ended.finally(() => ending.delete(ended))
     })

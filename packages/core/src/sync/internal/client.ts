@@ -119,8 +119,10 @@ export class SyncClient {
     const signal = ctx?.signal
     if (signal?.aborted) return Promise.reject(signal.reason)
     const rid = ++this.#next
+    let pending!: Pending
     const promise = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(rid, { resolve, reject, signal, offAbort: undefined })
+      pending = { resolve, reject, signal, offAbort: undefined }
+      this.#pending.set(rid, pending)
     })
     try {
       this.#send({ t: 'sync.call', rid, id, op, args, owner: ctx?.as?.key })
@@ -129,8 +131,7 @@ export class SyncClient {
       this.#pending.delete(rid)
       return Promise.reject(error)
     }
-    const pending = this.#pending.get(rid)
-    if (signal !== undefined && pending !== undefined) pending.offAbort = onAbort(signal, () => this.#send({ t: 'sync.cancel', rid }))
+    if (signal !== undefined) pending.offAbort = onAbort(signal, () => this.#send({ t: 'sync.cancel', rid }))
     if (ACQUIRE.has(op) && fresh.size > 0) {
       return promise.then(async (value) => {
         await Promise.all([...fresh].map((copy) => copy.load()))

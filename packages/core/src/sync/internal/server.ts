@@ -158,9 +158,6 @@ function prune(unit: Attached): void {
 
 /** Recoveries scheduled or running: a unit that forwards for its own children finishes them before it ends. */
 const recovering = new Set<Promise<unknown>>()
-/** The recovery of each unit that ended, for its runner's join() (see runner.ts). */
-const recoveries = new WeakMap<object, Promise<void>>()
-addRecovery((handle) => recoveries.get(handle))
 
 /**
  * Resolves once every recovery scheduled so far has been applied (see settleShared), keeping the
@@ -176,7 +173,8 @@ function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: numbe
   let done!: () => void
   const recovery = new Promise<void>((resolve) => (done = resolve))
   recovering.add(recovery)
-  recoveries.set(handle, recovery)
+  // For its runner's join() (see runner.ts).
+  addRecovery(handle, recovery)
   setTimeout(() => {
     unit.dead = true
     for (const undo of unit.inflight.values()) undo()

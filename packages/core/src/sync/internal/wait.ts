@@ -5,7 +5,7 @@
  * whose event loop serves the whole program, sleeps in `Atomics.waitAsync`.
  */
 import { RuntimeError } from '../../errors.js'
-import { onAbort } from '../../internal/abort.js'
+import { raceAbort } from '../../internal/abort.js'
 import { threadInfo } from '../../internal/thread-info.js'
 
 const { isMainThread, threadId } = threadInfo()
@@ -100,19 +100,6 @@ interface AtomicsWaitAsync {
 /** `undefined` waits forever; otherwise a `performance.now()` deadline. */
 export function deadlineOf(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : performance.now() + ms
-}
-
-/** Races `promise` with `signal`, removing the listener afterwards (waits run in many slices). */
-async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  let offAbort: (() => void) | undefined
-  const abort = new Promise<never>((_, reject) => {
-    offAbort = onAbort(signal, () => reject(signal.reason))
-  })
-  try {
-    return await Promise.race([promise, abort])
-  } finally {
-    offAbort?.()
-  }
 }
 
 /**
