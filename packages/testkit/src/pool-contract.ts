@@ -1203,6 +1203,28 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(all.array[0]).toBe(42)
     }, 60_000)
 
+    it("a pipe end given to a task is the task's copy: with the parent's copy closed, what the task sent arrives, then EOFError once the task is done", async () => {
+      const p = pool({ processes: 1 })
+      const [reader, writer] = L.Pipe(false)
+      const running = p.apply(h.sendThrough, [writer, ['a', 'b']])
+      await writer.close()
+      expect([await reader.recv(), await reader.recv()]).toEqual(['a', 'b'])
+      expect(await running).toBe(2)
+      await expect(reader.recv()).rejects.toBeInstanceOf(L.EOFError)
+      // The worker lives on: a task that is done does not keep the end open.
+      expect(await p.apply(h.sendThrough, [L.Pipe(false)[1], ['c']])).toBe(1)
+      // A queued task keeps the end open; one cancelled before it was sent lets it go.
+      const ex = executor({ maxWorkers: 1 })
+      const busy = ex.submit(h.holdOnly, null, 0.5)
+      const [reader2, writer2] = L.Pipe(false)
+      const queued = ex.submit(h.sendThrough, writer2, ['never'])
+      await writer2.close()
+      expect(await reader2.poll(0.1)).toBe(false)
+      expect(queued.cancel()).toBe(true)
+      await expect(reader2.recv()).rejects.toBeInstanceOf(L.EOFError)
+      await busy
+    }, 60_000)
+
     it('a worker ended while it holds a Lock taken in a task releases it (aborted, timed out, crashed)', async () => {
       const ex = executor()
       const p = pool()

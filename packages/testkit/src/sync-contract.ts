@@ -563,6 +563,65 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect([await reader.recv(), await reader.recv(), await reader.recv()]).toEqual([1, 'two', [3]])
       await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
     })
+
+    it("Python's idiom: the parent closes its copy of the end it gave a unit; the unit's messages still arrive, then EOFError once the unit has ended", async () => {
+      const [mine, theirs] = lib.Pipe()
+      const unit = spawn('sendLater', theirs, [1, 'two'], 300)
+      await theirs.close()
+      expect(await mine.poll()).toBe(false)
+      expect(await mine.recv()).toBe(1)
+      expect(await mine.recv()).toBe('two')
+      await joinAll(unit)
+      await expect(mine.recv()).rejects.toBeInstanceOf(lib.EOFError)
+      // The unit's copy of the other direction was never closed by the parent: it still sends.
+      await mine.send('still open')
+      await mine.close()
+    }, 30_000)
+
+    it("Pipe(false): the reader gets EOFError only once every copy of the send-only end is closed: the parent's and those of the units it was given to", async () => {
+      const [reader, writer] = lib.Pipe<string>(false)
+      const quick = spawn('sendAndClose', writer, ['quick'])
+      const slow = spawn('sendLater', writer, ['slow'], 400)
+      await writer.close()
+      const got: string[] = []
+      for (;;) {
+        try {
+          got.push(await reader.recv())
+        } catch (error) {
+          expect(error).toBeInstanceOf(lib.EOFError)
+          break
+        }
+      }
+      expect(got.sort()).toEqual(['quick', 'slow'])
+      await joinAll(quick, slow)
+    }, 30_000)
+
+    it("a unit that ends without closing its copy leaves the parent's copy open: no EOFError until the parent closes it", async () => {
+      const [reader, writer] = lib.Pipe(false)
+      await joinAll(spawn('sendLater', writer, [1], 0))
+      expect(await reader.recv()).toBe(1)
+      expect(await reader.poll(0.3)).toBe(false)
+      await writer.send(2)
+      expect(await reader.recv()).toBe(2)
+      await writer.close()
+      await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
+    }, 30_000)
+
+    it('a closed end cannot be given to a unit: OSError("handle is closed") from start(), as Python raises when it pickles one', async () => {
+      const [reader, writer] = lib.Pipe(false)
+      await writer.close()
+      const error = (() => {
+        try {
+          spawn('sendLater', writer, [1], 0)
+        } catch (caught) {
+          return caught
+        }
+        return undefined
+      })()
+      expect(error).toBeInstanceOf(lib.OSError)
+      expect((error as Error).message).toBe('handle is closed')
+      await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
+    })
   })
 
   describe(`${kind} Value and Array: types, negative indices, slices (issue 7 §4)`, () => {

@@ -20,7 +20,15 @@ import type { Task } from './task.js'
 export function encodeTaskArgs(task: Task, kind: UnitKind): void {
   if (!handlesExist()) return
   const payload = encodeShared(task.payload, kind)
-  if (payload.handles) task.shared = payload
+  if (!payload.handles) return
+  task.shared = payload
+  // Queued, the task keeps what it carries as a worker would (a pipe end stays open for it).
+  payload.hold()
+}
+
+/** `task` leaves the queue without being sent (cancelled, failed, the pool ended). */
+export function dropTaskArgs(task: Task): void {
+  task.shared?.discard()
 }
 
 /**

@@ -23,7 +23,7 @@ import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { BATCH_BYTES, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
-import { encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
+import { dropTaskArgs, encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
@@ -93,6 +93,7 @@ export class WorkerPool {
     if (extra !== undefined && signal !== undefined) {
       if (signal.aborted) {
         task.state = SETTLED
+        dropTaskArgs(task)
         task.sink.cancel(task, signal.reason)
         return
       }
@@ -314,6 +315,7 @@ export class WorkerPool {
       this.#queue.shift()
       if (!task.sink.start(task)) {
         task.state = SETTLED
+        dropTaskArgs(task)
         this.#detach(task)
         continue
       }
@@ -546,6 +548,7 @@ export class WorkerPool {
   #withdraw(task: Task, reason: unknown): void {
     if (task.state !== QUEUED) return
     task.state = SETTLED
+    dropTaskArgs(task)
     this.#detach(task)
     task.sink.cancel(task, reason)
   }
@@ -553,6 +556,7 @@ export class WorkerPool {
   #settleError(task: Task, error: unknown): void {
     if (task.state === SETTLED) return
     task.state = SETTLED
+    dropTaskArgs(task)
     this.#detach(task)
     task.sink.reject(task, error)
   }

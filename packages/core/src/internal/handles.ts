@@ -29,6 +29,11 @@ export interface HandleHost {
    * it keeps what it was given until the unit exits.
    */
   release?(handle: UnitHandle, objects: readonly object[], kind: UnitKind): void
+  /**
+   * `objects` wait in a message not yet sent to any unit (a queued pool task), `delta` = +1, or
+   * no longer (it was sent, or dropped), `delta` = -1. Optional.
+   */
+  queued?(objects: readonly object[], delta: 1 | -1): void
 }
 
 /** How one object travels to a unit of some kind. */

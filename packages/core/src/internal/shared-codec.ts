@@ -209,9 +209,17 @@ export interface Encoded<T> {
    * {@link attach}, so that its owners need not keep the handles for that unit any longer.
    */
   release(handle: UnitHandle): void
+  /**
+   * The value waits to be sent (a queued pool task): its owners keep what it carries as if a
+   * unit had it (a pipe end's copy), until the first {@link attach} or {@link discard}.
+   */
+  hold(): void
+  /** The value will not be sent after all (a task cancelled or failed while queued): ends {@link hold}. */
+  discard(): void
 }
 
 const nothingToAttach = (): void => {}
+const NOT_ENCODED = { handles: false, attach: nothingToAttach, release: nothingToAttach, hold: nothingToAttach, discard: nothingToAttach } as const
 
 type Sent = readonly (readonly [HandleHost, object])[]
 
@@ -233,6 +241,10 @@ function releaseAll(handle: UnitHandle, sent: Sent, kind: UnitKind): void {
   for (const [host, objects] of byHost(sent)) host.release?.(handle, objects, kind)
 }
 
+function queueAll(sent: Sent, delta: 1 | -1): void {
+  for (const [host, objects] of byHost(sent)) host.queued?.(objects, delta)
+}
+
 /**
  * Replaces the handles in `value` by what travels to a unit of `kind`. A value without handles
  * is returned as it is.
@@ -240,25 +252,40 @@ function releaseAll(handle: UnitHandle, sent: Sent, kind: UnitKind): void {
  * @throws when a handle cannot travel to that kind of unit (its type says why)
  */
 export function encodeShared<T>(value: T, kind: UnitKind): Encoded<T> {
-  if (findHandle(value) === undefined) return { value, handles: false, attach: nothingToAttach, release: nothingToAttach }
+  if (findHandle(value) === undefined) return { value, ...NOT_ENCODED }
   const state: EncodeState = { kind, memo: new Map(), sent: [] }
   const encoded = encodeValue(value, state) as T
   const sent = state.sent
+  let held = false
+  const unhold = (): void => {
+    if (!held) return
+    held = false
+    queueAll(sent, -1)
+  }
   return {
     value: encoded,
     handles: true,
-    attach: (handle) => attachAll(handle, sent, kind),
+    attach: (handle) => {
+      attachAll(handle, sent, kind)
+      unhold()
+    },
     release: (handle) => releaseAll(handle, sent, kind),
+    hold: () => {
+      if (held) return
+      held = true
+      queueAll(sent, 1)
+    },
+    discard: unhold,
   }
 }
 
 /** {@link encodeShared} for the args and subclass fields of a runner's init message (one graph). */
 export function encodeInit(init: UnitInit, kind: UnitKind): Encoded<UnitInit> {
   const encoded = encodeShared([init.args, init.subclass?.fields] as const, kind)
-  if (!encoded.handles) return { value: init, handles: false, attach: nothingToAttach, release: nothingToAttach }
+  if (!encoded.handles) return { value: init, ...NOT_ENCODED }
   const [args, fields] = encoded.value
   const subclass = init.subclass === undefined || fields === undefined ? init.subclass : { ...init.subclass, fields }
-  return { value: { ...init, args, subclass, handles: 1 }, handles: true, attach: encoded.attach, release: encoded.release }
+  return { ...encoded, value: { ...init, args, subclass, handles: 1 } }
 }
 
 interface DecodeState {

@@ -10,9 +10,12 @@ import { checkInteger } from '../internal/validate.js'
 import { OSError } from './errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { QueueState } from './internal/queue-state.js'
-import { type Description, type OpContext, Primitive, type SharedState, kDescribe, refuseInMessage } from './internal/shared.js'
+import type { UnitKind } from '../backend.js'
+import { type HandleDescription, kHandle } from '../internal/handles.js'
+import { type Description, type OpContext, Primitive, type SharedState, kCopies, kDescribe, refuseInMessage } from './internal/shared.js'
 import { registerPrimitive } from './internal/travel.js'
 import { sendError } from './internal/send-error.js'
+import { localOwner } from './internal/wait.js'
 
 /** One end of a pipe: the direction it reads from and the one it writes to. */
 export class ConnectionState implements SharedState {
@@ -47,15 +50,30 @@ export class ConnectionState implements SharedState {
   poll(ctx: OpContext, ms: number | undefined): Promise<boolean> {
     return this.in().poll(ctx, ms)
   }
+  /** This owner's copy of the end is closed (see `QueueState.dropWriter`). */
   close(ctx: OpContext): void {
-    this.outbound?.closeWriter(ctx)
+    this.outbound?.dropWriter(ctx, true)
+  }
+  /** The unit `ctx.owner` was given a copy of the end. */
+  given(ctx: OpContext): void {
+    this.outbound?.addWriter(ctx)
+  }
+  /** A message carrying the end waits to be sent (`delta` 1: a queued pool task), or no longer (-1). */
+  queued(ctx: OpContext, delta: number): void {
+    this.outbound?.queueWriter(ctx, delta === 1 ? 1 : -1)
+  }
+  /** The unit `ctx.owner` is done with the message that gave it its copy (a pool task). */
+  left(ctx: OpContext): void {
+    this.outbound?.dropWriter(ctx, false)
   }
   holds(ctx: OpContext): boolean {
     return this.inbound?.holds(ctx) === true || this.outbound?.holds(ctx) === true
   }
+  /** The unit ended: its copy of the end is gone, as a process's descriptors close when it exits. */
   recover(ctx: OpContext): void {
     this.inbound?.recover(ctx)
     this.outbound?.recover(ctx)
+    this.outbound?.dropWriter(ctx, false)
   }
 }
 
@@ -231,8 +249,11 @@ export class Connection<T = unknown> extends Primitive {
   }
 
   /**
-   * Closes this end: the other end's `recv()` raises `EOFError` once it has read what was sent.
-   * Idempotent.
+   * Closes this copy of the end. A pipe end given to a unit is a copy, as in Python's processes:
+   * the other end's `recv()` raises `EOFError` (once it has read what was sent) when no copy is
+   * left open: the program's, and those of the units given the end (a unit's copy also closes
+   * when it ends, or when the pool task it was given to is done). A unit that closes its copy while
+   * no other unit holds one ends the pipe even if the program kept its own. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return
@@ -243,6 +264,15 @@ export class Connection<T = unknown> extends Primitive {
   /** `await using conn = …` closes it. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close()
+  }
+
+  /** @internal A unit given this end holds a copy of it (see `close()`). */
+  readonly [kCopies] = true
+
+  /** @internal As Python refuses to pickle a closed connection. */
+  override [kHandle](kind: UnitKind): HandleDescription {
+    if (this.#closed) throw new OSError('handle is closed')
+    return super[kHandle](kind)
   }
 
   /** @internal */
@@ -275,11 +305,11 @@ export class Connection<T = unknown> extends Primitive {
  * ```
  */
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
-  const forward = QueueState.create(0)
+  const forward = QueueState.create(0, localOwner)
   if (!duplex) {
     return [new Connection<T>(new ConnectionState(forward, undefined), true, false), new Connection<T>(new ConnectionState(undefined, forward), false, true)]
   }
-  const backward = QueueState.create(0)
+  const backward = QueueState.create(0, localOwner)
   return [new Connection<T>(new ConnectionState(backward, forward), true, true), new Connection<T>(new ConnectionState(forward, backward), true, true)]
 }
 

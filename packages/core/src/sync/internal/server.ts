@@ -14,14 +14,14 @@ import { addRecovery } from '../../internal/context.js'
 import { drain } from '../../internal/drain.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
-import { type OpContext, type Primitive, Undoable, kBackend, newRemoteOwner } from './shared.js'
+import { type OpContext, type Primitive, Undoable, kBackend, kCopies, newRemoteOwner } from './shared.js'
 import { UNIT_DIED } from './wait.js'
 
 /** The operations a unit may ask for; anything else is refused. */
 export const OPS = new Set([
   'acquire', 'release', 'locked', 'getValue', 'set', 'clear', 'isSet', 'wait', 'notify', 'trip', 'abort',
   'reset', 'nWaiting', 'broken', 'put', 'get', 'qsize', 'taskDone', 'join', 'poll', 'send', 'recv',
-  'close', 'load', 'store', 'storeMany', 'recover', 'holds',
+  'close', 'load', 'store', 'storeMany', 'recover', 'holds', 'given', 'left', 'queued',
 ])
 
 /** How long after a process exits its last acknowledgements may still arrive. */
@@ -217,7 +217,6 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
     exited: false,
     dead: false,
   }
-  give(unit, objects)
   attached.set(handle, unit)
   if (kind === 'thread') {
     unit.owners.set(key, handle.id + 1)
@@ -243,11 +242,28 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
       }
     })
   }
+  give(unit, objects)
   handle.onExit((exit) => cleanUp(handle, unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
 }
 
 function give(unit: Attached, objects: readonly Primitive[]): void {
-  for (const object of objects) unit.given.set(object, (unit.given.get(object) ?? 0) + 1)
+  for (const object of objects) {
+    const count = unit.given.get(object) ?? 0
+    unit.given.set(object, count + 1)
+    if (count === 0 && kCopies in object) tell(unit, object, 'given')
+  }
+}
+
+/** `objects` wait in a message not yet sent to a unit (`delta` 1), or no longer (-1): see `Encoded.hold`. */
+export function queued(objects: readonly Primitive[], delta: 1 | -1): void {
+  for (const object of objects) if (kCopies in object) object[kBackend].call('queued', [delta]).catch(() => {})
+}
+
+/** Tells the state of a copied primitive (a pipe end) that `unit` was given a copy or let go of it. */
+function tell(unit: Attached, object: Primitive, op: 'given' | 'left'): void {
+  const as = { key: unit.key, num: ownerNum(unit, unit.key) }
+  // Applied synchronously when the state is in this process, before the program's next step.
+  object[kBackend].call(op, [], { as }).catch(() => {})
 }
 
 /**
@@ -268,6 +284,7 @@ export function release(handle: UnitHandle, objects: readonly Primitive[]): void
     } else {
       unit.given.delete(object)
       unit.held.add(object)
+      if (kCopies in object) tell(unit, object, 'left')
     }
   }
   prune(unit)

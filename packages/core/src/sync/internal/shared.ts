@@ -96,6 +96,11 @@ export class LocalBackend implements Backend {
 
 export const kBackend = Symbol('@conc/sync-backend')
 export const kDescribe = Symbol('@conc/sync-describe')
+/**
+ * Set on primitives whose units each hold a copy (a pipe end): the owner is told when a unit is
+ * given one (`given`) and when a unit is done with the message that gave it (`left`).
+ */
+export const kCopies = Symbol('@conc/sync-copies')
 
 /** How a primitive travels: its type and the data the other side rebuilds it from. */
 export interface Description {

@@ -13,7 +13,7 @@ import { ConcTypeError } from '../../errors.js'
 import { addSettle } from '../../internal/context.js'
 import { type HandleDescription, type HandleHost, type RebuildContext, registerHandleType } from '../../internal/handles.js'
 import { RemoteBackend, clientFor, currentClient, pauseFresh, resumeFresh } from './client.js'
-import { attach, recovered, register, release } from './server.js'
+import { attach, queued, recovered, register, release } from './server.js'
 import { type Backend, LocalBackend, type Primitive, type SharedState, adopt, kBackend, kDescribe, setHandleDescriber } from './shared.js'
 import { releaseWaits } from './wait.js'
 
@@ -61,6 +61,7 @@ const leases = new Map<Primitive, number>()
 const host: HandleHost = {
   attach: (handle, objects, kind) => attach(handle, objects as Primitive[], kind),
   release: (handle, objects) => release(handle, objects as Primitive[]),
+  queued: (objects, delta) => queued(objects as Primitive[], delta),
 }
 
 /** One more live message carries `proxy`; a copy paused meanwhile is brought up to date. */
