@@ -579,7 +579,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
     }, 30_000)
 
     it("Pipe(false): the reader gets EOFError only once every copy of the send-only end is closed: the parent's and those of the units it was given to", async () => {
-      const [reader, writer] = lib.Pipe<string>(false)
+      const [reader, writer] = lib.Pipe(false)
       const quick = spawn('sendAndClose', writer, ['quick'])
       const slow = spawn('sendLater', writer, ['slow'], 400)
       await writer.close()

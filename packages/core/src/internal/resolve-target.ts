@@ -6,7 +6,7 @@ import { TargetNotFoundError, isConcError } from '../errors.js'
 import type { AnyFunction } from '../runner.js'
 import { findExport } from './exports.js'
 import { importModule } from './import-module.js'
-import { noteModule } from './known-modules.js'
+import { definedIn, noteModule } from './known-modules.js'
 import { isBundle } from './bundle.js'
 import type { TargetSpec } from './target-ref.js'
 import type { SubclassSpec } from './wire.js'
@@ -83,8 +83,30 @@ async function searchModules<T>(
   return { importError }
 }
 
+/**
+ * The function `spec` names, read from its module's top-level bindings through a function of that
+ * module this isolate already has (the locator noted one when it located a function there): no
+ * import. Where the module is this program's entry, paused at a top-level `await` for the very
+ * result this function is needed for (a manager's objects live in the program that made it: its
+ * `Pool()` and a `Barrier`'s action), importing it again would wait for that await, and the
+ * program would end with exit code 13 and no message.
+ */
+async function boundInModule(spec: TargetSpec): Promise<AnyFunction | undefined> {
+  const anchor = spec.module === undefined ? undefined : definedIn(spec.module)
+  if (anchor === undefined) return undefined
+  const { moduleBinding } = await import('./inspector.js')
+  for (const name of new Set([spec.exportName, spec.path?.length === 1 ? spec.path[0] : undefined, spec.name])) {
+    if (name === undefined || name === '' || name === 'default') continue
+    const value = moduleBinding(anchor, name)
+    if (typeof value === 'function' && source(value) === spec.source) return value as AnyFunction
+  }
+  return undefined
+}
+
 export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly string[]): Promise<ResolvedTarget> {
   const message = (error: unknown): string => (error as Error)?.message ?? String(error)
+  const bound = await boundInModule(spec)
+  if (bound !== undefined) return { fn: bound, rebuilt: false }
   if (spec.explicit && spec.module !== undefined) {
     const exportName = spec.exportName ?? spec.name
     let byName: unknown
