@@ -447,6 +447,14 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await p.map(t.square, [1, 2])).toEqual([1, 4])
     })
 
+    it("apply's and applyAsync's args that are not iterable (null included) are a TypeError, as Python's func(*None) is; left out, there are none", async () => {
+      const p = pool()
+      await expectTypeError(() => p.apply(t.add, null as never), 'apply() argument 2 must be an iterable, got null')
+      await expectTypeError(() => p.applyAsync(t.add, 5 as never), 'applyAsync() argument 2 must be an iterable, got 5 (number)')
+      expect(await p.apply(t.add, [1, 2])).toBe(3)
+      expect(await p.apply(t.identity)).toBeUndefined()
+    })
+
     it('a string chunksize is a TypeError showing the value and its type, in every map', async () => {
       const p = pool()
       const ex = executor()

@@ -167,14 +167,20 @@ export class BasePool {
     return this.#pool.workerIds
   }
 
-  /** `fn(...args)` in a worker; resolves to its result. */
+  /**
+   * `fn(...args)` in a worker; resolves to its result. `args` left out: no arguments.
+   *
+   * @throws {ConcTypeError} when `args` is not iterable (`null` included), as Python's `func(*None)`
+   */
   async apply<F extends AnyFunction>(fn: F, args?: Readonly<Parameters<F>>): Promise<Awaited<ReturnType<F>>> {
+    if (args !== undefined) checkIterable(args, 'apply')
     return this.applyAsync(fn, args).get()
   }
 
   /** Schedules `fn(...args)`; the {@link AsyncResult} settles with its result or error. */
   applyAsync<F extends AnyFunction>(fn: F, args?: Readonly<Parameters<F>>, options: PoolTaskOptions<Awaited<ReturnType<F>>> = {}): AsyncResult<Awaited<ReturnType<F>>> {
     this.#checkRunning()
+    if (args !== undefined) checkIterable(args, 'applyAsync')
     const entry = this.#pool.functions.get(fn, 'func')
     const result = new AsyncResult<Awaited<ReturnType<F>>>(options)
     const task = new Task(entry, MODE_CALL, [...(args ?? [])], RESULT_SINK, result, 0)
