@@ -12,7 +12,7 @@ import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
 import { raceAbort } from './internal/abort.js'
-import { context, unitRecovered } from './internal/context.js'
+import { context, nextNumber, shareCounters, unitRecovered } from './internal/context.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { setLongTimeout, timeoutToMs } from './internal/timeout.js'
@@ -50,7 +50,6 @@ const sentinels = new WeakMap<object, Sentinel>()
  * unit needs: it runs as its target, and does not travel by reference as a class (`Timer`).
  */
 export const kRunsTarget = Symbol.for('@conc/runs-target')
-const counters: Record<UnitKind, number> = { thread: 0, process: 0 }
 let exitHookInstalled = false
 
 function exitCodeOf({ code, signal }: UnitExit): number {
@@ -132,7 +131,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     const named = opts.name !== undefined && opts.name !== null && opts.name !== ''
     // Python numbers every process, but only the threads that get a default name.
     const prefix = kind === 'process' && context.unit?.kind === 'process' ? context.unit.identity : []
-    const identity = kind === 'thread' && named ? [] : [...prefix, ++counters[kind]]
+    const identity = kind === 'thread' && named ? [] : [...prefix, nextNumber(kind)]
     const name = named
       ? String(opts.name)
       : defaultName(kind, new.target.name, target as AnyFunction | undefined, identity)
@@ -263,6 +262,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     const init = shared.value
     let handle: UnitHandle
     try {
+      if (s.kind === 'thread') shareCounters()
       handle = backend.spawn(init, { daemon: s.daemon })
     } catch (error) {
       throw this.#explainSpawnError(s, backend, init, error)

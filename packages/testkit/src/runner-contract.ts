@@ -287,7 +287,11 @@ export function defineRunnerContract(backend: BackendUnderTest): void {
         expect(info.name).toBe(`${unit.name}:1`)
         expect(info.parent).toEqual({ pid: unit.ident, name: unit.name })
       } else {
-        expect(info.name).toMatch(/^Thread-1 \(selfInfo\)$/)
+        // One counter per process, as Python's: a thread's thread is not another Thread-1.
+        const number = (name: string): number => Number(/^Thread-(\d+) \(\w+\)$/.exec(name)?.[1])
+        expect(info.name).toMatch(/^Thread-\d+ \(selfInfo\)$/)
+        expect(number(info.name)).toBeGreaterThan(number(unit.name))
+        expect(number(new Runner({ target: function later() {} }).name)).toBeGreaterThan(number(info.name))
       }
     })
 

@@ -9,7 +9,7 @@
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/shared-codec.js'
 import { onAbort } from '../internal/abort.js'
-import { context } from '../internal/context.js'
+import { context, shareCounters } from '../internal/context.js'
 import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
 import type { SerializedThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
@@ -199,6 +199,7 @@ export class WorkerPool {
       service: { module: POOL_WORKER_MODULE, exportName: 'poolWorker', data },
       loaderHooks: loaderHooks(this.#flavor.backend.kind),
     }
+    if (this.#flavor.backend.kind === 'thread') shareCounters()
     const handle = this.#flavor.backend.spawn(init, { daemon: false })
     shared.attach(handle)
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)

@@ -6,6 +6,7 @@
  */
 import type { UnitKind } from '../../backend.js'
 import { RuntimeError } from '../../errors.js'
+import { nextNumber } from '../../internal/context.js'
 import { type HandleDescription, handleCreated, kHandle } from '../../internal/handles.js'
 import { findHandle } from '../../internal/shared-codec.js'
 import { localOwner } from './wait.js'
@@ -65,15 +66,14 @@ export interface Backend {
   /** Calls that touch no shared state wait here (a child finishes only when its writes landed). */
 }
 
-let lastRemoteOwner = 0
-
 /**
- * A new owner id for a unit (or a manager's peer) served by this isolate: negative, so it never
- * meets a thread's `threadId + 1`, and from one counter for every server of the isolate (the
- * primitives' server, a manager's), so two of them never hand out the same id for one state.
+ * A new owner id for a unit (or a manager's peer) served by this thread: negative, so it never
+ * meets a thread's `threadId + 1`, and from one counter for every server of the process (the
+ * primitives', a manager's, in any thread), so two of them never hand out the same id for one
+ * state: a state in shared memory is reached by every thread's server.
  */
 export function newRemoteOwner(): number {
-  return -++lastRemoteOwner
+  return -nextNumber('owner')
 }
 
 /** The context of an operation by this thread on a state in its own memory. */
