@@ -45,6 +45,8 @@ export const kRebuilt = Symbol('rebuilt from source')
 export interface ResolvedTarget {
   readonly fn: AnyFunction
   readonly rebuilt: boolean
+  /** Read from the bindings of its module, which is still being evaluated (see boundInModule). */
+  readonly bound?: boolean | undefined
 }
 
 /** The modules to search, in order: the one found for it, then the calling module. */
@@ -93,7 +95,7 @@ async function searchModules<T>(
  */
 async function boundInModule(spec: TargetSpec): Promise<AnyFunction | undefined> {
   const anchor = spec.module === undefined ? undefined : definedIn(spec.module)
-  if (anchor === undefined) return undefined
+  if (anchor === undefined || !(await stillEvaluating(spec.module as string))) return undefined
   const { moduleBinding } = await import('./inspector.js')
   for (const name of new Set([spec.exportName, spec.path?.length === 1 ? spec.path[0] : undefined, spec.name])) {
     if (name === undefined || name === '' || name === 'default') continue
@@ -103,10 +105,30 @@ async function boundInModule(spec: TargetSpec): Promise<AnyFunction | undefined>
   return undefined
 }
 
+/** How long the import of a module this isolate has loaded may take before it counts as still being evaluated. */
+const EVALUATED_MS = 100
+
+/**
+ * Whether `url`, a module this isolate has loaded, is still being evaluated (paused at a top-level
+ * `await`): its import then does not settle. Only then are its bindings read instead, so that a
+ * module that finished loading is searched the usual way, by its exports.
+ */
+async function stillEvaluating(url: string): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), EVALUATED_MS)
+  })
+  try {
+    return await Promise.race([import(url).then(() => false, () => false), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly string[]): Promise<ResolvedTarget> {
   const message = (error: unknown): string => (error as Error)?.message ?? String(error)
   const bound = await boundInModule(spec)
-  if (bound !== undefined) return { fn: bound, rebuilt: false }
+  if (bound !== undefined) return { fn: bound, rebuilt: false, bound: true }
   if (spec.explicit && spec.module !== undefined) {
     const exportName = spec.exportName ?? spec.name
     let byName: unknown

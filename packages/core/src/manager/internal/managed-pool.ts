@@ -22,8 +22,12 @@ export async function functionOf(spec: unknown): Promise<AnyFunction> {
     fn = (async () => {
       const { resolveTarget } = await import('../../internal/resolve-target.js')
       const found = await resolveTarget(spec, [])
+      // Read from the bindings of a module still being evaluated (its export name may differ):
+      // the pool locates the function itself, by where it is defined.
+      if (found.bound === true) return found.fn
       // The pool finds its functions from the calling module, which here is @conc's own: say where it is.
-      if (!found.rebuilt && spec.module !== undefined) return fromModule(found.fn as (...args: never[]) => unknown, spec.module, spec.exportName ?? spec.name) as AnyFunction
+      const exportName = spec.exportName ?? (spec.path?.length === 1 ? spec.path[0] : undefined) ?? spec.name
+      if (!found.rebuilt && spec.module !== undefined) return fromModule(found.fn as (...args: never[]) => unknown, spec.module, exportName) as AnyFunction
       return found.fn
     })()
     resolved.set(key, fn)
