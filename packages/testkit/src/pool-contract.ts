@@ -1221,14 +1221,25 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       await expect(reader.recv()).rejects.toBeInstanceOf(L.EOFError)
       // The worker lives on: a task that is done does not keep the end open.
       expect(await p.apply(h.sendThrough, [L.Pipe(false)[1], ['c']])).toBe(1)
+      // Each task's copy is its own: one task closing it leaves the others' (and the program's) open.
+      const [reader3, writer3] = L.Pipe(false)
+      expect(await p.starmap(h.sendThenClose, [[writer3, 0], [writer3, 1], [writer3, 2], [writer3, 3]], { chunksize: 1 })).toEqual([0, 1, 2, 3])
+      expect(await reader3.poll(0.2)).toBe(true)
+      const sent = [await reader3.recv(), await reader3.recv(), await reader3.recv(), await reader3.recv()]
+      expect(sent.sort()).toEqual([0, 1, 2, 3])
+      expect(await reader3.poll(0.2)).toBe(false)
+      await writer3.close()
+      await expect(reader3.recv()).rejects.toBeInstanceOf(L.EOFError)
       // A queued task keeps the end open; one cancelled before it was sent lets it go.
       const ex = executor({ maxWorkers: 1 })
-      const busy = ex.submit(h.holdOnly, null, 0.5)
+      const busy = ex.submit(h.holdOnly, null, 3)
       const [reader2, writer2] = L.Pipe(false)
       const queued = ex.submit(h.sendThrough, writer2, ['never'])
       await writer2.close()
       expect(await reader2.poll(0.1)).toBe(false)
       expect(queued.cancel()).toBe(true)
+      // At once, not when the worker is next free (3 s).
+      expect(await reader2.poll(1)).toBe(true)
       await expect(reader2.recv()).rejects.toBeInstanceOf(L.EOFError)
       await busy
     }, 60_000)

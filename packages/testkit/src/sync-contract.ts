@@ -607,6 +607,19 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
     }, 30_000)
 
+    it('a unit killed while its own pool tasks carrying the end wait in the queue: the end closes with it', async () => {
+      const [reader, writer] = lib.Pipe(false)
+      const ready = new lib.Event()
+      const unit = spawn('queueAndWait', writer, ready)
+      await writer.close()
+      expect(await ready.wait(30)).toBe(true)
+      expect(await reader.poll(0.2)).toBe(false)
+      unit.kill()
+      await unit.join()
+      expect(await reader.poll(5)).toBe(true)
+      await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
+    }, 60_000)
+
     it('a closed end cannot be given to a unit: OSError("handle is closed") from start(), as Python raises when it pickles one', async () => {
       const [reader, writer] = lib.Pipe(false)
       await writer.close()

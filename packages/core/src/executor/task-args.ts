@@ -22,8 +22,10 @@ export function encodeTaskArgs(task: Task, kind: UnitKind): void {
   const payload = encodeShared(task.payload, kind)
   if (!payload.handles) return
   task.shared = payload
-  // Queued, the task keeps what it carries as a worker would (a pipe end stays open for it).
+  // Queued, the task keeps what it carries as a worker would (a pipe end stays open for it),
+  // until it is sent, or dropped: at once when its future is cancelled.
   payload.hold()
+  task.sink.onCancel?.(task, () => payload.discard())
 }
 
 /** `task` leaves the queue without being sent (cancelled, failed, the pool ended). */

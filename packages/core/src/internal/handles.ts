@@ -62,6 +62,8 @@ export interface RebuildContext {
   readonly channel: UnitChannel
   /** Loader hooks to register before importing a module (see `internal/loader-hooks.ts`). */
   readonly loaderHooks: readonly string[]
+  /** Rebuilt for one message that is released when done with (a pool task), not for the unit's life. */
+  readonly leased?: boolean | undefined
 }
 
 /** How a registered type is rebuilt from its description's `data` (already decoded). */

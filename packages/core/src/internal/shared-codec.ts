@@ -404,7 +404,7 @@ export function decodeShared<T>(value: T, context: RebuildContext): Promise<T> {
  * `release()` then, and each type may let go of what it keeps for the handles rebuilt here.
  */
 export async function decodeLeased<T>(value: T, context: RebuildContext): Promise<{ readonly value: T; release(): void }> {
-  const state: DecodeState = { context, seen: new Set(), built: new Map(), building: new Set() }
+  const state: DecodeState = { context: { ...context, leased: true }, seen: new Set(), built: new Map(), building: new Set() }
   const release = (): void => {
     for (const [descriptor, object] of state.built) {
       object.then(

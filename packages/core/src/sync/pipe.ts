@@ -73,7 +73,7 @@ export class ConnectionState implements SharedState {
   recover(ctx: OpContext): void {
     this.inbound?.recover(ctx)
     this.outbound?.recover(ctx)
-    this.outbound?.dropWriter(ctx, false)
+    this.outbound?.writerGone(ctx)
   }
 }
 
@@ -123,11 +123,18 @@ export class Connection<T = unknown> extends Primitive {
     }
   }
 
+  /**
+   * A pool task's copy: its `close()` is its own, and the copy goes for good when the task is done
+   * (the owner is told then), so closing it does not touch what the worker's other tasks hold.
+   */
+  readonly #taskCopy: boolean
+
   /** @internal Use {@link Pipe}. */
-  constructor(state: ConnectionState | undefined, readable: boolean, writable: boolean) {
+  constructor(state: ConnectionState | undefined, readable: boolean, writable: boolean, taskCopy = false) {
     super(() => state ?? new ConnectionState(undefined, undefined))
     this.readable = readable
     this.writable = writable
+    this.#taskCopy = taskCopy
     this.#transport = this.#pipeTransport()
   }
 
@@ -252,13 +259,14 @@ export class Connection<T = unknown> extends Primitive {
    * Closes this copy of the end. A pipe end given to a unit is a copy, as in Python's processes:
    * the other end's `recv()` raises `EOFError` (once it has read what was sent) when no copy is
    * left open: the program's, and those of the units given the end (a unit's copy also closes
-   * when it ends, or when the pool task it was given to is done). A unit that closes its copy while
-   * no other unit holds one ends the pipe even if the program kept its own. Idempotent.
+   * when it ends). A pool task's copy is its own and goes when the task is done: its `close()`
+   * takes effect then. A unit that closes its copy while no other unit holds one ends the pipe even
+   * if the program kept its own. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.#transport.close()
+    if (!this.#taskCopy) await this.#transport.close()
   }
 
   /** `await using conn = …` closes it. */
@@ -315,5 +323,6 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
 
 registerPrimitive('Connection', import.meta.url, {
   state: ConnectionState.fromShared,
-  build: (meta) => () => new Connection(undefined, meta.readable as boolean, meta.writable as boolean),
+  build: (meta, context) => () => new Connection(undefined, meta.readable as boolean, meta.writable as boolean, context.leased === true),
+  perMessage: true,
 })

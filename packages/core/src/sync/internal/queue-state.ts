@@ -8,6 +8,7 @@ import type * as V8 from 'node:v8'
 import { ValueError } from '../../errors.js'
 import { EOFError, Empty, Full } from '../errors.js'
 import { type OpContext, type SharedState, Undoable } from './shared.js'
+import { PipeEnds, createEnds } from './pipe-ends.js'
 import { bump, deadlineOf, lockWord, recoverWord, unlockWord, waitChange } from './wait.js'
 
 /** node:v8, loaded with the first queue operation rather than when @conc is imported. */
@@ -31,45 +32,27 @@ const MAX_BYTES = 1024 * 1024 * 1024
 export interface QueueShared {
   readonly ctl: SharedArrayBuffer
   readonly data: SharedArrayBuffer
-  /** A pipe direction's copies of its sending end (see {@link QueueState.dropWriter}). */
+  /** A pipe direction's copies of its sending end (pipe-ends.ts). */
   readonly ends?: SharedArrayBuffer
 }
-
-/**
- * In `ends`: how many copies are open, the owner that created the pipe, how many messages that
- * carry the end wait to be sent (queued pool tasks: each keeps the end open), then the owners
- * holding a copy.
- */
-const OPEN = 0
-const CREATOR = 1
-const QUEUED = 2
-const HOLDERS = 3
-/** Owners holding a copy at once that are tracked; a copy beyond (never seen so far) is not counted. */
-const MAX_ENDS_BYTES = 64 * 1024
 
 export class QueueState implements SharedState {
   readonly ctl: Int32Array
   readonly bytes: Uint8Array
   readonly view: DataView
-  readonly ends: Int32Array | undefined
+  readonly ends: PipeEnds | undefined
   constructor(readonly shared: QueueShared) {
     this.ctl = new Int32Array(shared.ctl)
     this.bytes = new Uint8Array(shared.data)
     this.view = new DataView(shared.data)
-    this.ends = shared.ends === undefined ? undefined : new Int32Array(shared.ends)
+    this.ends = shared.ends === undefined ? undefined : new PipeEnds(shared.ends)
   }
   /** A queue; with `creator` (an owner id), a pipe direction whose sending end starts as one copy, the creator's. */
   static create(maxsize: number, creator?: number): QueueState {
     const data = new GrowableSharedArrayBuffer(INITIAL_BYTES, { maxByteLength: MAX_BYTES })
-    const ends = creator === undefined ? undefined : new GrowableSharedArrayBuffer(64, { maxByteLength: MAX_ENDS_BYTES })
+    const ends = creator === undefined ? undefined : createEnds(creator)
     const state = new QueueState({ ctl: new SharedArrayBuffer(32), data, ...(ends === undefined ? {} : { ends }) })
     state.ctl[MAXSIZE] = maxsize > 0 ? maxsize : 0
-    if (state.ends !== undefined && creator !== undefined) {
-      state.ends[OPEN] = 1
-      state.ends[CREATOR] = creator
-      state.ends[QUEUED] = 0
-      state.ends[HOLDERS] = creator
-    }
     return state
   }
   static fromShared(shared: unknown): QueueState {
@@ -246,32 +229,10 @@ export class QueueState implements SharedState {
   }
 
   /**
-   * A pipe's sending end was given to the unit `ctx.owner` (runner args, initargs, a task): one
-   * more copy, until that unit closes it, ends, or is done with the task. A closed end stays closed.
+   * Runs `change` on a pipe direction's copies of its sending end (pipe-ends.ts), under the mutex;
+   * it returns whether the end is now closed. A closed end stays closed.
    */
-  addWriter(ctx: OpContext): void {
-    const ends = this.ends
-    if (ends === undefined) return
-    const ctl = this.ctl
-    lockWord(ctl, MUTEX, ctx.owner)
-    try {
-      if (Atomics.load(ctl, WRITER_CLOSED) === 1) return
-      const open = ends[OPEN]!
-      for (let i = 0; i < open; i++) if (ends[HOLDERS + i] === ctx.owner) return
-      const need = (HOLDERS + open + 1) * 4
-      if (need > ends.byteLength) {
-        if (need > MAX_ENDS_BYTES) return
-        ;(this.shared.ends as unknown as { grow(length: number): void }).grow(Math.min(MAX_ENDS_BYTES, ends.byteLength * 2))
-      }
-      ends[HOLDERS + open] = ctx.owner
-      ends[OPEN] = open + 1
-    } finally {
-      unlockWord(ctl, MUTEX)
-    }
-  }
-
-  /** One more (`delta` 1) or one fewer (-1) message carrying the sending end waits to be sent. */
-  queueWriter(ctx: OpContext, delta: 1 | -1): void {
+  #ends(ctx: OpContext, change: (ends: PipeEnds) => boolean): void {
     const ends = this.ends
     if (ends === undefined) return
     const ctl = this.ctl
@@ -279,52 +240,41 @@ export class QueueState implements SharedState {
     let close = false
     try {
       if (Atomics.load(ctl, WRITER_CLOSED) === 1) return
-      const queued = Math.max(0, ends[QUEUED]! + delta)
-      ends[QUEUED] = queued
-      close = queued === 0 && ends[OPEN] === 0
+      close = change(ends)
       if (close) Atomics.store(ctl, WRITER_CLOSED, 1)
     } finally {
       unlockWord(ctl, MUTEX)
     }
     if (close) bump(ctl, SEQ)
+  }
+
+  /** A pipe's sending end was given to the unit `ctx.owner` (runner args, initargs, a task). */
+  addWriter(ctx: OpContext): void {
+    this.#ends(ctx, (ends) => ends.given(ctx.owner))
+  }
+
+  /** One more (`delta` 1) or one fewer (-1) message of `ctx.owner` carrying the sending end waits to be sent. */
+  queueWriter(ctx: OpContext, delta: 1 | -1): void {
+    this.#ends(ctx, (ends) => ends.queued(ctx.owner, delta))
   }
 
   /**
-   * The copy of the sending end held by `ctx.owner` is gone: closed by it (`explicit`), or its
-   * unit ended or finished the task it was given. The receiver sees EOF once no copy is left (as
-   * in Python, where each process holds its own descriptor), or when a unit closes the last
-   * copy besides the creator's: a unit that closes its end means "done" even if the creator kept
-   * its own (as with Python's threads, which share one descriptor).
+   * The copy of the sending end held by `ctx.owner` is gone: closed by it (`explicit`), or it
+   * finished the task that carried it. Without copies (a queue), an explicit close closes it.
    */
   dropWriter(ctx: OpContext, explicit: boolean): void {
-    const ends = this.ends
-    if (ends === undefined) {
+    if (this.ends === undefined) {
       if (explicit) this.closeWriter(ctx)
       return
     }
-    const ctl = this.ctl
-    lockWord(ctl, MUTEX, ctx.owner)
-    let close = false
-    try {
-      if (Atomics.load(ctl, WRITER_CLOSED) === 1) return
-      let open = ends[OPEN]!
-      let found = false
-      for (let i = 0; i < open; i++) {
-        if (ends[HOLDERS + i] !== ctx.owner) continue
-        ends[HOLDERS + i] = ends[HOLDERS + open - 1]!
-        ends[OPEN] = --open
-        found = true
-        break
-      }
-      if (!found && !explicit) return
-      const creator = ends[CREATOR]!
-      close = ends[QUEUED] === 0 && (open === 0 || (explicit && ctx.owner !== creator && open === 1 && ends[HOLDERS] === creator))
-      if (close) Atomics.store(ctl, WRITER_CLOSED, 1)
-    } finally {
-      unlockWord(ctl, MUTEX)
-    }
-    if (close) bump(ctl, SEQ)
+    this.#ends(ctx, (ends) => ends.dropped(ctx.owner, explicit))
   }
+
+  /** The unit `ctx.owner` ended: its copy of the sending end and its unsent messages carrying it go. */
+  writerGone(ctx: OpContext): void {
+    this.#ends(ctx, (ends) => ends.gone(ctx.owner))
+  }
+
   holds(ctx: OpContext): boolean {
     return Atomics.load(this.ctl, MUTEX) === ctx.owner
   }

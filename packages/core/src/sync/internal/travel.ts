@@ -37,6 +37,11 @@ export interface PrimitiveType {
    * action).
    */
   build(meta: Record<string, unknown>, context: RebuildContext): (() => Primitive) | Promise<() => Primitive>
+  /**
+   * Each message gets a public object of its own (a pipe end: each task's copy closes on its
+   * own), instead of the one proxy per primitive a child process keeps.
+   */
+  readonly perMessage?: boolean | undefined
 }
 
 const modules = new Map<string, string>()
@@ -81,7 +86,8 @@ export function registerPrimitive(type: string, module: string, how: PrimitiveTy
   registerHandleType(type, {
     async rebuild(data, rebuildContext) {
       const { meta, shared, remote } = data as Travel
-      const known = remote === undefined ? undefined : proxies.get(remote)?.deref()
+      const cached = remote !== undefined && how.perMessage !== true
+      const known = cached ? proxies.get(remote)?.deref() : undefined
       if (known !== undefined) {
         await lease(known)
         return known
@@ -92,7 +98,7 @@ export function registerPrimitive(type: string, module: string, how: PrimitiveTy
       // What the constructor needs is resolved first: adopt() hands the backend to the very next constructor.
       const make = await how.build(record, rebuildContext)
       const object = adopt(backend, make)
-      if (remote !== undefined) {
+      if (cached) {
         proxies.set(remote, new WeakRef(object))
         forgetProxy.register(object, remote)
         leases.set(object, 1)
