@@ -529,6 +529,16 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
     })
   })
 
+  describe(`${kind} a unit's own units`, () => {
+    it("a unit that returns without joining the unit it gave a primitive to ends after it, and that unit's operations complete, as Python joins them at exit", async () => {
+      const queue = new lib.Queue()
+      const unit = spawn('startAndReturn', queue)
+      expect(await take(queue, 2)).toEqual(['child', 'grandchild'])
+      await Promise.race([unit.join(), sleep(20)])
+      expect(unit.exitCode).toBe(0)
+    }, 60_000)
+  })
+
   describe(`${kind} pipes (§5 E44)`, () => {
     it('objects and bytes round-trip; poll() is false when empty, after about t with a timeout, true with data; 16 MiB round-trips; recv after the peer closed raises EOFError', async () => {
       const [mine, theirs] = lib.Pipe()

@@ -42,8 +42,9 @@ function startChild(): void {
       })
     },
     sendAndExit: (message, code) => void send(message, () => exitWhenWritten(code)),
+    // The channel stops keeping the process alive, but messages still arrive: the replies to
+    // requests it forwards for its own children (which keep it alive until they end) come on it.
     release() {
-      process.removeAllListeners('message')
       ;(process.channel as { unref?: () => void } | undefined)?.unref?.()
     },
   }
