@@ -1230,6 +1230,21 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await reader3.poll(0.2)).toBe(false)
       await writer3.close()
       await expect(reader3.recv()).rejects.toBeInstanceOf(L.EOFError)
+      // A closed end in initargs: refused at once; closed after the executor was made (its workers
+      // start with the first task), no worker can start, and the pool says why.
+      const [, closedEnd] = L.Pipe(false)
+      await closedEnd.close()
+      expect(() => executor({ initializer: h.keepGiven, initargs: [closedEnd] })).toThrow(L.OSError)
+      const [, endLater] = L.Pipe(false)
+      const unstartable = executor({ initializer: h.keepGiven, initargs: [endLater] })
+      await endLater.close()
+      const failure = (await unstartable.submit(h.sendThrough, L.Pipe(false)[1], []).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as Error & { cause?: unknown }
+      expect(failure).toBeInstanceOf(Broken)
+      expect(failure.message).toMatch(/could not be started.*: handle is closed$/)
+      expect(failure.cause).toBeInstanceOf(L.OSError)
       // A queued task keeps the end open; one cancelled before it was sent lets it go.
       const ex = executor({ maxWorkers: 1 })
       const busy = ex.submit(h.holdOnly, null, 3)

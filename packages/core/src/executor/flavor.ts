@@ -40,11 +40,13 @@ export const BROKEN_MESSAGES = {
     running: 'A thread in the thread pool was terminated abruptly while the future was running or pending.',
     crashed: 'A worker thread terminated abruptly, the thread pool is not usable anymore',
     initializer: 'A thread initializer failed, the thread pool is not usable anymore',
+    spawn: 'A worker thread could not be started, the thread pool is not usable anymore',
   },
   process: {
     running: 'A process in the process pool was terminated abruptly while the future was running or pending.',
     crashed: 'A child process terminated abruptly, the process pool is not usable anymore',
     initializer: 'A process initializer failed, the process pool is not usable anymore',
+    spawn: 'A child process could not be started, the process pool is not usable anymore',
   },
 } as const
 

@@ -229,8 +229,9 @@ export class WorkerPool {
     try {
       while (need-- > 0 && this.#slots.size < this.#options.maxWorkers) this.#spawn()
     } catch (error) {
+      // Nothing started: the reason is this error (initargs that cannot travel, say), not a crash.
       if (this.#slots.size === 0) {
-        this.#break('crashed', error)
+        this.#break('spawn', error)
         return false
       }
     }
@@ -501,15 +502,16 @@ export class WorkerPool {
     if (++this.#startFailures >= MAX_START_FAILURES) this.#break(kind, cause)
   }
 
-  #brokenError(kind: 'running' | 'crashed' | 'initializer', cause: unknown): Error {
-    const message = BROKEN_MESSAGES[this.#flavor.backend.kind][kind]
+  #brokenError(kind: 'running' | 'crashed' | 'initializer' | 'spawn', cause: unknown): Error {
+    const base = BROKEN_MESSAGES[this.#flavor.backend.kind][kind]
+    const message = kind === 'spawn' ? `${base}: ${(cause as Error | undefined)?.message ?? String(cause)}` : base
     return new this.#flavor.Broken(message, cause === undefined ? undefined : { cause })
   }
 
-  #break(kind: 'crashed' | 'initializer', cause: unknown): void {
+  #break(kind: 'crashed' | 'initializer' | 'spawn', cause: unknown): void {
     if (this.#broken !== undefined) return
     this.#broken = this.#brokenError(kind, cause)
-    const running = (): Error => this.#brokenError(kind === 'initializer' ? 'initializer' : 'running', cause)
+    const running = (): Error => this.#brokenError(kind === 'crashed' ? 'running' : kind, cause)
     for (const task of this.#queue.takeAll()) this.#settleError(task, running())
     for (const slot of this.#slots) {
       for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, running())
