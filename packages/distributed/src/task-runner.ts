@@ -12,6 +12,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MaybeEncodingError, TargetNotFoundError } from '@conc/core'
 import { MODE_CALL, MODE_CHUNK, MODE_ONE, shownValue, unmove } from '@conc/core/engine'
+import type { SerializedThrown } from '@conc/core/engine'
 import { serializeForClient } from './error-refs.js'
 import { moduleVersion } from './version.js'
 import { type Envelope, type FunctionRef, type JobData, decodeValue, encodeValue } from './wire.js'
@@ -157,13 +158,35 @@ async function call(fn: Fn, mode: number, payload: unknown, budget: number): Pro
   return { value: out }
 }
 
-async function failure(error: unknown, root: string, extra: { i?: 1 } = {}): Promise<Envelope> {
-  return { err: encodeValue(await serializeForClient(error, root)), ...extra }
+const MiB = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1)
+
+/** How much of a message and a stack an error too large to send keeps. */
+const KEPT_MESSAGE = 4096
+const KEPT_STACK = 16_384
+
+async function failure(error: unknown, host: HostInfo, extra: { i?: 1 } = {}): Promise<Envelope> {
+  const serialized = await serializeForClient(error, host.root)
+  let err = encodeValue(serialized)
+  if (err.length > host.limit) err = encodeValue(shortened(serialized, err.length, host.limit))
+  return { err, ...extra }
+}
+
+/**
+ * An error whose encoding passes the payload limit (a huge message, or properties holding large
+ * data), as one that fits: the same class, the start of its message and stack, and why; its
+ * properties, cause and members are left out. A thrown value that is not an error becomes an Error.
+ */
+function shortened(serialized: SerializedThrown, bytes: number, limit: number): SerializedThrown {
+  const note = `(error shortened on the worker host: it took ${MiB(bytes)} MiB encoded, more than the ${MiB(limit)} MiB a result may carry)`
+  if (!('$concError' in serialized)) return { $concError: 1, name: 'Error', message: `a thrown value too large to send ${note}`, stack: undefined, props: {} }
+  const message = serialized.message.length > KEPT_MESSAGE ? `${serialized.message.slice(0, KEPT_MESSAGE)}… ${note}` : `${serialized.message} ${note}`
+  const { cause: _cause, errors: _errors, ...kept } = serialized
+  return { ...kept, message, stack: serialized.stack?.slice(0, KEPT_STACK), props: {} }
 }
 
 /** Python's `MaybeEncodingError` for a result that cannot travel. */
-function encodingFailure(value: unknown, reason: string, root: string): Promise<Envelope> {
-  return failure(new MaybeEncodingError(`Error sending result: '${shownValue(value)}'. Reason: '${reason}'`), root)
+function encodingFailure(value: unknown, reason: string, host: HostInfo): Promise<Envelope> {
+  return failure(new MaybeEncodingError(`Error sending result: '${shownValue(value)}'. Reason: '${reason}'`), host)
 }
 
 /**
@@ -178,7 +201,7 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
   try {
     fn = await find(host, data)
   } catch (error) {
-    return failure(error, host.root)
+    return failure(error, host)
   }
   const init = data.i
   if (init !== undefined && !initialized.has(data.c)) {
@@ -188,7 +211,7 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
       if (isThenable(r)) await r
       initialized.add(data.c)
     } catch (error) {
-      return failure(error, host.root, { i: 1 })
+      return failure(error, host, { i: 1 })
     }
   }
   let value: unknown
@@ -198,17 +221,17 @@ export async function runJob(host: HostInfo, data: JobData): Promise<Envelope> {
     // Bytes of raw results that fit the limit once encoded (base64: 4 characters for 3 bytes).
     ;({ value, ran } = await call(fn, data.m, decodeValue(data.a), Math.floor((limit * 3) / 4) - 1024))
   } catch (error) {
-    return { ...(await failure(error, host.root)), d: since(start) }
+    return { ...(await failure(error, host)), d: since(start) }
   }
   const d = since(start)
   let ok: string
   try {
     ok = encodeValue(value)
   } catch (error) {
-    return encodingFailure(value, (error as Error)?.message ?? String(error), host.root)
+    return encodingFailure(value, (error as Error)?.message ?? String(error), host)
   }
   if (ok.length > limit) {
-    return encodingFailure(value, `the result takes ${(ok.length / 1024 / 1024).toFixed(1)} MiB encoded, more than the ${(limit / 1024 / 1024).toFixed(1)} MiB a result may carry`, host.root)
+    return encodingFailure(value, `the result takes ${MiB(ok.length)} MiB encoded, more than the ${MiB(limit)} MiB a result may carry`, host)
   }
   return ran === undefined ? { ok, d } : { ok, d, r: ran }
 }

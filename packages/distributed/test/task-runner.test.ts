@@ -6,7 +6,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MODE_CHUNK } from '@conc/core/engine'
+import { MODE_CALL, MODE_CHUNK } from '@conc/core/engine'
 import { type HostInfo, runJob } from '../src/task-runner.js'
 import { moduleVersion } from '../src/version.js'
 import { WIRE_VERSION, decodeValue, encodeValue } from '../src/wire.js'
@@ -18,12 +18,20 @@ writeFileSync(
     'export const text = (ch) => ch.repeat(200_000)',
     'export const wrapped = (n) => ({ data: new Uint8Array(n) })',
     'export const withFunction = (n) => ({ n, f: () => n })',
+    'export class BigProblem extends Error { name = "BigProblem" }',
+    'export const failBig = (n) => { const e = new BigProblem("x".repeat(n)); e.data = new Uint8Array(n); throw e }',
+    'export const throwBig = (n) => { throw { blob: "y".repeat(n) } }',
   ].join('\n'),
 )
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 const LIMIT = 1024 * 1024
 const host: HostInfo = { root, limit: LIMIT, label: 'worker host test (pid 1)' }
+
+async function runCall(name: string, args: readonly unknown[]) {
+  const h = await moduleVersion(join(root, 'fns.mjs'))
+  return (await runJob(host, { v: WIRE_VERSION, c: 'client', p: 'fns.mjs', x: name, h, m: MODE_CALL, a: encodeValue(args) })) as { ok?: string; err?: string }
+}
 
 async function runChunk(name: string, items: readonly unknown[]) {
   const h = await moduleVersion(join(root, 'fns.mjs'))
@@ -65,5 +73,27 @@ describe("a map chunk's results on a worker host", () => {
     const { envelope, values } = await runChunk('wrapped', [1000, 2000, 3000])
     expect(envelope.r).toBeUndefined()
     expect((values as { data: Uint8Array }[]).map((v) => v.data.byteLength)).toEqual([1000, 2000, 3000])
+  })
+})
+
+describe('an error thrown on a worker host', () => {
+  it('that would pass the payload limit comes back shortened within it: its class, the start of its message, and why', async () => {
+    const envelope = await runCall('failBig', [2 * LIMIT])
+    expect(envelope.ok).toBeUndefined()
+    expect(envelope.err?.length).toBeLessThanOrEqual(LIMIT)
+    const error = decodeValue(envelope.err as string) as { name: string; message: string; props: Record<string, unknown>; classes?: unknown[] }
+    expect(error.name).toBe('BigProblem')
+    expect(error.classes?.length).toBeGreaterThan(0)
+    expect(error.message).toMatch(/^x{4096}… \(error shortened on the worker host: it took \d+\.\d MiB encoded, more than the 1\.0 MiB a result may carry\)$/)
+    expect(error.props).toEqual({})
+    const value = decodeValue((await runCall('throwBig', [2 * LIMIT])).err as string) as { name: string; message: string }
+    expect(value.name).toBe('Error')
+    expect(value.message).toMatch(/^a thrown value too large to send \(error shortened/)
+  })
+
+  it('that fits comes back whole', async () => {
+    const error = decodeValue((await runCall('failBig', [1000])).err as string) as { message: string; props: { data?: unknown } }
+    expect(error.message).toBe('x'.repeat(1000))
+    expect(error.props.data).toBeDefined()
   })
 })
