@@ -12,7 +12,7 @@ import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
 import { raceAbort } from './internal/abort.js'
-import { context, nextNumber, shareCounters, unitRecovered } from './internal/context.js'
+import { context, nextNumber, processIdentity, shareCounters, unitRecovered } from './internal/context.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { setLongTimeout, timeoutToMs } from './internal/timeout.js'
@@ -130,7 +130,7 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     const kind = backend.kind
     const named = opts.name !== undefined && opts.name !== null && opts.name !== ''
     // Python numbers every process, but only the threads that get a default name.
-    const prefix = kind === 'process' && context.unit?.kind === 'process' ? context.unit.identity : []
+    const prefix = kind === 'process' ? processIdentity() : []
     const identity = kind === 'thread' && named ? [] : [...prefix, nextNumber(kind)]
     const name = named
       ? String(opts.name)

@@ -7,7 +7,8 @@
 import { Queue, RLock } from '@conc/threading'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error: a plain JavaScript fixture
-import { twoThreads } from './fixtures/mixed-owners.mjs'
+import { namesInProcess, twoThreads } from './fixtures/mixed-owners.mjs'
+import { Process, fromModule } from '@conc/multiprocessing'
 
 describe('processes started by two threads', () => {
   it('are two owners of an RLock: the second waits while the first holds it', async () => {
@@ -22,5 +23,17 @@ describe('processes started by two threads', () => {
       ['second', false],
     ])
     expect(await lock.acquire({ timeout: 5 })).toBe(true)
+  }, 60_000)
+})
+
+describe('default names of processes made by a thread of a process unit', () => {
+  it("extend that process's identity, as Python's do (Process-1:2, not a second Process-2)", async () => {
+    const out = new Queue()
+    const unit = new Process({ target: fromModule(namesInProcess as (out: Queue) => Promise<void>, new URL('./fixtures/mixed-owners.mjs', import.meta.url), 'namesInProcess'), args: [out] })
+    unit.start()
+    const names = [await out.get({ timeout: 30 }), await out.get({ timeout: 30 })]
+    await unit.join()
+    expect(unit.exitCode).toBe(0)
+    expect(names).toEqual([`${unit.name}:1`, `${unit.name}:2`])
   }, 60_000)
 })

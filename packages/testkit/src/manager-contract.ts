@@ -316,13 +316,13 @@ export function defineManagerContract(backend: ManagerBackendUnderTest): void {
       expect(JSON.parse(run.stdout.trim())).toEqual({ inUnit: 'ArgumentProblem: too big', inOwner: true, exitCode: 0 })
     })
 
-    it("a managed Pool and a managed Barrier's action take functions the program's entry module exports (also renamed, or as its default), while it waits at a top-level await", async () => {
+    it("a managed Pool and a managed Barrier's action take functions of the program's entry module (exported, renamed, its default, or not exported at all), while it waits at a top-level await", async () => {
       // The owner is that program: importing its entry again to find the function would wait for
       // the very await that waits for the result (the program ended silently with exit code 13).
       const run = await runNode([fixture('manager-entry-functions.mjs')], { backendUrl: backend.backendUrl, timeoutMs: 60_000 })
       expect(run.stderr).toBe('')
       expect(run.code).toBe(0)
-      expect(JSON.parse(run.stdout.trim())).toEqual({ here: [1, 4, 9], renamed: [8, 27], byDefault: [1, 2], fromUnit: [16, 25], trips: 1, exitCode: 0 })
+      expect(JSON.parse(run.stdout.trim())).toEqual({ here: [1, 4, 9], renamed: [8, 27], byDefault: [1, 2], bySource: [2, 3], fromUnit: [16, 25], trips: 1, exitCode: 0 })
     })
 
     it('register(): a user class exported from a module, with exposed, methodToTypeid and a proxytype, from the owner and a unit', async () => {

@@ -210,6 +210,17 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(ids.length).toBeLessThanOrEqual(2)
     })
 
+    itLocal("a Pool's workers are numbered with the process's other units, as Python's are (SpawnPoolWorker-N, Thread-N)", async () => {
+      const Runner = (lib.Thread ?? lib.Process) as new () => { name: string }
+      const number = (name: string): number => Number(/-(\d+)$/.exec(name)?.[1])
+      const before = number(new Runner().name)
+      const p = pool({ processes: 1 })
+      const worker = (await p.apply(t.unitName)) as string
+      expect(worker).toMatch(kind === 'thread' ? /^Thread-\d+$/ : /^SpawnPoolWorker-\d+$/)
+      expect(number(worker)).toBeGreaterThan(before)
+      expect(number(new Runner().name)).toBeGreaterThan(number(worker))
+    })
+
     itLocal('names workers <prefix>_<i> (G57)', async () => {
       const ex = executor({ threadNamePrefix: 'Worker', maxWorkers: 1 })
       expect(await ex.submit(t.unitName)).toBe('Worker_0')

@@ -27,7 +27,8 @@ export interface WorkerPoolOptions {
   readonly eager: boolean
   /** A dead worker breaks everything (executors) or only fails its own tasks (Pool). */
   readonly onCrash: 'break' | 'replace'
-  readonly workerName: (index: number) => string
+  /** A worker's name from its place in the pool (1, 2, …) or its identity among this process's units (`[1, 3]`: 1:3). */
+  readonly workerName: (index: number, identity: readonly number[]) => string
   /** The most tasks a worker runs at once (async tasks awaiting); default {@link CONCURRENT_TASKS_PER_WORKER}. */
   readonly concurrentTasksPerWorker?: number | undefined
 }

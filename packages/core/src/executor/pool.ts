@@ -157,7 +157,7 @@ export class BasePool {
       initargs: [...(options.initargs ?? [])],
       eager: true,
       onCrash: 'replace',
-      workerName: (i) => `${prefix}-${i}`,
+      workerName: (_i, identity) => `${prefix}-${identity.join(':')}`,
       concurrentTasksPerWorker,
     })
   }

@@ -9,7 +9,7 @@
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/shared-codec.js'
 import { onAbort } from '../internal/abort.js'
-import { context, shareCounters } from '../internal/context.js'
+import { context, nextNumber, processIdentity, shareCounters } from '../internal/context.js'
 import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
 import type { SerializedThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
@@ -182,6 +182,9 @@ export class WorkerPool {
 
   #spawn(): void {
     const index = ++this.#spawned
+    const kind = this.#flavor.backend.kind
+    // Numbered as every unit of this process is (Python's pool workers are its processes and threads).
+    const identity = kind === 'process' ? [...processIdentity(), nextNumber(kind)] : [nextNumber(kind)]
     // Primitives in initargs reach each worker as handles to the same objects (issue 4).
     const shared = encodeShared(this.#options.initargs, this.#flavor.backend.kind)
     this.#initHandles = shared.handles
@@ -189,9 +192,9 @@ export class WorkerPool {
     const init: UnitInit = {
       $conc: 1,
       kind: this.#flavor.backend.kind,
-      name: this.#options.workerName(index),
+      name: this.#options.workerName(index, identity),
       daemon: false,
-      identity: [index],
+      identity,
       parent: { pid: process.pid, name: context.unit?.name ?? (this.#flavor.backend.kind === 'thread' ? 'MainThread' : 'MainProcess') },
       target: undefined,
       args: [],

@@ -76,9 +76,25 @@ export function nextNumber(which: keyof typeof COUNTERS): number {
   return Atomics.add(counters(), COUNTERS[which], 1) + 1
 }
 
-/** Before starting a thread: it inherits the counters. */
+const kIdentity = '@conc/process-identity'
+
+/** Before starting a thread: it inherits the counters, and the identity of the process it runs in. */
 export function shareCounters(): void {
   counters()
+  if (context.unit?.kind === 'process') process.getBuiltinModule('node:worker_threads').setEnvironmentData(kIdentity, [...context.unit.identity])
+}
+
+/**
+ * The identity of the process this thread runs in (`[1]` in Process-1, `[]` in the program's own
+ * process), which the identities of the processes it starts extend (`Process-1:2`), from any of
+ * its threads, as Python's do.
+ */
+export function processIdentity(): readonly number[] {
+  const unit = context.unit
+  if (unit === undefined) return []
+  if (unit.kind === 'process') return unit.identity
+  const inherited: unknown = process.getBuiltinModule('node:worker_threads').getEnvironmentData(kIdentity)
+  return Array.isArray(inherited) ? (inherited as number[]) : []
 }
 
 /**

@@ -93,16 +93,18 @@ async function searchModules<T>(
  * `Pool()` and a `Barrier`'s action), importing it again would wait for that await, and the
  * program would end with exit code 13 and no message.
  */
-async function boundInModule(spec: TargetSpec): Promise<AnyFunction | undefined> {
+async function boundInModule(spec: TargetSpec): Promise<{ readonly fn?: AnyFunction; readonly evaluating: boolean }> {
   const anchor = spec.module === undefined ? undefined : definedIn(spec.module)
-  if (anchor === undefined || !(await stillEvaluating(spec.module as string))) return undefined
+  if (anchor === undefined || !(await stillEvaluating(spec.module as string))) return { evaluating: false }
   const { moduleBinding } = await import('./inspector.js')
   for (const name of new Set([spec.exportName, spec.path?.length === 1 ? spec.path[0] : undefined, spec.name])) {
     if (name === undefined || name === '' || name === 'default') continue
     const value = moduleBinding(anchor, name)
-    if (typeof value === 'function' && source(value) === spec.source) return value as AnyFunction
+    if (typeof value === 'function' && source(value) === spec.source) return { fn: value as AnyFunction, evaluating: true }
   }
-  return undefined
+  // Not among the bindings V8 keeps (a function the module does not export, which nothing else
+  // uses, is not kept there): the module must not be imported either.
+  return { evaluating: true }
 }
 
 /** How long the import of a module this isolate has loaded may take before it counts as still being evaluated. */
@@ -128,7 +130,13 @@ async function stillEvaluating(url: string): Promise<boolean> {
 export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly string[]): Promise<ResolvedTarget> {
   const message = (error: unknown): string => (error as Error)?.message ?? String(error)
   const bound = await boundInModule(spec)
-  if (bound !== undefined) return { fn: bound, rebuilt: false, bound: true }
+  if (bound.fn !== undefined) return { fn: bound.fn, rebuilt: false, bound: true }
+  if (bound.evaluating && spec.explicit) {
+    throw new TargetNotFoundError(
+      `cannot find ${display(spec)}: ${spec.module} is still being evaluated (it waits at a top-level await), so it cannot be ` +
+        `imported, and it has no top-level binding '${spec.exportName ?? spec.name}' with that function. Export the function from that module.`,
+    )
+  }
   if (spec.explicit && spec.module !== undefined) {
     const exportName = spec.exportName ?? spec.name
     let byName: unknown
@@ -146,7 +154,9 @@ export async function resolveTarget(spec: TargetSpec, loaderHooks: readonly stri
     )
   }
   const sameSource = (value: unknown): boolean => typeof value === 'function' && source(value) === spec.source
-  const { found, importError } = await searchModules(modulesOf(spec), spec, loaderHooks, (ns, path) =>
+  // A module still being evaluated is not imported (see boundInModule): the source is the fallback.
+  const modules = bound.evaluating ? modulesOf(spec).filter((module) => module !== spec.module) : modulesOf(spec)
+  const { found, importError } = await searchModules(modules, spec, loaderHooks, (ns, path) =>
     findExport(ns, { path, name: spec.name, accept: sameSource }) as AnyFunction | undefined,
   )
   if (found !== undefined) return { fn: found, rebuilt: false }

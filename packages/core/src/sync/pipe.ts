@@ -259,9 +259,10 @@ export class Connection<T = unknown> extends Primitive {
    * Closes this copy of the end. A pipe end given to a unit is a copy, as in Python's processes:
    * the other end's `recv()` raises `EOFError` (once it has read what was sent) when no copy is
    * left open: the program's, and those of the units given the end (a unit's copy also closes
-   * when it ends). A pool task's copy is its own and goes when the task is done: its `close()`
-   * takes effect then. A unit that closes its copy while no other unit holds one ends the pipe even
-   * if the program kept its own. Idempotent.
+   * when it ends). A `Thread` or `Process` that closes its copy while no other unit holds one ends
+   * the pipe even if the program kept its own. A pool task's copy is its own (a `map` chunk's items
+   * share one) and goes when the task is done; its `close()` only stops this task from using it.
+   * Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return
