@@ -109,6 +109,9 @@ async function boundInModule(spec: TargetSpec): Promise<{ readonly fn?: AnyFunct
 
 /** How long the import of a module this isolate has loaded may take before it counts as still being evaluated. */
 const EVALUATED_MS = 100
+const noop = (): void => {}
+/** One import per module probed: once it has settled, the module is known to be evaluated. */
+const probes = new Map<string, { settled: boolean; late: boolean; readonly import: Promise<void> }>()
 
 /**
  * Whether `url`, a module this isolate has loaded, is still being evaluated (paused at a top-level
@@ -116,12 +119,24 @@ const EVALUATED_MS = 100
  * module that finished loading is searched the usual way, by its exports.
  */
 async function stillEvaluating(url: string): Promise<boolean> {
+  let probe = probes.get(url)
+  if (probe === undefined) {
+    const made = { settled: false, late: false, import: import(url).then(noop, noop) }
+    void made.import.then(() => (made.settled = true))
+    probes.set(url, made)
+    probe = made
+  }
+  if (probe.settled) return false
+  // Found late before and not settled since: still being evaluated, no need to wait again.
+  if (probe.late) return true
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), EVALUATED_MS)
   })
   try {
-    return await Promise.race([import(url).then(() => false, () => false), late])
+    const evaluating = await Promise.race([probe.import.then(() => false), late])
+    if (evaluating) probe.late = true
+    return evaluating
   } finally {
     clearTimeout(timer)
   }
