@@ -211,7 +211,8 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
 
     itLocal("a Pool's workers are numbered with the process's other units, as Python's are (SpawnPoolWorker-N, Thread-N)", async () => {
-      const Runner = (lib.Thread ?? lib.Process) as new () => { name: string }
+      const units = lib as unknown as Record<string, unknown>
+      const Runner = (units.Thread ?? units.Process) as new () => { name: string }
       const number = (name: string): number => Number(/-(\d+)$/.exec(name)?.[1])
       const before = number(new Runner().name)
       const p = pool({ processes: 1 })
