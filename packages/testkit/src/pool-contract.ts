@@ -1476,6 +1476,18 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await p.apply(t.square, [8])).toBe(64)
     })
 
+    it('an error that refers to itself arrives referring to itself (in its properties and as its cause), as pickle keeps the reference', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      const error = (await ex.submit(e.throwSelfReferring).exception()) as Error & { self: unknown; list: unknown[]; info: { owner: unknown; n: number } }
+      expect(error.message).toBe('me')
+      expect(error.self).toBe(error)
+      expect(error.list).toEqual([1, error])
+      expect(error.list[1]).toBe(error)
+      expect(error.info.owner).toBe(error)
+      expect(error.info.n).toBe(2)
+      expect(error.cause).toBe(error)
+    })
+
     it('a user error class arrives as that class with its properties and methods; an unexported one as Error with its name', async () => {
       const ex = executor({ maxWorkers: 1 })
       const [quota, later, hidden] = await Promise.all([

@@ -36,6 +36,46 @@ export interface SerializedError {
   readonly props: Record<string, unknown>
   /** Its class and its ancestors, most derived first: the first one found is used. */
   readonly classes?: readonly ClassRef[]
+  /** The keys of `props` whose values refer to the error itself (`SELF` marks where). */
+  readonly self?: readonly string[]
+  /** `cause` is the error itself. */
+  readonly selfCause?: 1
+}
+
+/** Stands for the error itself inside its own properties (`error.self = error`). */
+export const SELF = Object.freeze({ $concSelf: 1 })
+export const isSelfMark = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && (value as { $concSelf?: unknown }).$concSelf === 1 && Object.keys(value).length === 1
+
+/** How far a property's value is searched for the error itself. */
+const SELF_SEARCH = { depth: 8, nodes: 10_000 }
+
+/**
+ * `value` with every reference to `self` inside (plain objects and arrays, not too deep) replaced
+ * by {@link SELF}, copying only what leads to one; `value` itself when there is none.
+ */
+function markSelf(value: unknown, self: object): unknown {
+  let budget = SELF_SEARCH.nodes
+  const walk = (v: unknown, depth: number): unknown => {
+    if (v === self) return SELF
+    if (typeof v !== 'object' || v === null || depth >= SELF_SEARCH.depth || --budget < 0) return v
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined
+      for (let i = 0; i < v.length; i++) {
+        const w = walk(v[i], depth + 1)
+        if (w !== v[i]) (copy ??= [...v])[i] = w
+      }
+      return copy ?? v
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return v
+    let copy: Record<string, unknown> | undefined
+    for (const [key, item] of Object.entries(v)) {
+      const w = walk(item, depth + 1)
+      if (w !== item) (copy ??= { ...(v as Record<string, unknown>) })[key] = w
+    }
+    return copy ?? v
+  }
+  return walk(value, 0)
 }
 
 /** What a `throw` can carry: an error, or any other value (Python cannot throw those; JS can). */
@@ -222,10 +262,14 @@ function describeThrown(thrown: unknown, depth: number): SerializedThrown {
     return { $concValue: 1, value: cloneable(thrown) ? thrown : printable(thrown) }
   }
   const props: Record<string, unknown> = {}
+  let self: string[] | undefined
   for (const key of Object.keys(thrown)) {
     if (key === 'message' || key === 'stack' || key === 'cause') continue
     const value = attempt(() => (thrown as unknown as Record<string, unknown>)[key])
-    props[key] = cloneable(value) ? value : printable(value)
+    // A reference to the error itself arrives as a reference to the rebuilt error, not a copy.
+    const marked = attempt(() => markSelf(value, thrown))
+    if (marked !== value) (self ??= []).push(key)
+    props[key] = cloneable(marked) ? marked : printable(value)
   }
   const text = (read: () => unknown): string | undefined => {
     const value = attempt(read)
@@ -234,6 +278,7 @@ function describeThrown(thrown: unknown, depth: number): SerializedThrown {
   const deeper = depth < 8
   const errors = attempt(() => (thrown as Partial<AggregateError>).errors)
   const hasCause = attempt(() => 'cause' in thrown) === true
+  const cause = hasCause ? attempt(() => thrown.cause) : undefined
   const serialized: SerializedError = {
     $concError: 1,
     name: text(() => thrown.name) ?? 'Error',
@@ -241,7 +286,8 @@ function describeThrown(thrown: unknown, depth: number): SerializedThrown {
     stack: text(() => thrown.stack),
     props,
     classes: classRefs(thrown),
-    ...(hasCause && deeper ? { cause: serializeThrown(attempt(() => thrown.cause), depth + 1) } : {}),
+    ...(hasCause && cause === thrown ? { selfCause: 1 as const } : hasCause && deeper ? { cause: serializeThrown(cause, depth + 1) } : {}),
+    ...(self === undefined ? {} : { self }),
     ...(thrown instanceof AggregateError && Array.isArray(errors) && deeper
       ? { errors: errors.slice(0, 100).map((e: unknown) => serializeThrown(e, depth + 1)) }
       : {}),
