@@ -12,7 +12,8 @@ import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
 import { invokeExcepthook } from './excepthook.js'
 import { encodeInit } from './internal/shared-codec.js'
 import { raceAbort } from './internal/abort.js'
-import { context, nextNumber, processIdentity, shareCounters, unitRecovered } from './internal/context.js'
+import { context, unitRecovered } from './internal/context.js'
+import { nextNumber, processIdentity } from './internal/process-shared.js'
 import { deserializeThrown, inArrivalOrder } from './internal/error-rebuild.js'
 import { BOOTSTRAP_MESSAGE, DAEMON_CHILDREN_MESSAGE, MESSAGES, describe } from './internal/messages.js'
 import { setLongTimeout, timeoutToMs } from './internal/timeout.js'
@@ -262,7 +263,6 @@ export abstract class BaseRunner<F extends AnyFunction = AnyFunction> {
     const init = shared.value
     let handle: UnitHandle
     try {
-      if (s.kind === 'thread') shareCounters()
       handle = backend.spawn(init, { daemon: s.daemon })
     } catch (error) {
       throw this.#explainSpawnError(s, backend, init, error)

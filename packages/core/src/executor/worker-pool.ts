@@ -9,7 +9,8 @@
 import { RuntimeError } from '../errors.js'
 import { encodeShared } from '../internal/shared-codec.js'
 import { onAbort } from '../internal/abort.js'
-import { context, nextNumber, processIdentity, shareCounters } from '../internal/context.js'
+import { context } from '../internal/context.js'
+import { nextNumber, processIdentity } from '../internal/process-shared.js'
 import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
 import type { SerializedThrown } from '../internal/error-transport.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
@@ -92,9 +93,7 @@ export class WorkerPool {
     const signal = extra?.signal
     if (extra !== undefined && signal !== undefined) {
       if (signal.aborted) {
-        task.state = SETTLED
-        dropTaskArgs(task)
-        task.sink.cancel(task, signal.reason)
+        this.#withdraw(task, signal.reason)
         return
       }
       extra.offAbort = onAbort(signal, () => this.#abort(task))
@@ -202,7 +201,6 @@ export class WorkerPool {
       service: { module: POOL_WORKER_MODULE, exportName: 'poolWorker', data },
       loaderHooks: loaderHooks(this.#flavor.backend.kind),
     }
-    if (this.#flavor.backend.kind === 'thread') shareCounters()
     const handle = this.#flavor.backend.spawn(init, { daemon: false })
     shared.attach(handle)
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)

@@ -36,8 +36,6 @@ interface ContextHolder {
    * recover what a unit held (primitives, managed objects): see unitRecovered.
    */
   recoveries?: WeakMap<object, Promise<unknown>[]> | undefined
-  /** This process's counters (see {@link nextNumber}), once used. */
-  counters?: Int32Array | undefined
 }
 
 const kContext = Symbol.for('@conc/context')
@@ -47,55 +45,6 @@ const holder = ((globalThis as Record<symbol, unknown>)[kContext] ??= {
 }) as ContextHolder
 
 export const context: ContextHolder = holder
-
-const COUNTERS = { thread: 0, process: 1, owner: 2 } as const
-const kCounters = '@conc/counters'
-
-/**
- * Counters shared by every thread of this process: the memory travels to each worker thread
- * started after it exists in Node's environment data (`setEnvironmentData`), so units and pool
- * workers of any depth share it. @conc makes it before it starts a thread ({@link shareCounters}).
- */
-function counters(): Int32Array {
-  if (context.counters !== undefined) return context.counters
-  const threads = process.getBuiltinModule('node:worker_threads')
-  let memory = threads.getEnvironmentData(kCounters)
-  if (!(memory instanceof SharedArrayBuffer)) {
-    memory = new SharedArrayBuffer(4 * Object.keys(COUNTERS).length)
-    threads.setEnvironmentData(kCounters, memory)
-  }
-  return (context.counters = new Int32Array(memory as SharedArrayBuffer))
-}
-
-/**
- * The next number of `which` in this process, whichever thread asks, as Python counts per process:
- * default names (`Thread-N`, `Process-N`) and the owner ids a primitive's state gives remote units
- * (two threads serving processes of their own must not hand out the same id for one state).
- */
-export function nextNumber(which: keyof typeof COUNTERS): number {
-  return Atomics.add(counters(), COUNTERS[which], 1) + 1
-}
-
-const kIdentity = '@conc/process-identity'
-
-/** Before starting a thread: it inherits the counters, and the identity of the process it runs in. */
-export function shareCounters(): void {
-  counters()
-  if (context.unit?.kind === 'process') process.getBuiltinModule('node:worker_threads').setEnvironmentData(kIdentity, [...context.unit.identity])
-}
-
-/**
- * The identity of the process this thread runs in (`[1]` in Process-1, `[]` in the program's own
- * process), which the identities of the processes it starts extend (`Process-1:2`), from any of
- * its threads, as Python's do.
- */
-export function processIdentity(): readonly number[] {
-  const unit = context.unit
-  if (unit === undefined) return []
-  if (unit.kind === 'process') return unit.identity
-  const inherited: unknown = process.getBuiltinModule('node:worker_threads').getEnvironmentData(kIdentity)
-  return Array.isArray(inherited) ? (inherited as number[]) : []
-}
 
 /**
  * Adds `step` to what the unit runtime settles before the unit ends (`context.settle`): it runs

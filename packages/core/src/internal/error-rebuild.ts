@@ -3,7 +3,7 @@
  * and registered classes are at hand; a class referred to by module is imported first
  * ({@link loadErrorClasses}), once, and remembered.
  */
-import { BUILTINS, isSelfMark, registeredClass, type ClassRef, type ErrorClass, type Registered, type SerializedThrown } from './error-transport.js'
+import { BUILTINS, isSelfMark, registeredClass, swapDeep, type ClassRef, type ErrorClass, type Registered, type SerializedThrown } from './error-transport.js'
 import { findExport } from './exports.js'
 import { ImportTimeout, importModule, importedOnce } from './import-module.js'
 import { moduleBinding } from './inspector.js'
@@ -171,29 +171,10 @@ export function deserializeThrown(serialized: SerializedThrown): unknown {
   return error
 }
 
-/** `props` with the marks of the error itself under `keys` replaced by `error` (see markSelf), copied where changed. */
+/** `props` with the marks of the error itself under `keys` replaced by `error`, copied where changed. */
 function withSelf(props: Record<string, unknown>, keys: readonly string[], error: Error): Record<string, unknown> {
-  const put = (value: unknown, depth: number): unknown => {
-    if (isSelfMark(value)) return error
-    if (typeof value !== 'object' || value === null || depth >= 8) return value
-    if (Array.isArray(value)) {
-      let copy: unknown[] | undefined
-      for (let i = 0; i < value.length; i++) {
-        const w = put(value[i], depth + 1)
-        if (w !== value[i]) (copy ??= [...value])[i] = w
-      }
-      return copy ?? value
-    }
-    if (Object.getPrototypeOf(value) !== Object.prototype) return value
-    let copy: Record<string, unknown> | undefined
-    for (const [key, item] of Object.entries(value)) {
-      const w = put(item, depth + 1)
-      if (w !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = w
-    }
-    return copy ?? value
-  }
   const out = { ...props }
-  for (const key of keys) out[key] = put(out[key], 0)
+  for (const key of keys) out[key] = swapDeep(out[key], (v) => (isSelfMark(v) ? error : v))
   return out
 }
 

@@ -47,18 +47,17 @@ export const SELF = Object.freeze({ $concSelf: 1 })
 export const isSelfMark = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && (value as { $concSelf?: unknown }).$concSelf === 1 && Object.keys(value).length === 1
 
-/** How far a property's value is searched for the error itself. */
-const SELF_SEARCH = { depth: 8, nodes: 10_000 }
-
 /**
- * `value` with every reference to `self` inside (plain objects and arrays, not too deep) replaced
- * by {@link SELF}, copying only what leads to one; `value` itself when there is none.
+ * `value` with each place where `swap` gives something else replaced by that, in plain objects
+ * and arrays (8 levels, 10,000 members at most), copying only what leads to a change; `value`
+ * itself when nothing changes. Marks the error itself in its properties, and puts it back.
  */
-function markSelf(value: unknown, self: object): unknown {
-  let budget = SELF_SEARCH.nodes
+export function swapDeep(value: unknown, swap: (v: unknown) => unknown): unknown {
+  let budget = 10_000
   const walk = (v: unknown, depth: number): unknown => {
-    if (v === self) return SELF
-    if (typeof v !== 'object' || v === null || depth >= SELF_SEARCH.depth || --budget < 0) return v
+    const swapped = swap(v)
+    if (swapped !== v) return swapped
+    if (typeof v !== 'object' || v === null || depth >= 8 || --budget < 0) return v
     if (Array.isArray(v)) {
       let copy: unknown[] | undefined
       for (let i = 0; i < v.length; i++) {
@@ -267,7 +266,7 @@ function describeThrown(thrown: unknown, depth: number): SerializedThrown {
     if (key === 'message' || key === 'stack' || key === 'cause') continue
     const value = attempt(() => (thrown as unknown as Record<string, unknown>)[key])
     // A reference to the error itself arrives as a reference to the rebuilt error, not a copy.
-    const marked = attempt(() => markSelf(value, thrown))
+    const marked = attempt(() => swapDeep(value, (v) => (v === thrown ? SELF : v)))
     if (marked !== value) (self ??= []).push(key)
     props[key] = cloneable(marked) ? marked : printable(value)
   }

@@ -11,6 +11,8 @@
  * caller (the direction's `QueueState`) holds the queue's mutex around every call; each call
  * returns whether the end is now closed.
  */
+import { growable } from '../../internal/process-shared.js'
+
 const COUNT = 0
 const CREATOR = 1
 const FIRST = 2
@@ -21,11 +23,10 @@ const QUEUED = 2
 
 /** Owners tracked at once; a copy beyond (never expected) is not counted. */
 const MAX_BYTES = 64 * 1024
-const Growable = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => SharedArrayBuffer
 
 /** The memory for an end whose only copy is `creator`'s. */
 export function createEnds(creator: number): SharedArrayBuffer {
-  const memory = new Growable((FIRST + 4 * SIZE) * 4, { maxByteLength: MAX_BYTES })
+  const memory = growable((FIRST + 4 * SIZE) * 4, MAX_BYTES)
   const ends = new Int32Array(memory)
   ends[COUNT] = 1
   ends[CREATOR] = creator

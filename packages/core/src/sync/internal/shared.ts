@@ -6,7 +6,7 @@
  */
 import type { UnitKind } from '../../backend.js'
 import { RuntimeError } from '../../errors.js'
-import { nextNumber } from '../../internal/context.js'
+import { nextNumber } from '../../internal/process-shared.js'
 import { type HandleDescription, handleCreated, kHandle } from '../../internal/handles.js'
 import { findHandle } from '../../internal/shared-codec.js'
 import { localOwner } from './wait.js'
