@@ -5,6 +5,9 @@
  * engine and the workers print how the tasks were batched.
  *
  *   node bench/pools/diag/copies.mjs conc-thread|conc-process|piscina|tinypool-process [size] [tasks] [outstanding] [move]
+ *
+ * `CONC_NO_ALLOCATOR_HINT=1` in the environment shows @conc without its allocator hint
+ * (packages/core/src/internal/big-blocks.ts): glibc trimming its heaps, fresh pages for every copy.
  */
 import { readFileSync } from 'node:fs'
 import { open } from '../libraries.mjs'

@@ -7,6 +7,7 @@
  * worker with nothing pending waits for its next batch outside its event loop (`idleLoop`). Built
  * as its own entry (`dist/executor/pool-worker.js`); pools point `init.service` at it.
  */
+import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
 import { context } from '../internal/context.js'
 import { readyToSerialize, serializeThrown, type SerializedThrown } from '../internal/error-transport.js'
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
@@ -211,6 +212,12 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
   }
 
+  /**
+   * 0 until a task's result is big; then 1 until a reply has told the pool (`g`), which learns of
+   * big payloads from it where the results are read (internal/big-blocks.ts); 2 after.
+   */
+  let bigResult: 0 | 1 | 2 = 0
+
   /** Replies the settled tasks not replied yet. */
   const flush = (run: Run): void => {
     const unsent = run.unsent
@@ -224,6 +231,10 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     else if (lo !== 0) message.o = lo
     if (run.failures !== undefined) message.e = run.failures
     if (run.async) message.y = 1
+    if (bigResult === 1) {
+      message.g = 1
+      bigResult = 2
+    }
     const transfer = run.transfer
     run.unsent = undefined
     run.lo = run.hi = 0
@@ -262,7 +273,12 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       unsent.push(i)
       run.unsent = unsent
     }
-    run.bytes += payloadBytes(run.values[i])
+    const size = payloadBytes(run.values[i])
+    run.bytes += size
+    if (size >= BIG_PAYLOAD && bigResult === 0) {
+      bigPayload(size)
+      bigResult = 1
+    }
     if (run.bytes >= BATCH_BYTES) flush(run)
     else if (late) {
       // The last task: at once. Others: gathered with those that settle in the same turn.
@@ -418,6 +434,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   /** Set while a batch is being prepared: later batches wait for it, to start in order. */
   let gate: Promise<void> | undefined
   const receive = (message: RunMessage): void => {
+    if (message.g === 1) bigPayload(BIG_PAYLOAD)
     if (gate === undefined && message.d === undefined && message.h !== 1) return start(message, message.a)
     const previous = gate
     const next: Promise<void> = (previous ?? Promise.resolve()).then(() => (message.d === undefined && message.h !== 1 ? start(message, message.a) : prepare(message)))

@@ -44,6 +44,8 @@ export interface RunMessage {
   readonly h?: 1
   /** Functions this worker has not seen yet: id and how to find it. */
   readonly d?: readonly (readonly [number, TargetSpec])[]
+  /** The first batch with a big payload this worker gets (internal/big-blocks.ts). */
+  readonly g?: 1
 }
 
 /** A failed task of a batch: its index, the error, and whether it was its result that failed to encode. */
@@ -71,6 +73,8 @@ export interface DoneMessage {
   readonly ms: number
   /** Some of these tasks returned a promise: their function is async. */
   readonly y?: 1
+  /** The first reply of this worker with a big result (internal/big-blocks.ts). */
+  readonly g?: 1
 }
 
 /** Worker → parent: the initializer ran; tasks may come. */

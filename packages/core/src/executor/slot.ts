@@ -26,6 +26,8 @@ export class Slot {
   leaving = false
   /** An error the worker reported before it ended. */
   uncaught: unknown = undefined
+  /** The worker was told that its payloads are big (`g` of a batch; internal/big-blocks.ts). */
+  toldBig = false
 
   constructor(
     readonly handle: UnitHandle,

@@ -24,6 +24,7 @@ import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { BATCH_BYTES, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
+import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
 import { dropTaskArgs, encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
@@ -304,6 +305,7 @@ export class WorkerPool {
     const batch: Task[] = []
     const moves = this.#flavor.backend.kind === 'thread'
     let bytes = 0
+    let big = false
     while (batch.length < n) {
       const task = this.#queue.peek()
       if (task === undefined) break
@@ -313,8 +315,10 @@ export class WorkerPool {
       }
       if (task.exclusive && (batch.length > 0 || slot.batches.length > 0)) break
       // Big payloads go alone, or with a few others up to BATCH_BYTES (moved buffers cost nothing).
-      bytes += payloadBytes(task.payload, moves ? task.extra?.transfer : undefined)
+      const size = payloadBytes(task.payload, moves ? task.extra?.transfer : undefined)
+      bytes += size
       if (bytes > BATCH_BYTES && batch.length > 0) break
+      if (size >= BIG_PAYLOAD) big = true
       this.#queue.shift()
       if (!task.sink.start(task)) {
         task.state = SETTLED
@@ -333,11 +337,13 @@ export class WorkerPool {
       }
     }
     if (batch.length === 0) return false
-    this.#send(slot, batch)
+    if (big) bigPayload(BIG_PAYLOAD)
+    this.#send(slot, batch, big && !slot.toldBig)
     return true
   }
 
-  #send(slot: Slot, batch: Task[]): void {
+  /** `big`: the first big payload this worker gets, which it is told of (internal/big-blocks.ts). */
+  #send(slot: Slot, batch: Task[], big = false): void {
     const first = batch[0] as Task
     let sameFn = true
     let sameMode = true
@@ -363,6 +369,7 @@ export class WorkerPool {
       m: sameMode ? first.mode : batch.map((task) => task.mode),
       ...taskPayloads(batch, slot.handle),
       ...(defs.length > 0 ? { d: defs } : {}),
+      ...(big ? { g: 1 } : {}),
     }
     try {
       slot.handle.send(message, transfer as never)
@@ -372,6 +379,7 @@ export class WorkerPool {
       this.#unsendable(slot, batch, error)
       return
     }
+    if (big) slot.toldBig = true
     slot.batches.push({ id, tasks: batch, left: batch.length })
     slot.inflight += batch.length
     slot.remaining -= batch.length
@@ -452,6 +460,7 @@ export class WorkerPool {
     const perTask = message.ms / n
     fn.avgMs = fn.avgMs === undefined ? perTask : (fn.avgMs + perTask) / 2
     if (message.y === 1) fn.async = true
+    if (message.g === 1) bigPayload(BIG_PAYLOAD)
     let errors: (readonly [number, unknown, 0 | 1])[] | undefined
     if (message.e !== undefined) errors = message.e.map(([i, e, enc]) => [i, deserializeThrown(e), enc] as const)
     for (let k = 0; k < n; k++) {
