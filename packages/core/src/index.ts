@@ -88,7 +88,7 @@ export { SharedMemory } from './shared-memory.js'
 export type { SharedMemoryOptions } from './shared-memory.js'
 export { ShareableList } from './shareable-list.js'
 export type { ShareableItem } from './shareable-list.js'
-export { FileExistsError, FileNotFoundError } from './os-errors.js'
+export { BrokenPipeError, FileExistsError, FileNotFoundError } from './os-errors.js'
 // Managers and proxies (issue 10): add exports here. The machinery loads on first use.
 export { BaseManager } from './manager/base-manager.js'
 export type { Address as ManagerAddress, Callable, ManagerOptions, RegisterOptions } from './manager/base-manager.js'

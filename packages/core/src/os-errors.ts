@@ -1,5 +1,6 @@
 /**
- * Python's `OSError` subclasses for names that exist or do not (`SharedMemory`).
+ * Python's `OSError` subclasses for names that exist or do not (`SharedMemory`), and for a pipe
+ * whose other end is closed.
  *
  * @module
  */
@@ -18,4 +19,11 @@ export class FileExistsError extends OSError {}
  */
 export class FileNotFoundError extends OSError {}
 
-registerConcErrors(FileExistsError, FileNotFoundError)
+/**
+ * `send()` on a pipe end whose other end is closed, every copy of it (Python's `BrokenPipeError`,
+ * `[Errno 32] Broken pipe`; Python puts `ConnectionError` between it and `OSError`). An `OSError`,
+ * code `ERR_CONC_OS`.
+ */
+export class BrokenPipeError extends OSError {}
+
+registerConcErrors(FileExistsError, FileNotFoundError, BrokenPipeError)

@@ -116,7 +116,7 @@ export { Timer } from './timer.js'
 export type { TimerOptions } from '@conc/core'
 export { getAllStartMethods, getContext, getStartMethod, setStartMethod } from './context.js'
 export type { SpawnContext, StartMethod } from './context.js'
-export { FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
+export { BrokenPipeError, FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
 export type { ShareableItem, SharedMemoryOptions } from '@conc/core'
 // Managers and proxies (issue 10): add exports here. See docs/shared-state.md.
 export { Manager } from './manager.js'

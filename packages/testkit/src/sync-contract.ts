@@ -583,9 +583,38 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect(await mine.recv()).toBe('two')
       await joinAll(unit)
       await expect(mine.recv()).rejects.toBeInstanceOf(lib.EOFError)
-      // The unit's copy of the other direction was never closed by the parent: it still sends.
-      await mine.send('still open')
+      // Every copy of the other end is closed: sending raises, as Python's BrokenPipeError.
+      await expect(mine.send('nobody reads this')).rejects.toBeInstanceOf(lib.BrokenPipeError)
       await mine.close()
+    }, 30_000)
+
+    it('send() once every copy of the other end is closed raises BrokenPipeError (an OSError), in the program and in a unit, as Python does; while one is open, it sends', async () => {
+      // In one program: the other end closed.
+      const [a, b] = lib.Pipe()
+      await a.send('kept')
+      await b.close()
+      const error = await a.send('lost').then(() => undefined, (caught: unknown) => caught)
+      expect(error).toBeInstanceOf(lib.BrokenPipeError)
+      expect(error).toBeInstanceOf(lib.OSError)
+      expect((error as Error).message).toBe('[Errno 32] Broken pipe')
+      await expect(a.sendBytes(new Uint8Array([1]))).rejects.toBeInstanceOf(lib.BrokenPipeError)
+      // Reading what came before still works, then EOFError.
+      const [c, d] = lib.Pipe()
+      await d.send('before')
+      await d.close()
+      expect(await c.recv()).toBe('before')
+      await expect(c.recv()).rejects.toBeInstanceOf(lib.EOFError)
+      // A unit that still holds a copy keeps the pipe whole; the program's close alone does not break it.
+      const [mine, theirs] = lib.Pipe()
+      const result = new lib.Queue()
+      const unit = spawn('sendAfterPeerClosed', theirs, result)
+      await theirs.close()
+      await mine.send('to the unit')
+      expect(await mine.recv()).toBe('ready')
+      // The unit now sends after the program closed its end: BrokenPipeError there too.
+      await mine.close()
+      expect(await result.get({ timeout: 30 })).toBe('BrokenPipeError')
+      await joinAll(unit)
     }, 30_000)
 
     it("Pipe(false): the reader gets EOFError only once every copy of the send-only end is closed: the parent's and those of the units it was given to", async () => {

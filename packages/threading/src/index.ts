@@ -132,7 +132,7 @@ export type { Address, ClientOptions, ConnectionOptions, Listener, ListenerOptio
 export { Timer } from './timer.js'
 export { getIdent, getNativeId } from './ids.js'
 export type { TimerOptions } from '@conc/core'
-export { FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
+export { BrokenPipeError, FileExistsError, FileNotFoundError, ShareableList, SharedMemory } from '@conc/core'
 export type { ShareableItem, SharedMemoryOptions } from '@conc/core'
 // Managers and proxies (issue 10): add exports here. See docs/shared-state.md.
 export { Manager } from './manager.js'

@@ -8,6 +8,7 @@ import { BufferTooShort } from '../connection/errors.js'
 import { type ConnectionTransport, kPoll } from '../connection/transport.js'
 import { checkInteger } from '../internal/validate.js'
 import { OSError } from './errors.js'
+import { BrokenPipeError } from '../os-errors.js'
 import { type WaitOptions, parseWait } from './internal/options.js'
 import { QueueState } from './internal/queue-state.js'
 import type { UnitKind } from '../backend.js'
@@ -42,7 +43,11 @@ export class ConnectionState implements SharedState {
     return this.outbound
   }
   send(ctx: OpContext, value: unknown): Promise<void> {
-    return this.out().put(ctx, value, true, undefined)
+    const out = this.out()
+    // Every copy of the other end is closed (its writes come in on `inbound`): nobody can read
+    // this, and Python's socket pair says EPIPE. A one-way end cannot know (readers are not counted).
+    if (this.inbound?.writerClosed() === true) return Promise.reject(new BrokenPipeError('[Errno 32] Broken pipe'))
+    return out.put(ctx, value, true, undefined)
   }
   recv(ctx: OpContext): Promise<unknown> {
     return this.in().get(ctx, true, undefined, true)

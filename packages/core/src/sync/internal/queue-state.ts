@@ -183,6 +183,11 @@ export class QueueState implements SharedState {
     }
   }
 
+  /** Every copy of the writing end is closed (see `dropWriter`). */
+  writerClosed(): boolean {
+    return Atomics.load(this.ctl, WRITER_CLOSED) === 1
+  }
+
   /** Whether a `get()` would return at once (data, or the writer closed). */
   async poll(ctx: OpContext, ms: number | undefined): Promise<boolean> {
     const ctl = this.ctl
