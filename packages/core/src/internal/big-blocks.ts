@@ -37,7 +37,11 @@ export function bigPayload(bytes: number): void {
   if (hinted || bytes < BIG_PAYLOAD) return
   hinted = true
   if (process.env.CONC_NO_ALLOCATOR_HINT === '1') return
-  block = new ArrayBuffer(HINT_BYTES)
+  try {
+    block = new ArrayBuffer(HINT_BYTES)
+  } catch {
+    // Address space refused (a strict overcommit policy, a small ulimit -v): nothing to teach.
+  }
   block = undefined
 }
 
