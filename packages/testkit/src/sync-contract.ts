@@ -564,6 +564,29 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       await expect(mine.send(1)).rejects.toBeInstanceOf(lib.OSError)
     }, 60_000)
 
+    it('Pipe(false): send() raises BrokenPipeError once every copy of the receive-only end is closed: the program\'s and those of its units', async () => {
+      const [reader, writer] = lib.Pipe(false)
+      await writer.send(1)
+      expect(await reader.recv()).toBe(1)
+      await reader.close()
+      await expect(writer.send(2)).rejects.toBeInstanceOf(lib.BrokenPipeError)
+      const [r2, w2] = lib.Pipe(false)
+      const unit = spawn('recvOne', r2)
+      await r2.close()
+      await w2.send('to the unit') // the unit's copy is open
+      await joinAll(unit)
+      // The unit's copy goes once it has ended (a process's about 0.1 s after its exit), which a
+      // join() of a unit that ended normally does not wait for: sends meanwhile still go in.
+      const broken = async (): Promise<unknown> => {
+        for (const started = performance.now(); performance.now() - started < 5_000; await sleep(0.02)) {
+          const error = await w2.send('nobody').then(() => undefined, (caught: unknown) => caught)
+          if (error !== undefined) return error
+        }
+        return undefined
+      }
+      expect(await broken()).toBeInstanceOf(lib.BrokenPipeError)
+    }, 30_000)
+
     it('Pipe(false): a receive-only and a send-only end; the wrong direction raises OSError', async () => {
       const [reader, writer] = lib.Pipe(false)
       expect([reader.readable, reader.writable, writer.readable, writer.writable]).toEqual([true, false, false, true])

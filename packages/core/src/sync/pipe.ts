@@ -319,12 +319,14 @@ export class Connection<T = unknown> extends Primitive {
  * ```
  */
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
-  const forward = QueueState.create(0, localOwner)
-  if (!duplex) {
-    return [new Connection<T>(new ConnectionState(forward, undefined), true, false), new Connection<T>(new ConnectionState(undefined, forward), false, true)]
-  }
-  const backward = QueueState.create(0, localOwner)
-  return [new Connection<T>(new ConnectionState(backward, forward), true, true), new Connection<T>(new ConnectionState(forward, backward), true, true)]
+  // Each end reads one queue and writes the other; the copies of an end are counted as the writers
+  // of the queue it writes (pipe-ends.ts), which tells the other end when every copy of it is
+  // closed: EOFError for its reader, BrokenPipeError for its sender. A one-way pipe has the same
+  // two queues, and nothing is sent on the receive-only end's: it only counts that end's copies.
+  // The Connections' own flags keep each end to its direction.
+  const first = QueueState.create(0, localOwner)
+  const second = QueueState.create(0, localOwner)
+  return [new Connection<T>(new ConnectionState(first, second), true, duplex), new Connection<T>(new ConnectionState(second, first), duplex, true)]
 }
 
 registerPrimitive('Connection', import.meta.url, {
