@@ -21,9 +21,16 @@ export class FileNotFoundError extends OSError {}
 
 /**
  * `send()` on a pipe end whose other end is closed, every copy of it (Python's `BrokenPipeError`,
- * `[Errno 32] Broken pipe`; Python puts `ConnectionError` between it and `OSError`). An `OSError`,
- * code `ERR_CONC_OS`.
+ * `[Errno 32] Broken pipe`, with `errno` 32 and `strerror`; Python puts `ConnectionError` between
+ * it and `OSError`). Raised by pipe ends and socket connections. An `OSError`, code `ERR_CONC_OS`.
  */
-export class BrokenPipeError extends OSError {}
+export class BrokenPipeError extends OSError {
+  /** Python's `errno.EPIPE`. */
+  readonly errno = 32
+  readonly strerror = 'Broken pipe'
+  constructor(message = '[Errno 32] Broken pipe', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
 
 registerConcErrors(FileExistsError, FileNotFoundError, BrokenPipeError)

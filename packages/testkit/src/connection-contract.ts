@@ -276,6 +276,21 @@ export function defineConnectionContract(backend: ConnectionBackendUnderTest): v
       await expect(b.recvBytesInto(buffer)).rejects.toBeInstanceOf(lib.BufferTooShort)
     })
 
+    it('send() once the peer closed raises BrokenPipeError (an OSError, errno 32), as on a pipe and in Python', async () => {
+      const listener = await listen(['127.0.0.1', 0])
+      const [client, server] = await pair(listener)
+      await client.close()
+      // The peer's close reaches this socket shortly; until then a send may still go in.
+      let error: unknown
+      for (const started = performance.now(); error === undefined && performance.now() - started < 5_000; await sleep(0.02)) {
+        error = await server.send('x').then(() => undefined, (caught: unknown) => caught)
+      }
+      expect(error).toBeInstanceOf(lib.BrokenPipeError)
+      expect(error).toBeInstanceOf(lib.OSError)
+      expect((error as { errno: number }).errno).toBe(32)
+      expect((error as Error).message).toMatch(/^\[Errno 32\] Broken pipe/)
+    })
+
     it('recvBytes(maxlength) refuses a longer message with OSError (bad message length)', async () => {
       const listener = await listen(['127.0.0.1', 0])
       const [client, server] = await pair(listener)

@@ -620,6 +620,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       expect(error).toBeInstanceOf(lib.BrokenPipeError)
       expect(error).toBeInstanceOf(lib.OSError)
       expect((error as Error).message).toBe('[Errno 32] Broken pipe')
+      expect((error as { errno: number }).errno).toBe(32)
       await expect(a.sendBytes(new Uint8Array([1]))).rejects.toBeInstanceOf(lib.BrokenPipeError)
       // Reading what came before still works, then EOFError.
       const [c, d] = lib.Pipe()
@@ -638,6 +639,17 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       await mine.close()
       expect(await result.get({ timeout: 30 })).toBe('BrokenPipeError')
       await joinAll(unit)
+      // A unit that closes the last copy besides the program's ends the pipe for the reader
+      // (EOFError), but the program's own copy is still open: sending works, as in Python, and
+      // the program can read it there.
+      const [left, right] = lib.Pipe()
+      await joinAll(spawn('sendAndClose', right, ['done']))
+      expect(await left.recv()).toBe('done')
+      await expect(left.recv()).rejects.toBeInstanceOf(lib.EOFError)
+      await left.send('to my own copy')
+      expect(await right.recv()).toBe('to my own copy')
+      await right.close()
+      await expect(left.send('now nobody')).rejects.toBeInstanceOf(lib.BrokenPipeError)
     }, 30_000)
 
     it("Pipe(false): the reader gets EOFError only once every copy of the send-only end is closed: the parent's and those of the units it was given to", async () => {

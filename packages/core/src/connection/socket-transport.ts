@@ -15,6 +15,7 @@ import type { Socket } from 'node:net'
 import { onAbort } from '../internal/abort.js'
 import { setLongTimeout } from '../internal/timeout.js'
 import { EOFError, OSError } from '../sync/errors.js'
+import { BrokenPipeError } from '../os-errors.js'
 import { FrameReader, frameHeader } from './frames.js'
 import type { ConnectionTransport } from './transport.js'
 
@@ -280,7 +281,7 @@ export class SocketTransport implements ConnectionTransport {
     if (this.#closed) throw new OSError('handle is closed')
     if (socket.destroyed || !socket.writable) {
       const why = this.#failure?.message ?? 'the peer closed the connection'
-      throw new OSError(`Broken pipe: ${why}`, { cause: this.#failure })
+      throw new BrokenPipeError(`[Errno 32] Broken pipe: ${why}`, { cause: this.#failure })
     }
     socket.cork()
     socket.write(frameHeader(payload.length))
@@ -298,7 +299,7 @@ export class SocketTransport implements ConnectionTransport {
         }
         const closed = (): void => {
           socket.off('drain', done)
-          reject(new OSError(`Broken pipe: ${this.#failure?.message ?? 'the connection closed while sending'}`))
+          reject(new BrokenPipeError(`[Errno 32] Broken pipe: ${this.#failure?.message ?? 'the connection closed while sending'}`))
         }
         socket.once('drain', done)
         socket.once('close', closed)

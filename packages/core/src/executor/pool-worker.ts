@@ -217,6 +217,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
    * big payloads from it where the results are read (internal/big-blocks.ts); 2 after.
    */
   let bigResult: 0 | 1 | 2 = 0
+  /** This worker is a process of its own (a worker thread shares the program's). */
+  const ownProcess = process.getBuiltinModule('node:worker_threads').isMainThread
 
   /** Replies the settled tasks not replied yet. */
   const flush = (run: Run): void => {
@@ -273,7 +275,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       unsent.push(i)
       run.unsent = unsent
     }
-    const size = payloadBytes(run.values[i])
+    // A moved result is not copied on worker threads (processes copy it).
+    const size = payloadBytes(run.values[i], ownProcess ? undefined : run.transfer)
     run.bytes += size
     if (size >= BIG_PAYLOAD && bigResult === 0) {
       bigPayload(size)

@@ -405,7 +405,11 @@ export class WorkerPool {
       for (const task of good) this.#settleError(task, error)
       return
     }
-    if (good.length > 0) this.#send(slot, good)
+    if (good.length === 0) return
+    // The first big payload this worker gets may be among them (#dispatch).
+    const moves = this.#flavor.backend.kind === 'thread'
+    const big = good.some((task) => payloadBytes(task.payload, moves ? task.extra?.transfer : undefined) >= BIG_PAYLOAD)
+    this.#send(slot, good, big && !slot.toldBig)
   }
 
   /** {@link #onMessage}, made once: a worker's messages are handed over without a closure each. */

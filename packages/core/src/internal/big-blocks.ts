@@ -15,8 +15,10 @@
  * zeroed memory from `mmap` is not written); when a garbage collection frees it, glibc raises both
  * thresholds (about 30 MiB for its own `mmap`, 60 MiB to trim), as it would for a program that
  * had once freed a block that big. The cost is memory kept for reuse: up to about 60 MiB of free
- * memory at the top of each heap (the main thread's and each thread's) stays with the process
- * instead of going back to the system. Measured on worker threads with 64 payloads of 1 MiB in
+ * memory at the top of each glibc heap (one per thread that allocates, up to 8 per core) stays
+ * with the process instead of going back to the system, and blocks up to 30 MiB from any code
+ * come from the heaps. Each thread that carries a big payload makes its own block: it is freed
+ * by that thread's garbage collection, which is what teaches glibc. Measured on worker threads with 64 payloads of 1 MiB in
  * flight: 2.0–2.4× the tasks per second (bench/FINDINGS-pools.md). Other C libraries ignore it.
  *
  * `CONC_NO_ALLOCATOR_HINT=1` (read at the first big payload) turns it off.

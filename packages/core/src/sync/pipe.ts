@@ -44,9 +44,9 @@ export class ConnectionState implements SharedState {
   }
   send(ctx: OpContext, value: unknown): Promise<void> {
     const out = this.out()
-    // Every copy of the other end is closed (its writes come in on `inbound`): nobody can read
-    // this, and Python's socket pair says EPIPE. A one-way end cannot know (readers are not counted).
-    if (this.inbound?.writerClosed() === true) return Promise.reject(new BrokenPipeError('[Errno 32] Broken pipe'))
+    // Every copy of the other end is closed (they are counted on `inbound`, the queue it writes):
+    // nobody can read this, and Python's pipes say EPIPE.
+    if (this.inbound?.writerGoneEverywhere() === true) return Promise.reject(new BrokenPipeError())
     return out.put(ctx, value, true, undefined)
   }
   recv(ctx: OpContext): Promise<unknown> {

@@ -80,6 +80,11 @@ export class PipeEnds {
     return this.ends[COUNT] === 0
   }
 
+  /** Whether no owner holds anything: no copy open anywhere, the creator's included. */
+  none(): boolean {
+    return Atomics.load(this.ends, COUNT) === 0
+  }
+
   /** `owner` was given a copy. */
   given(owner: number): boolean {
     const at = this.#entry(owner)

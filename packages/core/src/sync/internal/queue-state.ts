@@ -183,9 +183,13 @@ export class QueueState implements SharedState {
     }
   }
 
-  /** Every copy of the writing end is closed (see `dropWriter`). */
-  writerClosed(): boolean {
-    return Atomics.load(this.ctl, WRITER_CLOSED) === 1
+  /**
+   * No copy of the writing end is open anywhere, the creator's included: the end is closed, and
+   * not only by the rule that a unit's close of the last copy besides the creator's ends it for
+   * the reader (pipe-ends.ts), since the creator could still use its own.
+   */
+  writerGoneEverywhere(): boolean {
+    return Atomics.load(this.ctl, WRITER_CLOSED) === 1 && (this.ends === undefined || this.ends.none())
   }
 
   /** Whether a `get()` would return at once (data, or the writer closed). */
@@ -235,7 +239,8 @@ export class QueueState implements SharedState {
 
   /**
    * Runs `change` on a pipe direction's copies of its sending end (pipe-ends.ts), under the mutex;
-   * it returns whether the end is now closed. A closed end stays closed.
+   * it returns whether the end is now closed. A closed end stays closed for the reader; the copies
+   * are still counted, for the other end's sends (`writerGoneEverywhere`).
    */
   #ends(ctx: OpContext, change: (ends: PipeEnds) => boolean): void {
     const ends = this.ends
@@ -244,8 +249,7 @@ export class QueueState implements SharedState {
     lockWord(ctl, MUTEX, ctx.owner)
     let close = false
     try {
-      if (Atomics.load(ctl, WRITER_CLOSED) === 1) return
-      close = change(ends)
+      close = change(ends) && Atomics.load(ctl, WRITER_CLOSED) !== 1
       if (close) Atomics.store(ctl, WRITER_CLOSED, 1)
     } finally {
       unlockWord(ctl, MUTEX)
