@@ -165,6 +165,38 @@ function index(i32: Int32Array): Map<number, number> {
   return bySeq
 }
 
+/**
+ * The idents of the threads the thread `ident` started, and those they started, and so on, as
+ * registered (alive or not): the threads Node ends with it. Its newest registration is the root;
+ * none when its entry was reused already.
+ */
+export function descendantIdents(ident: number): number[] {
+  const i32 = words(false)
+  if (i32 === undefined) return []
+  return locked(i32, () => {
+    let root = 0
+    for (let slot = 0, n = capacity(i32); slot < n; slot++) {
+      const base = at(slot)
+      if (i32[base + STATE] !== FREE && i32[base + IDENT] === ident) root = Math.max(root, i32[base + SEQ] as number)
+    }
+    if (root === 0) return []
+    const seqs = new Set([root])
+    const out: number[] = []
+    for (let grew = true; grew; ) {
+      grew = false
+      for (let slot = 0, n = capacity(i32); slot < n; slot++) {
+        const base = at(slot)
+        const seq = i32[base + SEQ] as number
+        if (i32[base + STATE] === FREE || seqs.has(seq) || !seqs.has(i32[base + PARENT] as number)) continue
+        seqs.add(seq)
+        out.push(i32[base + IDENT] as number)
+        grew = true
+      }
+    }
+    return out
+  })
+}
+
 /** Every live thread of the process but the main one, in start order; `undefined` before any. */
 export function liveThreads(): ThreadRecord[] | undefined {
   const i32 = words(false)

@@ -12,6 +12,7 @@
 import type { UnitHandle, UnitKind } from '../../backend.js'
 import { addRecovery } from '../../internal/context.js'
 import { drain } from '../../internal/drain.js'
+import { descendantIdents } from '../../internal/thread-registry.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
 import { type OpContext, type Primitive, Undoable, kBackend, kCopies, newRemoteOwner } from './shared.js'
@@ -167,7 +168,7 @@ export function recovered(): Promise<void> {
   return drain(recovering)
 }
 
-function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: number): void {
+function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: number, thread: boolean): void {
   unit.exited = true
   for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
   let done!: () => void
@@ -180,8 +181,12 @@ function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: numbe
     for (const undo of unit.inflight.values()) undo()
     unit.inflight.clear()
     const calls: Promise<unknown>[] = []
+    // A thread's own threads (its pool's workers, threads it started) end with it, and what they
+    // held of what it was given (a copy of a pipe end, a lock) has nobody else to let it go.
+    const owners = new Map(unit.owners)
+    if (thread) for (const ident of descendantIdents(handle.id)) owners.set(String(ident), ident + 1)
     for (const object of new Set([...unit.given.keys(), ...unit.held])) {
-      for (const [key, num] of unit.owners) {
+      for (const [key, num] of owners) {
         calls.push(object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {}))
       }
     }
@@ -243,7 +248,7 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
     })
   }
   give(unit, objects)
-  handle.onExit((exit) => cleanUp(handle, unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
+  handle.onExit((exit) => cleanUp(handle, unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS, kind === 'thread'))
 }
 
 function give(unit: Attached, objects: readonly Primitive[]): void {
