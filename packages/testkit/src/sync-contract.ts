@@ -694,6 +694,29 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
     }, 60_000)
 
+    // Node ends a thread's threads with it; a process's processes die with it (no orphans).
+    for (const holder of ['poolHolds', 'unitHolds']) {
+      it(`a unit killed while its own ${holder === 'poolHolds' ? "pool's workers" : 'units'} hold what it was given: the reader of their pipe end sees the end, their lock is free`, async () => {
+        const [reader, writer] = lib.Pipe(false)
+        const lock = new lib.Lock()
+        const ready = new lib.Event()
+        const unit = spawn(holder, writer, lock, ready)
+        await writer.close()
+        expect(await ready.wait(30)).toBe(true)
+        expect(await reader.poll(0.2)).toBe(false)
+        expect(await lock.acquire({ timeout: 0.1 })).toBe(false)
+        await captureWarnings(async (warnings) => {
+          unit.kill()
+          await unit.join()
+          expect(await reader.poll(5)).toBe(true)
+          await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
+          expect(await lock.acquire({ timeout: 5 })).toBe(true)
+          await lock.release()
+          expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+        })
+      }, 60_000)
+    }
+
     it('a closed end cannot be given to a unit: OSError("handle is closed") from start(), as Python raises when it pickles one', async () => {
       const [reader, writer] = lib.Pipe(false)
       await writer.close()
