@@ -717,6 +717,47 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       }, 60_000)
     }
 
+    it("a lock kept by a unit's own unit that ended normally stays locked when the unit is killed later, as in Python", async () => {
+      const lock = new lib.Lock()
+      const ready = new lib.Event()
+      const unit = spawn('childKeptLock', lock, ready)
+      expect(await ready.wait(30)).toBe(true)
+      unit.kill()
+      await unit.join()
+      await sleep(0.3)
+      expect(await lock.acquire({ timeout: 0.5 })).toBe(false)
+    }, 60_000)
+
+    it("a daemon unit's own unit holding a lock is ended with it when it returns normally: the lock is released", async () => {
+      const lock = new lib.Lock()
+      const ready = new lib.Event()
+      await captureWarnings(async (warnings) => {
+        await joinAll(spawn('daemonHoldsThenReturn', lock, ready))
+        expect(await lock.acquire({ timeout: 5 })).toBe(true)
+        await lock.release()
+        expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+      })
+    }, 60_000)
+
+    it("a pool worker that dies after starting a unit that holds a lock: the lock is released, even once the pool has replaced the worker", async () => {
+      const lock = new lib.Lock()
+      const ready = new lib.Event()
+      const pool = new (lib.Pool ?? lib.ThreadPool)({ processes: 1 })
+      try {
+        await captureWarnings(async (warnings) => {
+          const target = lib.fromModule(targets.daemonHoldsThenWorkerExits as Fn, fixtureUrl('sync-targets.mjs'), 'daemonHoldsThenWorkerExits')
+          const outcome = await pool.apply(target, [lock, ready]).then(() => 'returned', (error: Error) => error.name)
+          expect(outcome).toMatch(/Broken/)
+          expect(await lock.acquire({ timeout: 5 })).toBe(true)
+          await lock.release()
+          expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+        })
+      } finally {
+        pool.terminate()
+        await pool.join()
+      }
+    }, 60_000)
+
     it('a closed end cannot be given to a unit: OSError("handle is closed") from start(), as Python raises when it pickles one', async () => {
       const [reader, writer] = lib.Pipe(false)
       await writer.close()

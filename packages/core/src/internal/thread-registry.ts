@@ -165,34 +165,47 @@ function index(i32: Int32Array): Map<number, number> {
   return bySeq
 }
 
+/** The registration of the live thread `ident` (0 when it has none). */
+export function threadSeqOf(ident: number): number {
+  const i32 = words(false)
+  if (i32 === undefined) return 0
+  return locked(i32, () => {
+    for (let slot = 0, n = capacity(i32); slot < n; slot++) {
+      const base = at(slot)
+      if (i32[base + STATE] === ALIVE && i32[base + IDENT] === ident) return i32[base + SEQ] as number
+    }
+    return 0
+  })
+}
+
 /**
- * The idents of the threads the thread `ident` started, and those they started, and so on, as
- * registered (alive or not): the threads Node ends with it. Its newest registration is the root;
- * none when its entry was reused already.
+ * The thread registered as `seq` has ended: the threads it started that had not ended (and those
+ * they started), which Node ended with it and nobody will mark, are marked ended here. Returns
+ * their idents. Threads that ended before it are not among them: their own parent saw them end.
  */
-export function descendantIdents(ident: number): number[] {
+export function endDescendants(seq: number): number[] {
   const i32 = words(false)
   if (i32 === undefined) return []
   return locked(i32, () => {
-    let root = 0
+    const children = new Map<number, number[]>()
     for (let slot = 0, n = capacity(i32); slot < n; slot++) {
       const base = at(slot)
-      if (i32[base + STATE] !== FREE && i32[base + IDENT] === ident) root = Math.max(root, i32[base + SEQ] as number)
+      if (i32[base + STATE] !== ALIVE) continue
+      const parent = i32[base + PARENT] as number
+      const list = children.get(parent)
+      if (list === undefined) children.set(parent, [base])
+      else list.push(base)
     }
-    if (root === 0) return []
-    const seqs = new Set([root])
     const out: number[] = []
-    for (let grew = true; grew; ) {
-      grew = false
-      for (let slot = 0, n = capacity(i32); slot < n; slot++) {
-        const base = at(slot)
-        const seq = i32[base + SEQ] as number
-        if (i32[base + STATE] === FREE || seqs.has(seq) || !seqs.has(i32[base + PARENT] as number)) continue
-        seqs.add(seq)
+    const pending = [seq]
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      for (const base of children.get(next) ?? []) {
         out.push(i32[base + IDENT] as number)
-        grew = true
+        pending.push(i32[base + SEQ] as number)
+        Atomics.store(i32, base + STATE, ENDED)
       }
     }
+    if (out.length > 0) bump(i32)
     return out
   })
 }

@@ -325,7 +325,7 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
   // two queues, and nothing is sent on the receive-only end's: it only counts that end's copies.
   // The Connections' own flags keep each end to its direction.
   const first = QueueState.create(0, localOwner)
-  const second = QueueState.create(0, localOwner)
+  const second = QueueState.create(0, localOwner, !duplex)
   return [new Connection<T>(new ConnectionState(first, second), true, duplex), new Connection<T>(new ConnectionState(second, first), duplex, true)]
 }
 

@@ -47,9 +47,13 @@ export class QueueState implements SharedState {
     this.view = new DataView(shared.data)
     this.ends = shared.ends === undefined ? undefined : new PipeEnds(shared.ends)
   }
-  /** A queue; with `creator` (an owner id), a pipe direction whose sending end starts as one copy, the creator's. */
-  static create(maxsize: number, creator?: number): QueueState {
-    const data = new GrowableSharedArrayBuffer(INITIAL_BYTES, { maxByteLength: MAX_BYTES })
+  /**
+   * A queue; with `creator` (an owner id), a pipe direction whose sending end starts as one copy,
+   * the creator's. `countOnly`: nothing is ever sent on it, it only counts the copies of that end
+   * (the receive-only end of `Pipe(false)`): no data memory.
+   */
+  static create(maxsize: number, creator?: number, countOnly = false): QueueState {
+    const data = countOnly ? new SharedArrayBuffer(0) : new GrowableSharedArrayBuffer(INITIAL_BYTES, { maxByteLength: MAX_BYTES })
     const ends = creator === undefined ? undefined : createEnds(creator)
     const state = new QueueState({ ctl: new SharedArrayBuffer(32), data, ...(ends === undefined ? {} : { ends }) })
     state.ctl[MAXSIZE] = maxsize > 0 ? maxsize : 0

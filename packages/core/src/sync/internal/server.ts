@@ -12,7 +12,7 @@
 import type { UnitHandle, UnitKind } from '../../backend.js'
 import { addRecovery } from '../../internal/context.js'
 import { drain } from '../../internal/drain.js'
-import { descendantIdents } from '../../internal/thread-registry.js'
+import { endDescendants, threadSeqOf } from '../../internal/thread-registry.js'
 import { serializeThrown } from '../../internal/error-transport.js'
 import type { CallMessage, ReplyBody, ReplyMessage } from './client.js'
 import { type OpContext, type Primitive, Undoable, kBackend, kCopies, newRemoteOwner } from './shared.js'
@@ -75,6 +75,13 @@ interface Attached {
   exited: boolean
   /** Cleaned up: nothing more is sent or accepted. */
   dead: boolean
+  /** A thread's registration in the process's thread table (0: a process, or not registered). */
+  readonly seq: number
+  /**
+   * Owners it forwards for (its own units, `key/…`) that it has recovered already: they ended
+   * before it, and were recovered as they ended (a lock they kept is theirs, as in Python).
+   */
+  readonly ended: Set<string>
 }
 
 const attached = new WeakMap<UnitHandle, Attached>()
@@ -107,6 +114,7 @@ async function serve(unit: Attached, handle: UnitHandle, message: CallMessage): 
     const as = { key, num: ownerNum(unit, key) }
     const result =
       message.op === 'holds' ? await holds(object, as) : await object[kBackend].call(message.op, message.args, { signal: controller.signal, as })
+    if (message.op === 'recover' && key !== unit.key) unit.ended.add(key)
     if (result instanceof Undoable) {
       if (unit.exited || controller.signal.aborted) {
         result.undo()
@@ -168,7 +176,7 @@ export function recovered(): Promise<void> {
   return drain(recovering)
 }
 
-function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: number, thread: boolean): void {
+function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: number): void {
   unit.exited = true
   for (const controller of unit.pending.values()) controller.abort(UNIT_DIED)
   let done!: () => void
@@ -181,13 +189,19 @@ function cleanUp(handle: UnitHandle, unit: Attached, died: boolean, delay: numbe
     for (const undo of unit.inflight.values()) undo()
     unit.inflight.clear()
     const calls: Promise<unknown>[] = []
-    // A thread's own threads (its pool's workers, threads it started) end with it, and what they
-    // held of what it was given (a copy of a pipe end, a lock) has nobody else to let it go.
-    const owners = new Map(unit.owners)
-    if (thread) for (const ident of descendantIdents(handle.id)) owners.set(String(ident), ident + 1)
-    for (const object of new Set([...unit.given.keys(), ...unit.held])) {
-      for (const [key, num] of owners) {
-        calls.push(object[kBackend].call('recover', [died], { as: { key, num } }).catch(() => {}))
+    const objects = new Set([...unit.given.keys(), ...unit.held])
+    // A thread's threads that were still running (its pool's workers, threads it started) were
+    // ended with it, whatever its own exit: what they held of what it was given (a lock, a copy of
+    // a pipe end) has nobody else to let it go, and they count as died.
+    const ended = objects.size > 0 && unit.seq !== 0 ? endDescendants(unit.seq) : []
+    for (const object of objects) {
+      for (const [key, num] of unit.owners) {
+        // Its own units it had not recovered yet were killed with it (no orphans), whatever its exit.
+        if (unit.ended.has(key)) continue
+        calls.push(object[kBackend].call('recover', [key === unit.key ? died : true], { as: { key, num } }).catch(() => {}))
+      }
+      for (const ident of ended) {
+        calls.push(object[kBackend].call('recover', [true], { as: { key: String(ident), num: ident + 1 } }).catch(() => {}))
       }
     }
     // A forwarded recovery (the object is a proxy of the parent's) is a request: wait for it.
@@ -221,6 +235,9 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
     inflight: new Map(),
     exited: false,
     dead: false,
+    // Read now, while it runs: its entry may be reused once it has ended.
+    seq: kind === 'thread' ? threadSeqOf(handle.id) : 0,
+    ended: new Set(),
   }
   attached.set(handle, unit)
   if (kind === 'thread') {
@@ -248,7 +265,7 @@ export function attach(handle: UnitHandle, objects: readonly Primitive[], kind: 
     })
   }
   give(unit, objects)
-  handle.onExit((exit) => cleanUp(handle, unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS, kind === 'thread'))
+  handle.onExit((exit) => cleanUp(handle, unit, exit.signal !== null || exit.code !== 0, kind === 'thread' ? 0 : GRACE_MS))
 }
 
 function give(unit: Attached, objects: readonly Primitive[]): void {
