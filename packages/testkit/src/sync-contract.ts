@@ -694,6 +694,13 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
     }, 60_000)
 
+    /** `lock` was released for a unit that died: free now, and the release said so. */
+    const releasedForTheDead = async (lock: Lib, warnings: readonly { readonly code?: string | undefined }[]): Promise<void> => {
+      expect(await lock.acquire({ timeout: 5 })).toBe(true)
+      await lock.release()
+      expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+    }
+
     // Node ends a thread's threads with it; a process's processes die with it (no orphans).
     for (const holder of ['poolHolds', 'unitHolds']) {
       it(`a unit killed while its own ${holder === 'poolHolds' ? "pool's workers" : 'units'} hold what it was given: the reader of their pipe end sees the end, their lock is free`, async () => {
@@ -710,9 +717,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
           await unit.join()
           expect(await reader.poll(5)).toBe(true)
           await expect(reader.recv()).rejects.toBeInstanceOf(lib.EOFError)
-          expect(await lock.acquire({ timeout: 5 })).toBe(true)
-          await lock.release()
-          expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+          await releasedForTheDead(lock, warnings)
         })
       }, 60_000)
     }
@@ -733,9 +738,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
       const ready = new lib.Event()
       await captureWarnings(async (warnings) => {
         await joinAll(spawn('daemonHoldsThenReturn', lock, ready))
-        expect(await lock.acquire({ timeout: 5 })).toBe(true)
-        await lock.release()
-        expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+        await releasedForTheDead(lock, warnings)
       })
     }, 60_000)
 
@@ -748,9 +751,7 @@ export function defineSyncContract(backend: SyncBackendUnderTest): void {
           const target = lib.fromModule(targets.daemonHoldsThenWorkerExits as Fn, fixtureUrl('sync-targets.mjs'), 'daemonHoldsThenWorkerExits')
           const outcome = await pool.apply(target, [lock, ready]).then(() => 'returned', (error: Error) => error.name)
           expect(outcome).toMatch(/Broken/)
-          expect(await lock.acquire({ timeout: 5 })).toBe(true)
-          await lock.release()
-          expect(warnings.map((w) => w.code)).toContain('CONC_ABANDONED_LOCK')
+          await releasedForTheDead(lock, warnings)
         })
       } finally {
         pool.terminate()
