@@ -218,7 +218,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
    */
   let bigResult: 0 | 1 | 2 = 0
   /** This worker is a process of its own (a worker thread shares the program's). */
-  const ownProcess = process.getBuiltinModule('node:worker_threads').isMainThread
+  const ownProcess = context.unit?.kind === 'process'
 
   /** Replies the settled tasks not replied yet. */
   const flush = (run: Run): void => {

@@ -303,7 +303,6 @@ export class WorkerPool {
   #dispatch(slot: Slot): boolean {
     const n = this.#batchSize(slot)
     const batch: Task[] = []
-    const moves = this.#flavor.backend.kind === 'thread'
     let bytes = 0
     let big = false
     while (batch.length < n) {
@@ -315,7 +314,7 @@ export class WorkerPool {
       }
       if (task.exclusive && (batch.length > 0 || slot.batches.length > 0)) break
       // Big payloads go alone, or with a few others up to BATCH_BYTES (moved buffers cost nothing).
-      const size = payloadBytes(task.payload, moves ? task.extra?.transfer : undefined)
+      const size = this.#copiedBytes(task)
       bytes += size
       if (bytes > BATCH_BYTES && batch.length > 0) break
       if (size >= BIG_PAYLOAD) big = true
@@ -338,12 +337,21 @@ export class WorkerPool {
     }
     if (batch.length === 0) return false
     if (big) bigPayload(BIG_PAYLOAD)
-    this.#send(slot, batch, big && !slot.toldBig)
+    this.#send(slot, batch, big)
     return true
   }
 
-  /** `big`: the first big payload this worker gets, which it is told of (internal/big-blocks.ts). */
+  /** The bytes of `task`'s payload that its message copies (a buffer it moves is not copied: threads). */
+  #copiedBytes(task: Task): number {
+    return payloadBytes(task.payload, this.#flavor.backend.kind === 'thread' ? task.extra?.transfer : undefined)
+  }
+
+  /**
+   * `big`: the batch carries a big payload; the first one a worker gets tells it so
+   * (internal/big-blocks.ts).
+   */
   #send(slot: Slot, batch: Task[], big = false): void {
+    const tellBig = big && !slot.toldBig
     const first = batch[0] as Task
     let sameFn = true
     let sameMode = true
@@ -369,7 +377,7 @@ export class WorkerPool {
       m: sameMode ? first.mode : batch.map((task) => task.mode),
       ...taskPayloads(batch, slot.handle),
       ...(defs.length > 0 ? { d: defs } : {}),
-      ...(big ? { g: 1 } : {}),
+      ...(tellBig ? { g: 1 } : {}),
     }
     try {
       slot.handle.send(message, transfer as never)
@@ -379,7 +387,7 @@ export class WorkerPool {
       this.#unsendable(slot, batch, error)
       return
     }
-    if (big) slot.toldBig = true
+    if (tellBig) slot.toldBig = true
     slot.batches.push({ id, tasks: batch, left: batch.length })
     slot.inflight += batch.length
     slot.remaining -= batch.length
@@ -405,11 +413,7 @@ export class WorkerPool {
       for (const task of good) this.#settleError(task, error)
       return
     }
-    if (good.length === 0) return
-    // The first big payload this worker gets may be among them (#dispatch).
-    const moves = this.#flavor.backend.kind === 'thread'
-    const big = good.some((task) => payloadBytes(task.payload, moves ? task.extra?.transfer : undefined) >= BIG_PAYLOAD)
-    this.#send(slot, good, big && !slot.toldBig)
+    if (good.length > 0) this.#send(slot, good, good.some((task) => this.#copiedBytes(task) >= BIG_PAYLOAD))
   }
 
   /** {@link #onMessage}, made once: a worker's messages are handed over without a closure each. */

@@ -71,15 +71,19 @@ function readName(i32: Int32Array, base: number): string {
   return decoder.decode(new Uint8Array(i32.buffer, (base + NAME) * 4, i32[base + NAME_LEN] ?? 0).slice())
 }
 
+/** Sequence number of the live thread `ident`'s entry; 0 if it has none. */
+function seqOf(i32: Int32Array, ident: number): number {
+  for (let slot = 0, n = capacity(i32); slot < n; slot++) {
+    const base = at(slot)
+    if (i32[base + STATE] === ALIVE && i32[base + IDENT] === ident) return i32[base + SEQ] as number
+  }
+  return 0
+}
+
 /** Sequence number of the calling thread's own entry; 0 in the main thread (and if unknown). */
 function ownSeq(i32: Int32Array): number {
   const { isMainThread, threadId } = process.getBuiltinModule('node:worker_threads')
-  if (isMainThread) return 0
-  for (let slot = 0, n = capacity(i32); slot < n; slot++) {
-    const base = at(slot)
-    if (i32[base + STATE] === ALIVE && i32[base + IDENT] === threadId) return i32[base + SEQ] as number
-  }
-  return 0
+  return isMainThread ? 0 : seqOf(i32, threadId)
 }
 
 function bump(i32: Int32Array): void {
@@ -169,13 +173,7 @@ function index(i32: Int32Array): Map<number, number> {
 export function threadSeqOf(ident: number): number {
   const i32 = words(false)
   if (i32 === undefined) return 0
-  return locked(i32, () => {
-    for (let slot = 0, n = capacity(i32); slot < n; slot++) {
-      const base = at(slot)
-      if (i32[base + STATE] === ALIVE && i32[base + IDENT] === ident) return i32[base + SEQ] as number
-    }
-    return 0
-  })
+  return locked(i32, () => seqOf(i32, ident))
 }
 
 /**
