@@ -64,7 +64,8 @@ const git = (...a) => {
     return ''
   }
 }
-const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'packages') === '' ? '' : ' plus uncommitted package changes'}`
+// Uncommitted text (READMEs, docs) changes nothing measured: only other files of the packages count.
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'packages', ':(exclude)*.md') === '' ? '' : ' plus uncommitted package changes'}`
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${fmtNumber(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`
 const started = new Date()
 const loadStart = uptime()
