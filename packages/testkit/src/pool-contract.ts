@@ -823,7 +823,8 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
         }
         // Three rounds of 24 blocks of 1 MiB: 18,432 pages when every round faults them in again.
         // In a worker given a big argument, in the program after a big result, in the worker that made it.
-        for (const scenario of ['args', 'results', 'made']) {
+        // The same with the block inside a plain object (`{ name, data }`), argument and result.
+        for (const scenario of ['args', 'results', 'made', 'nested-args', 'nested-results']) {
           expect(await faults(scenario, { CONC_NO_ALLOCATOR_HINT: '1' }), scenario).toBeGreaterThan(9_000)
           expect(await faults(scenario, { CONC_NO_ALLOCATOR_HINT: '' }), scenario).toBeLessThan(2_000)
         }
@@ -1119,6 +1120,20 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       // A chunksize given is kept, however big the items.
       const given = (await p.map(t.identAndLength as never, sizes.map((n) => new Uint8Array(n)), { chunksize: 4 })) as [number, number][]
       expect(new Set(given.map(([id]) => id)).size).toBe(2)
+    })
+
+    itLocal("map's default chunks also count the binary data inside plain objects and arrays of the items", async () => {
+      // The same sizes as above, each buffer held by the item instead of being the item.
+      const p = pool({ processes: 1, maxTasksPerChild: 1 })
+      const sizes = [200, 200, 40, 40, 40, 300, 10, 10].map((k) => k * 1024)
+      const chunks = async (items: unknown[]): Promise<number> => {
+        const out = (await p.map(t.identAndDataLength as never, items)) as [number, number][]
+        expect(out.map(([, length]) => length)).toEqual(sizes)
+        return out.map(([id]) => id).filter((id, i, ids) => i === 0 || id !== ids[i - 1]).length
+      }
+      // By bytes [200] [200, 40] [40, 40] [300] [10, 10], as for bare buffers.
+      expect(await chunks(sizes.map((n, i) => ({ name: `item ${i}`, data: new Uint8Array(n) })))).toBe(5)
+      expect(await chunks(sizes.map((n, i) => [`item ${i}`, new Uint8Array(n)]))).toBe(5)
     })
 
     itLocal('a worker that dies fails only its own tasks and is replaced (nothing hangs)', async () => {

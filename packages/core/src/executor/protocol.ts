@@ -125,23 +125,36 @@ export function packChunk(values: readonly unknown[]): readonly unknown[] | Floa
  */
 export const BATCH_BYTES = 256 * 1024
 
+/** How many items of an array, or keys of an object, {@link payloadBytes} looks at. */
+const PAYLOAD_SAMPLE = 64
+
 /**
- * The bytes a value adds to a message, roughly: binary data and strings at the top level of a
- * task's payload or result (and the arguments of a call); anything else counts 0, which keeps it
- * cheap. `moved` buffers are transferred, not copied, and count nothing.
+ * The bytes a value adds to a message, roughly: its binary data and strings, found at most two
+ * levels down through arrays and plain objects (a task's arguments, `[name, bytes]`,
+ * `{ name, data }`, `[{ data }]`), an array by its first 64 items, an object by its first 64 keys;
+ * anything else counts 0 (numbers, class instances, deeper data), which keeps it cheap. `moved`
+ * buffers are transferred, not copied, and count nothing.
  */
-export function payloadBytes(value: unknown, moved?: readonly unknown[]): number {
+export function payloadBytes(value: unknown, moved?: readonly unknown[], depth = 2): number {
   if (typeof value === 'string') return value.length
   if (value === null || typeof value !== 'object') return 0
   if (ArrayBuffer.isView(value)) return moved !== undefined && moved.includes(value.buffer) ? 0 : value.byteLength
   if (value instanceof ArrayBuffer) return moved !== undefined && moved.includes(value) ? 0 : value.byteLength
-  if (!Array.isArray(value)) return 0
+  if (depth === 0) return 0
+  if (Array.isArray(value)) {
+    const n = Math.min(value.length, PAYLOAD_SAMPLE)
+    let bytes = 0
+    for (let i = 0; i < n; i++) bytes += payloadBytes(value[i], moved, depth - 1)
+    // A long array counts as its sample does, in proportion.
+    return n === value.length || bytes === 0 ? bytes : Math.ceil((bytes * value.length) / n)
+  }
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return 0
   let bytes = 0
-  const n = Math.min(value.length, 64)
-  for (let i = 0; i < n; i++) {
-    const item: unknown = value[i]
-    if (typeof item === 'string') bytes += item.length
-    else if (item !== null && typeof item === 'object' && !Array.isArray(item)) bytes += payloadBytes(item, moved)
+  let keys = 0
+  for (const key in value) {
+    if (keys++ === PAYLOAD_SAMPLE) break
+    bytes += payloadBytes((value as Record<string, unknown>)[key], moved, depth - 1)
   }
   return bytes
 }

@@ -1,0 +1,53 @@
+/**
+ * What a pool counts as a payload's size (`payloadBytes`): the batching bound, `map`'s default
+ * chunks and the allocator hint all use it. Binary data and strings count where they are found,
+ * down to two levels through plain objects and arrays; the rest counts nothing, so that the walk
+ * stays cheap on every task.
+ */
+import { describe, expect, it } from 'vitest'
+import { payloadBytes } from '../src/executor/protocol.js'
+
+const KiB = 1024
+
+describe('payloadBytes', () => {
+  it('counts binary data and strings, bare or held by a plain object or an array', () => {
+    expect(payloadBytes(new Uint8Array(300 * KiB))).toBe(300 * KiB)
+    expect(payloadBytes(new ArrayBuffer(10))).toBe(10)
+    expect(payloadBytes('abc')).toBe(3)
+    expect(payloadBytes({ name: 'ab', data: new Uint8Array(100) })).toBe(102)
+    expect(payloadBytes(['ab', new Float64Array(4)])).toBe(34)
+    // A task's arguments hold its payload: `submit(fn, { data })` and `[{ data }]` results.
+    expect(payloadBytes([{ data: new Uint8Array(100) }])).toBe(100)
+    expect(payloadBytes(Object.assign(Object.create(null), { data: new Uint8Array(7) }))).toBe(7)
+  })
+
+  it('does not look deeper than two levels, nor into class instances, Maps or numbers', () => {
+    expect(payloadBytes([{ inner: { data: new Uint8Array(100) } }])).toBe(0)
+    expect(payloadBytes({ inner: { data: new Uint8Array(100) } })).toBe(100)
+    class Holder {
+      data = new Uint8Array(100)
+    }
+    expect(payloadBytes(new Holder())).toBe(0)
+    expect(payloadBytes(new Map([['data', new Uint8Array(100)]]))).toBe(0)
+    expect(payloadBytes([1, 2, 3, { x: 4 }])).toBe(0)
+    // At a depth of 1 (an item of `map`), an object's own values only.
+    expect(payloadBytes({ data: new Uint8Array(5), inner: ['abc'] }, undefined, 1)).toBe(5)
+  })
+
+  it('counts a long array by its first 64 items, in proportion', () => {
+    expect(payloadBytes(Array.from({ length: 640 }, () => 'x'.repeat(10)))).toBe(6400)
+    expect(payloadBytes(Array.from({ length: 64 }, () => 'x'.repeat(10)))).toBe(640)
+  })
+
+  it('looks at the first 64 keys of an object', () => {
+    const wide: Record<string, string> = {}
+    for (let i = 0; i < 100; i++) wide[`k${i}`] = 'x'
+    expect(payloadBytes(wide)).toBe(64)
+  })
+
+  it('counts nothing for the buffers a transfer list moves', () => {
+    const data = new Uint8Array(100)
+    expect(payloadBytes({ data }, [data.buffer])).toBe(0)
+    expect(payloadBytes([data, new Uint8Array(3)], [data.buffer])).toBe(3)
+  })
+})
