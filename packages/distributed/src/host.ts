@@ -180,11 +180,17 @@ export class WorkerHost {
   }
 
   async #startServing(): Promise<void> {
-    let first = true
+    // Subscribe once the connection is ready, not before: ioredis sends SUBSCRIBE at once on a
+    // connection still in its handshake, whose ready check then fails in subscriber mode, and it
+    // connects again without the subscription (it restores only a ready connection's): a host
+    // that would never hear a cancel (a far Redis, or a loaded machine, makes that likely).
+    if (this.#subscriber.status !== 'ready') await new Promise<void>((resolve) => this.#subscriber.once('ready', () => resolve()))
     this.#subscriber.on('ready', () => {
-      if (first) first = false
-      // Cancels published while this host could not hear them left their markers.
-      else void this.#checkMarkers()
+      // Connected again. ioredis subscribes again by itself; asking again costs nothing and does
+      // not depend on how it got here. Cancels published while this host could not hear them left
+      // their markers.
+      this.#subscriber.subscribe(this.#keys.cancelChannel).catch(() => undefined)
+      void this.#checkMarkers()
     })
     this.#subscriber.on('message', (_channel: string, id: string) => this.#cancel(id))
     await this.#subscriber.subscribe(this.#keys.cancelChannel)

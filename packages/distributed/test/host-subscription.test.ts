@@ -1,0 +1,55 @@
+/**
+ * A worker host hears cancels however fast it subscribes: ioredis sends SUBSCRIBE at once on a
+ * connection still in its handshake, whose ready check then fails in subscriber mode, and the
+ * connection comes back without the subscription (a host deaf to every cancel). Here Redis answers
+ * the host 300 ms late (a far Redis, or a loaded machine), so the host subscribes within that
+ * handshake.
+ */
+import { type Server, connect, createServer } from 'node:net'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WorkerHost } from '../dist/index.js'
+import { RedisServer } from './harness/redis.js'
+import { skipped } from './setup/skip.js'
+
+describe.skipIf(skipped)('the cancel channel of a worker host', () => {
+  let server: RedisServer
+  let proxy: Server
+  let slow: string
+  beforeAll(async () => {
+    server = await RedisServer.start()
+    await import('bullmq')
+    // Forwards to Redis; its replies reach the host 300 ms late.
+    proxy = createServer((host) => {
+      const upstream = connect(server.port, server.bind)
+      host.on('data', (data) => upstream.write(data))
+      upstream.on('data', (data) => setTimeout(() => host.destroyed || host.write(data), 300))
+      for (const end of [host, upstream]) end.on('error', () => undefined).on('close', () => (host.destroy(), upstream.destroy()))
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    slow = `redis://127.0.0.1:${(proxy.address() as { port: number }).port}`
+  })
+  afterAll(async () => {
+    proxy?.close()
+    await server?.close()
+  })
+
+  it('is subscribed once the host serves, and stays subscribed', async () => {
+    const redis = new Redis(server.url)
+    try {
+      for (let i = 0; i < 3; i++) {
+        const queue = `q-sub-${i}`
+        const host = await WorkerHost.start({ connection: slow, queue, concurrency: 1, log: () => undefined })
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 1500))
+          const [, n] = (await redis.pubsub('NUMSUB', `bull:${queue}:conc:cancel`)) as [string, number]
+          expect(n).toBe(1)
+        } finally {
+          await host.close({ now: true })
+        }
+      }
+    } finally {
+      redis.disconnect()
+    }
+  })
+})
