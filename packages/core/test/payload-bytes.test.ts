@@ -5,7 +5,7 @@
  * stays cheap on every task.
  */
 import { describe, expect, it } from 'vitest'
-import { payloadBytes } from '../src/executor/protocol.js'
+import { MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, argumentDepth, payloadBytes, resultDepth } from '../src/executor/protocol.js'
 
 const KiB = 1024
 
@@ -43,6 +43,42 @@ describe('payloadBytes', () => {
     const wide: Record<string, string> = {}
     for (let i = 0; i < 100; i++) wide[`k${i}`] = 'x'
     expect(payloadBytes(wide)).toBe(64)
+  })
+
+  it('counts a sparse array by what its sample holds, and shared memory as nothing (it is not copied)', () => {
+    const sparse: unknown[] = ['x'.repeat(1000)]
+    sparse.length = 10_000_000
+    expect(payloadBytes(sparse)).toBe(1000)
+    expect(payloadBytes(new Uint8Array(new SharedArrayBuffer(1024)))).toBe(0)
+    expect(payloadBytes({ data: new Int32Array(new SharedArrayBuffer(1024)) })).toBe(0)
+  })
+
+  it('counts 0 for a value that throws while it is read (its send then reports the error)', () => {
+    const throwing = {
+      name: 'x',
+      get data(): never {
+        throw new Error('no data here')
+      },
+    }
+    expect(payloadBytes(throwing)).toBe(0)
+    expect(payloadBytes([throwing])).toBe(0)
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    expect(payloadBytes({ proxy })).toBe(0)
+  })
+
+  it("looks into a task's arguments (a map item's own values) and results (two levels) by mode", () => {
+    const item = { name: 'x', data: new Uint8Array(100) }
+    // submit(fn, item): the payload is the argument; apply(fn, [item]): the arguments.
+    expect(payloadBytes(item, undefined, argumentDepth(MODE_ONE))).toBe(101)
+    expect(payloadBytes([item], undefined, argumentDepth(MODE_CALL))).toBe(101)
+    expect(payloadBytes([item, item], undefined, argumentDepth(MODE_CHUNK))).toBe(202)
+    expect(payloadBytes([[item], [item]], undefined, argumentDepth(MODE_STAR_CHUNK))).toBe(202)
+    // Not deeper than an argument's own values.
+    expect(payloadBytes({ inner: item }, undefined, argumentDepth(MODE_ONE))).toBe(0)
+    // A result down to two levels; a chunk's results each so.
+    expect(payloadBytes([item], undefined, resultDepth(MODE_CALL))).toBe(101)
+    expect(payloadBytes([[item]], undefined, resultDepth(MODE_CHUNK))).toBe(101)
   })
 
   it('counts nothing for the buffers a transfer list moves', () => {

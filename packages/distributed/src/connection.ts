@@ -53,5 +53,9 @@ export function describeConnection(options: RedisOptions & { url?: string }): st
 export async function createRedis(options: RedisOptions & { url?: string }): Promise<Redis> {
   const { Redis } = await import('ioredis')
   const { url, ...rest } = options
-  return url === undefined ? new Redis(rest) : new Redis(url, rest)
+  const client = url === undefined ? new Redis(rest) : new Redis(url, rest)
+  // From the start: a connection error (a wrong password, Redis unreachable) reaches the caller
+  // as its commands' rejections; without a listener ioredis also prints it as unhandled.
+  client.on('error', () => undefined)
+  return client
 }

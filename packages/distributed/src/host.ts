@@ -175,7 +175,16 @@ export class WorkerHost {
     const pack = runner.runPack
     if (typeof job !== 'function' || typeof pack !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob and runPack (a broken install?)`)
     const host = new WorkerHost(options, { bullmq, runner: { runJob: job, runPack: pack }, commands, subscriber })
-    await host.#startServing()
+    try {
+      await host.#startServing()
+    } catch (error) {
+      // Nothing was taken from the queue: drop what the host made, so that nothing keeps trying.
+      host.#subscriber.disconnect()
+      host.#commands.disconnect()
+      void host.#worker.close(true).catch(() => undefined)
+      host.#pool.terminate()
+      throw error
+    }
     return host
   }
 
@@ -183,8 +192,10 @@ export class WorkerHost {
     // Subscribe once the connection is ready, not before: ioredis sends SUBSCRIBE at once on a
     // connection still in its handshake, whose ready check then fails in subscriber mode, and it
     // connects again without the subscription (it restores only a ready connection's): a host
-    // that would never hear a cancel (a far Redis, or a loaded machine, makes that likely).
-    if (this.#subscriber.status !== 'ready') await new Promise<void>((resolve) => this.#subscriber.once('ready', () => resolve()))
+    // that would never hear a cancel (a far Redis, or a loaded machine, makes that likely). A
+    // PING waits for ready, and fails as any command does (a wrong password, Redis unreachable
+    // past its retries), so that start() still rejects instead of waiting forever.
+    await this.#subscriber.ping()
     this.#subscriber.on('ready', () => {
       // Connected again. ioredis subscribes again by itself; asking again costs nothing and does
       // not depend on how it got here. Cancels published while this host could not hear them left

@@ -34,6 +34,40 @@ describe.skipIf(skipped)('the cancel channel of a worker host', () => {
     await server?.close()
   })
 
+  it('subscribes again when its connection comes back', async () => {
+    const redis = new Redis(server.url)
+    const queue = 'q-sub-again'
+    const host = await WorkerHost.start({ connection: server.url, queue, concurrency: 1, log: () => undefined })
+    try {
+      const subscribers = async (): Promise<number> => ((await redis.pubsub('NUMSUB', `bull:${queue}:conc:cancel`)) as [string, number])[1]
+      expect(await subscribers()).toBe(1)
+      await redis.client('KILL', 'TYPE', 'pubsub')
+      expect(await subscribers()).toBe(0)
+      const deadline = Date.now() + 10_000
+      while ((await subscribers()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(await subscribers()).toBe(1)
+    } finally {
+      await host.close({ now: true })
+      redis.disconnect()
+    }
+  })
+
+  it('does not wait forever for a connection that cannot be made: a wrong password fails start()', async () => {
+    const guarded = await RedisServer.start()
+    const admin = new Redis(guarded.url)
+    try {
+      await admin.config('SET', 'requirepass', 'right')
+      const started = performance.now()
+      await expect(WorkerHost.start({ connection: `redis://:wrong@127.0.0.1:${guarded.port}`, queue: 'q-auth', concurrency: 1, log: () => undefined })).rejects.toThrow(
+        /WRONGPASS|invalid username-password/,
+      )
+      expect(performance.now() - started).toBeLessThan(10_000)
+    } finally {
+      admin.disconnect()
+      await guarded.close()
+    }
+  })
+
   it('is subscribed once the host serves, and stays subscribed', async () => {
     const redis = new Redis(server.url)
     try {

@@ -288,6 +288,34 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await ex.submit(t.square, 6)).toBe(36)
     })
 
+    it('an argument that cannot be sent does not hold back the tasks queued behind it', async () => {
+      // One worker: the first task goes at once, the others wait for it and then go as a batch
+      // (or one by one), the unsendable one alone or with them.
+      const ex = executor({ maxWorkers: 1 })
+      const futures = [ex.submit(t.square, 2), ex.submit(t.square, (() => 1) as never), ex.submit(t.square, 3), ex.submit(t.square, 4)]
+      const settled = await Promise.all(futures.map((f) => settle(f.result(10))))
+      expect(settled.map((r) => (r.ok ? r.value : (r.value as Error).name))).toEqual([4, 'TypeError', 9, 16])
+    })
+
+    itLocal('an argument or a result whose getter throws fails its own task only, as any value that cannot be sent', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      const throwing = {
+        name: 'argument',
+        get data(): never {
+          throw new Error('no data here')
+        },
+      }
+      const results = [ex.submit(t.square, 2), ex.submit(t.square, throwing as never), ex.submit(t.square, 3)]
+      expect(await results[0]).toBe(4)
+      expect(((await results[1]?.exception()) as Error).message).toMatch(/cannot send argument 0/)
+      expect(await results[2]).toBe(9)
+      expect(await ex.submit(t.throwingGetterResult).exception()).toBeInstanceOf(lib.MaybeEncodingError)
+      const p = pool({ processes: 1 })
+      await expect(p.map(t.square as never, [2, throwing])).rejects.toThrow(/cannot send/)
+      expect(await p.map(t.square as never, [2, 3])).toEqual([4, 9])
+      expect(await ex.submit(t.square, 6)).toBe(36)
+    })
+
     itLocal('an AbortSignal withdraws a queued task and stops a running one; the worker is replaced', async () => {
       const ex = executor({ maxWorkers: 1 })
       const blocker = new AbortController()

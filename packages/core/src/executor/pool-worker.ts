@@ -24,6 +24,7 @@ import {
   packChunk,
   packedArray,
   payloadBytes,
+  resultDepth,
   type DoneMessage,
   type InitFailedMessage,
   type PoolWorkerData,
@@ -263,7 +264,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   }
 
   /** Task `i` settled; `late`: after its batch's synchronous start (a promise settled). */
-  const settle = (run: Run, i: number, late: boolean): void => {
+  const settle = (run: Run, i: number, late: boolean, depth = 2): void => {
     if (run.unsent !== undefined) run.unsent.push(i)
     else if (run.hi === i) run.hi++
     else if (run.lo === run.hi) {
@@ -276,7 +277,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       run.unsent = unsent
     }
     // A moved result is not copied on worker threads (processes copy it).
-    const size = payloadBytes(run.values[i], ownProcess ? undefined : run.transfer)
+    const size = payloadBytes(run.values[i], ownProcess ? undefined : run.transfer, depth)
     run.bytes += size
     if (size >= BIG_PAYLOAD && bigResult === 0) {
       bigPayload(size)
@@ -301,7 +302,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       v = v.value
     }
     run.values[i] = v
-    settle(run, i, late)
+    settle(run, i, late, resultDepth(mode))
   }
 
   const fail = (run: Run, i: number, error: unknown, fn: Fn | undefined, late: boolean): void => {

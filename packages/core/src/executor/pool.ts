@@ -17,7 +17,7 @@ import { Future } from './future.js'
 import { Feed } from './feed.js'
 import { isIterable } from './map-args.js'
 import { imapIterator, type IMapIterator } from './imap-iterator.js'
-import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, packChunk, payloadBytes, type TaskMode } from './protocol.js'
+import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, argumentDepth, packChunk, payloadBytes, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
@@ -88,7 +88,7 @@ export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
  * plain object's or an array's own values: `{ name, data }`, `[name, bytes]`), which costs a map
  * of a million small records about 25 ns an item.
  */
-function chunkEnds(items: readonly unknown[], chunksize: number, bySize: boolean): number[] {
+function chunkEnds(items: readonly unknown[], chunksize: number, bySize: boolean, mode: TaskMode): number[] {
   const ends: number[] = []
   if (!bySize) {
     for (let end = chunksize; end < items.length; end += chunksize) ends.push(end)
@@ -98,7 +98,8 @@ function chunkEnds(items: readonly unknown[], chunksize: number, bySize: boolean
   let count = 0
   let bytes = 0
   for (let i = 0; i < items.length; i++) {
-    const size = payloadBytes(items[i], undefined, 1)
+    // An item's depth: one task's arguments less a level (a map item is one argument).
+    const size = payloadBytes(items[i], undefined, argumentDepth(mode) - 1)
     if (count > 0 && (count === chunksize || bytes + size > BATCH_BYTES)) {
       ends.push(i)
       count = bytes = 0
@@ -283,7 +284,7 @@ export class BasePool {
     const entry = this.#pool.functions.get(fn, 'func')
     const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
     const chunksize = given ?? Math.max(1, Math.ceil(items.length / (4 * this.#size)))
-    const ends = chunkEnds(items, chunksize, given === undefined)
+    const ends = chunkEnds(items, chunksize, given === undefined, mode)
     const result = new MapResult<unknown>(items.length, ends.length, options as ResultCallbacks<unknown[]>)
     let start = 0
     for (const end of ends) {

@@ -129,24 +129,42 @@ export const BATCH_BYTES = 256 * 1024
 const PAYLOAD_SAMPLE = 64
 
 /**
- * The bytes a value adds to a message, roughly: its binary data and strings, found at most two
- * levels down through arrays and plain objects (a task's arguments, `[name, bytes]`,
- * `{ name, data }`, `[{ data }]`), an array by its first 64 items, an object by its first 64 keys;
- * anything else counts 0 (numbers, class instances, deeper data), which keeps it cheap. `moved`
- * buffers are transferred, not copied, and count nothing.
+ * The bytes a value adds to a message, roughly: its binary data and strings, found down to
+ * `depth` levels through arrays and plain objects; anything else counts 0 (numbers, class
+ * instances, `Map`s, deeper data), which keeps it cheap. An array counts by its first 64 items, in
+ * proportion to its length (unless the sample has holes); an object by its first 64 keys. `moved`
+ * buffers are transferred, not copied, and shared memory is not copied either: they count nothing.
+ * It reads the properties of plain objects, as the structured clone does after it (getters run);
+ * a value that throws while it is read counts 0, and its send then reports the error. See
+ * {@link argumentDepth} and {@link resultDepth} for the depth of a task's payload and result.
  */
 export function payloadBytes(value: unknown, moved?: readonly unknown[], depth = 2): number {
+  try {
+    return walkBytes(value, moved, depth)
+  } catch {
+    return 0
+  }
+}
+
+function walkBytes(value: unknown, moved: readonly unknown[] | undefined, depth: number): number {
   if (typeof value === 'string') return value.length
   if (value === null || typeof value !== 'object') return 0
-  if (ArrayBuffer.isView(value)) return moved !== undefined && moved.includes(value.buffer) ? 0 : value.byteLength
+  if (ArrayBuffer.isView(value)) {
+    const buffer = value.buffer
+    return (moved !== undefined && moved.includes(buffer)) || buffer instanceof SharedArrayBuffer ? 0 : value.byteLength
+  }
   if (value instanceof ArrayBuffer) return moved !== undefined && moved.includes(value) ? 0 : value.byteLength
   if (depth === 0) return 0
   if (Array.isArray(value)) {
     const n = Math.min(value.length, PAYLOAD_SAMPLE)
     let bytes = 0
-    for (let i = 0; i < n; i++) bytes += payloadBytes(value[i], moved, depth - 1)
-    // A long array counts as its sample does, in proportion.
-    return n === value.length || bytes === 0 ? bytes : Math.ceil((bytes * value.length) / n)
+    let holes = false
+    for (let i = 0; i < n; i++) {
+      if (!(i in value)) holes = true
+      else bytes += walkBytes(value[i], moved, depth - 1)
+    }
+    // A long array counts as its sample does, in proportion (a sparse one, as sampled).
+    return n === value.length || bytes === 0 || holes ? bytes : Math.ceil((bytes * value.length) / n)
   }
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) return 0
@@ -154,7 +172,20 @@ export function payloadBytes(value: unknown, moved?: readonly unknown[], depth =
   let keys = 0
   for (const key in value) {
     if (keys++ === PAYLOAD_SAMPLE) break
-    bytes += payloadBytes((value as Record<string, unknown>)[key], moved, depth - 1)
+    bytes += walkBytes((value as Record<string, unknown>)[key], moved, depth - 1)
   }
   return bytes
+}
+
+/**
+ * How deep {@link payloadBytes} looks into a task's payload of `mode`: each argument (or `map`
+ * item) with what it holds one level down, `{ name, data }`, `[name, bytes]`.
+ */
+export function argumentDepth(mode: TaskMode): number {
+  return mode === MODE_ONE ? 1 : mode === MODE_STAR_CHUNK ? 3 : 2
+}
+
+/** How deep {@link payloadBytes} looks into a task's result (a chunk's: each item's) of `mode`: two levels, `{ data }`, `[{ data }]`. */
+export function resultDepth(mode: TaskMode): number {
+  return mode >= MODE_CHUNK ? 3 : 2
 }

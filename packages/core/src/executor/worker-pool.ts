@@ -21,7 +21,7 @@ import { POOL_WORKER_MODULE, isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
 import { BROKEN_MESSAGES, CONCURRENT_TASKS_PER_WORKER, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
-import { BATCH_BYTES, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
+import { BATCH_BYTES, argumentDepth, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
 import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
@@ -110,13 +110,17 @@ export class WorkerPool {
       this.#pump()
       if (this.#queue.peek() === undefined) return
     }
-    if (!this.#pumpScheduled) {
-      this.#pumpScheduled = true
-      queueMicrotask(() => {
-        this.#pumpScheduled = false
-        this.#pump()
-      })
-    }
+    this.#schedulePump()
+  }
+
+  /** A #pump in a microtask (once, however many ask before it runs). */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return
+    this.#pumpScheduled = true
+    queueMicrotask(() => {
+      this.#pumpScheduled = false
+      this.#pump()
+    })
   }
 
   /** Some worker is idle, or none is started yet. */
@@ -343,7 +347,7 @@ export class WorkerPool {
 
   /** The bytes of `task`'s payload that its message copies (a buffer it moves is not copied: threads). */
   #copiedBytes(task: Task): number {
-    return payloadBytes(task.payload, this.#flavor.backend.kind === 'thread' ? task.extra?.transfer : undefined)
+    return payloadBytes(task.payload, this.#flavor.backend.kind === 'thread' ? task.extra?.transfer : undefined, argumentDepth(task.mode))
   }
 
   /**
@@ -414,6 +418,9 @@ export class WorkerPool {
       return
     }
     if (good.length > 0) this.#send(slot, good, good.some((task) => this.#copiedBytes(task) >= BIG_PAYLOAD))
+    // The worker may have nothing to do now: the tasks queued behind go on (none did, and the
+    // pool stopped until the next submit), and a pool left with nothing becomes idle.
+    else this.#schedulePump()
   }
 
   /** {@link #onMessage}, made once: a worker's messages are handed over without a closure each. */
