@@ -260,7 +260,7 @@ async function main() {
     await redis.stop()
   }
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-  const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages', ':(exclude)*.md'], { encoding: 'utf8', cwd: new URL('.', import.meta.url) }).trim() !== ''
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages', ':(exclude)*.md'], { encoding: 'utf8', cwd: new URL('..', import.meta.url) }).trim() !== ''
   Object.assign(results, {
     date: started.toISOString(),
     seconds: (Date.now() - started.getTime()) / 1000,
