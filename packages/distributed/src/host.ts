@@ -143,15 +143,21 @@ export class WorkerHost {
     this.#commands.on('error', () => undefined)
     this.#subscriber = loaded.subscriber
     this.#subscriber.on('error', () => undefined)
-    this.#worker = new bullmq.Worker(queue, (job, token, signal) => this.#process(job, token, signal), {
-      connection: { ...connection } as ConnectionOptions,
-      prefix,
-      concurrency,
-      lockDuration: lock * 1000,
-      stalledInterval: stalled * 1000,
-      maxStalledCount: maxStalled,
-      autorun: false,
-    })
+    try {
+      this.#worker = new bullmq.Worker(queue, (job, token, signal) => this.#process(job, token, signal), {
+        connection: { ...connection } as ConnectionOptions,
+        prefix,
+        concurrency,
+        lockDuration: lock * 1000,
+        stalledInterval: stalled * 1000,
+        maxStalledCount: maxStalled,
+        autorun: false,
+      })
+    } catch (error) {
+      // Options BullMQ refuses: the local pool made above must not keep the process alive.
+      this.#pool.terminate()
+      throw error
+    }
     this.#worker.on('error', (error) => this.#onError(error))
     this.#worker.on('lockRenewalFailed', (ids) => this.#onLockLost(ids))
     this.#worker.on('stalled', (id) => this.#log(`conc-worker: job ${id} lost its host; it is back in the queue`))
@@ -171,21 +177,25 @@ export class WorkerHost {
       createRedis(connection),
       createRedis(connection),
     ])
-    const job = runner.runJob
-    const pack = runner.runPack
-    if (typeof job !== 'function' || typeof pack !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob and runPack (a broken install?)`)
-    const host = new WorkerHost(options, { bullmq, runner: { runJob: job, runPack: pack }, commands, subscriber })
+    let host: WorkerHost | undefined
     try {
+      const job = runner.runJob
+      const pack = runner.runPack
+      if (typeof job !== 'function' || typeof pack !== 'function') throw new Error(`conc-worker: ${RUNNER} does not export runJob and runPack (a broken install?)`)
+      host = new WorkerHost(options, { bullmq, runner: { runJob: job, runPack: pack }, commands, subscriber })
       await host.#startServing()
+      return host
     } catch (error) {
-      // Nothing was taken from the queue: drop what the host made, so that nothing keeps trying.
-      host.#subscriber.disconnect()
-      host.#commands.disconnect()
-      void host.#worker.close(true).catch(() => undefined)
-      host.#pool.terminate()
+      // Nothing was taken from the queue (bad options, a wrong password, Redis unreachable past
+      // its retries): drop what was made, so that nothing keeps trying or keeps the process alive.
+      subscriber.disconnect()
+      commands.disconnect()
+      if (host !== undefined) {
+        void host.#worker.close(true).catch(() => undefined)
+        host.#pool.terminate()
+      }
       throw error
     }
-    return host
   }
 
   async #startServing(): Promise<void> {

@@ -8,9 +8,16 @@
 import { type Server, connect, createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WorkerHost } from '../dist/index.js'
+import { CancelledError, ProcessPoolExecutor, ValueError, WorkerHost } from '../dist/index.js'
+import { TEST_APP } from './harness/hosts.js'
 import { RedisServer } from './harness/redis.js'
+import { loadTasks, pidAlive, scratch, waitFor } from './harness/tasks.js'
 import { skipped } from './setup/skip.js'
+
+/** The connections a Redis server has now. */
+async function clients(redis: Redis): Promise<number> {
+  return ((await redis.client('LIST')) as string).split('\n').filter(Boolean).length
+}
 
 describe.skipIf(skipped)('the cancel channel of a worker host', () => {
   let server: RedisServer
@@ -52,7 +59,46 @@ describe.skipIf(skipped)('the cancel channel of a worker host', () => {
     }
   })
 
-  it('does not wait forever for a connection that cannot be made: a wrong password fails start()', async () => {
+  it('reads the cancel markers when its connection comes back: a cancel it could not hear still stops the task', async () => {
+    const t = await loadTasks()
+    const files = scratch()
+    const redis = new Redis(server.url)
+    const queue = 'q-marker'
+    const host = await WorkerHost.start({ connection: server.url, queue, app: TEST_APP, concurrency: 1, backend: 'processes', log: () => undefined })
+    const ex = new ProcessPoolExecutor({ connection: server.url, queue, app: TEST_APP })
+    try {
+      const file = files.file('marker')
+      const future = ex.submit(t.recordThenSleep, file, 60)
+      expect(await waitFor(() => t.runs(file).length === 1)).toBe(true)
+      const [pid] = t.runs(file)
+      const [id] = await redis.lrange(`bull:${queue}:active`, 0, -1)
+      // What a client leaves when it cannot withdraw a started job, with nobody to hear the
+      // message: the marker only. Then the host's connection drops and comes back.
+      await redis.set(`bull:${queue}:conc:cancel:${id}`, '1', 'PX', 60_000)
+      await redis.client('KILL', 'TYPE', 'pubsub')
+      expect(await waitFor(() => !pidAlive(pid as number), 10_000)).toBe(true)
+      expect(await future.exception(10)).toBeInstanceOf(CancelledError)
+    } finally {
+      await ex.shutdown({ wait: false, cancelFutures: true })
+      await host.close({ now: true })
+      redis.disconnect()
+      files.cleanup()
+    }
+  })
+
+  it('does not start with options it refuses, and leaves no connection open', async () => {
+    const redis = new Redis(server.url)
+    try {
+      const before = await clients(redis)
+      await expect(WorkerHost.start({ connection: server.url, queue: 'q-bad', concurrency: 0, log: () => undefined })).rejects.toBeInstanceOf(ValueError)
+      expect(await waitFor(() => false, 300)).toBe(false)
+      expect(await clients(redis)).toBe(before)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('does not wait forever for a connection that cannot be made: a wrong password fails start(), and nothing is left connected', async () => {
     const guarded = await RedisServer.start()
     const admin = new Redis(guarded.url)
     try {
@@ -62,6 +108,9 @@ describe.skipIf(skipped)('the cancel channel of a worker host', () => {
         /WRONGPASS|invalid username-password/,
       )
       expect(performance.now() - started).toBeLessThan(10_000)
+      // Nothing keeps trying: only this test's own connection is there a moment later.
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(await clients(admin)).toBe(1)
     } finally {
       admin.disconnect()
       await guarded.close()

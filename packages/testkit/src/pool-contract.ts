@@ -297,6 +297,22 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(settled.map((r) => (r.ok ? r.value : (r.value as Error).name))).toEqual([4, 'TypeError', 9, 16])
     })
 
+    itLocal('a task whose message cannot be sent for another reason (a bad transfer list) settles, and the tasks behind it run', async () => {
+      // Threads refuse an object that is not transferable; processes ignore transfer lists. Alone
+      // on its worker, with a timeout or not (a task with one runs alone).
+      for (const options of [{}, { timeout: 30 }]) {
+        const ex = executor({ maxWorkers: 1 })
+        const first = ex.submit(t.sleep, 0.2)
+        const odd = ex.submitWith({ ...options, transfer: [{}] as never }, t.square, 2)
+        const after = ex.submit(t.square, 3)
+        await first
+        const r = await settle(odd.result(10))
+        if (!r.ok) expect(r.value).not.toBeInstanceOf(lib.TimeoutError)
+        expect(await after.result(10)).toBe(9)
+        await ex.shutdown()
+      }
+    })
+
     itLocal('an argument or a result whose getter throws fails its own task only, as any value that cannot be sent', async () => {
       const ex = executor({ maxWorkers: 1 })
       const throwing = {

@@ -85,8 +85,9 @@ export interface PoolMapOptions<T = unknown> extends ResultCallbacks<T> {
  * before an item that would take the chunk's binary data and strings past BATCH_BYTES (one item
  * at least), so that big items travel one or a few at a time: a chunk is one message, and across
  * machines one job, whose size is limited. An item counts with what it holds one level down (a
- * plain object's or an array's own values: `{ name, data }`, `[name, bytes]`), which costs a map
- * of a million small records about 25 ns an item.
+ * plain object's or an array's own values: `{ name, data }`, `[name, bytes]`; a `starmap` item,
+ * an array of arguments, one level more: each argument's own values), which costs a map of a
+ * million small records about 25 ns an item.
  */
 function chunkEnds(items: readonly unknown[], chunksize: number, bySize: boolean, mode: TaskMode): number[] {
   const ends: number[] = []

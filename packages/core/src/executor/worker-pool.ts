@@ -413,8 +413,15 @@ export class WorkerPool {
       this.#settleError(task, failure)
     }
     if (good.length === batch.length) {
-      // Not the arguments' fault: the worker is gone or the channel closed; let exit handling decide.
-      for (const task of good) this.#settleError(task, error)
+      // Not an argument the backend refuses (a transfer list the channel refuses, a value that
+      // fails only when sent): the batch fails with the error, and the worker is free for the
+      // tasks behind it. (A gone worker does not make sends throw: threads drop the message,
+      // processes report it to the send's callback; exit handling decides then.)
+      for (const task of good) {
+        if (task.exclusive) slot.exclusive = false
+        this.#settleError(task, error)
+      }
+      this.#schedulePump()
       return
     }
     if (good.length > 0) this.#send(slot, good, good.some((task) => this.#copiedBytes(task) >= BIG_PAYLOAD))
