@@ -144,7 +144,10 @@ export class WorkerHost {
     this.#subscriber = loaded.subscriber
     this.#subscriber.on('error', () => undefined)
     try {
-      this.#worker = new bullmq.Worker(queue, (job, token, signal) => this.#process(job, token, signal), {
+      // Two parameters: BullMQ makes an abort signal per job only for a processor that takes a
+      // third, and aborts it only from Worker.cancelJob(), which conc never calls (a lost lock
+      // comes as 'lockRenewalFailed', below).
+      this.#worker = new bullmq.Worker(queue, (job, token) => this.#process(job, token), {
         connection: { ...connection } as ConnectionOptions,
         prefix,
         concurrency,
@@ -225,7 +228,7 @@ export class WorkerHost {
     return this.#running.size
   }
 
-  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<JobResult> {
+  async #process(job: Job, token: string | undefined): Promise<JobResult> {
     const id = job.id as string
     const parsed = parseJobData(job.data)
     if (typeof parsed === 'string') {
@@ -240,10 +243,7 @@ export class WorkerHost {
     }
     const controller = new AbortController()
     this.#running.set(id, { job, controller })
-    const onAbort = (): void => controller.abort(LOST)
-    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      if (controller.signal.aborted) throw controller.signal.reason
       // A client that could not withdraw the job (a host had just taken it) left a marker: read it
       // once the task has run MARKER_DELAY_MS, not before, so that a short task's round trip
       // carries no extra Redis command; a marked task is stopped as a running one is (cancels are
@@ -277,7 +277,6 @@ export class WorkerHost {
       const failure = error instanceof BrokenExecutor ? new BrokenProcessPool((error as Error).message, { cause: (error as Error).cause }) : error
       return { err: encodeValue(await serializeForClient(failure, this.#info.root)) }
     } finally {
-      signal?.removeEventListener('abort', onAbort)
       this.#running.delete(id)
     }
   }
