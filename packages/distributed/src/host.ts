@@ -11,7 +11,7 @@
 import { availableParallelism, hostname } from 'node:os'
 import { existsSync, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { BrokenExecutor, BrokenProcessPool, TimeoutError, type BasePool, fromModule } from '@conc/core'
+import { BrokenExecutor, BrokenProcessPool, ConcTypeError, TimeoutError, ValueError, type BasePool, fromModule } from '@conc/core'
 import { Pool as ProcessPool } from '@conc/multiprocessing'
 import { ThreadPool } from '@conc/threading'
 import type { ConnectionOptions, Job, Worker } from 'bullmq'
@@ -20,7 +20,7 @@ import { DEFAULT_PAYLOAD_LIMIT } from './codec.js'
 import { serializeForClient } from './error-refs.js'
 import { type Connection, createRedis, describeConnection, redisOptions } from './connection.js'
 import { keys, type Keys } from './keys.js'
-import { DEFAULT_PREFIX, DEFAULT_QUEUE } from './options.js'
+import { DEFAULT_PREFIX, DEFAULT_QUEUE, positive } from './options.js'
 import type { HostInfo, runJob, runPack } from './task-runner.js'
 import { type Envelope, FAILED, type JobData, type JobResult, decodeValue, encodeValue, parseJobData } from './wire.js'
 
@@ -173,13 +173,11 @@ export class WorkerHost {
 
   /** Starts a host: connects, subscribes to the cancel channel, and takes jobs. */
   static async start(options: WorkerHostOptions = {}): Promise<WorkerHost> {
+    checkOptions(options)
     const connection = redisOptions(options.connection)
-    const [runner, bullmq, commands, subscriber] = await Promise.all([
-      import(RUNNER) as Promise<{ runJob?: typeof runJob; runPack?: typeof runPack }>,
-      import('bullmq'),
-      createRedis(connection),
-      createRedis(connection),
-    ])
+    const [runner, bullmq] = await Promise.all([import(RUNNER) as Promise<{ runJob?: typeof runJob; runPack?: typeof runPack }>, import('bullmq')])
+    // After the imports: a failed import leaves no connection behind.
+    const [commands, subscriber] = await Promise.all([createRedis(connection), createRedis(connection)])
     let host: WorkerHost | undefined
     try {
       const job = runner.runJob
@@ -372,6 +370,32 @@ export class WorkerHost {
 
   #handBack(): void {
     for (const { controller } of this.#running.values()) if (!controller.signal.aborted) controller.abort(HANDBACK)
+  }
+}
+
+/**
+ * The host's options, checked before anything connects: BullMQ's Worker opens its connections
+ * before it checks its own options, and would leave them open when it refuses one.
+ */
+function checkOptions(options: WorkerHostOptions): void {
+  positive(options.concurrency, 'concurrency', 1, true)
+  positive(options.maxTasksPerChild, 'maxTasksPerChild', 1, true)
+  positive(options.lockDuration, 'lockDuration', DEFAULT_LOCK_DURATION, false)
+  positive(options.stalledInterval, 'stalledInterval', DEFAULT_STALLED_INTERVAL, false)
+  positive(options.payloadLimit, 'payloadLimit', DEFAULT_PAYLOAD_LIMIT, true)
+  for (const [name, value] of [
+    ['maxStalled', options.maxStalled],
+    ['shutdownTimeout', options.shutdownTimeout],
+  ] as const) {
+    if (value === undefined) continue
+    if (typeof value !== 'number') throw new ConcTypeError(`${name} must be a number, not '${String(value)}' (${typeof value})`)
+    if (Number.isNaN(value) || value < 0 || (name === 'maxStalled' && !Number.isInteger(value))) {
+      throw new ValueError(`${name} must be ${name === 'maxStalled' ? 'an integer ' : ''}>= 0, got ${value}`)
+    }
+  }
+  const backend = options.backend
+  if (backend !== undefined && backend !== 'processes' && backend !== 'threads') {
+    throw new ValueError(`backend must be 'processes' or 'threads', got '${String(backend)}'`)
   }
 }
 

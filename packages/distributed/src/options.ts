@@ -73,7 +73,8 @@ export interface Settings {
   readonly resultRetentionS: number
 }
 
-function positive(value: unknown, name: string, fallback: number, integer: boolean): number {
+/** `value` when it is a number > 0 (an integer if `integer`), `fallback` when it is left out. */
+export function positive(value: unknown, name: string, fallback: number, integer: boolean): number {
   if (value === undefined || value === null) return fallback
   if (typeof value !== 'number') throw new ConcTypeError(`${name} must be a number, not '${String(value)}' (${typeof value})`)
   if (Number.isNaN(value) || value <= 0 || (integer && !Number.isInteger(value))) {

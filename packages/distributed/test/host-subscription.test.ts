@@ -90,7 +90,11 @@ describe.skipIf(skipped)('the cancel channel of a worker host', () => {
     const redis = new Redis(server.url)
     try {
       const before = await clients(redis)
-      await expect(WorkerHost.start({ connection: server.url, queue: 'q-bad', concurrency: 0, log: () => undefined })).rejects.toBeInstanceOf(ValueError)
+      // Refused by the local pool (concurrency), by BullMQ (stalledInterval, maxStalled: its Worker
+      // opened its connections before it checked them), or by the host itself.
+      for (const bad of [{ concurrency: 0 }, { stalledInterval: 0 }, { maxStalled: -1 }, { lockDuration: -1 }, { backend: 'fibers' as never }]) {
+        await expect(WorkerHost.start({ connection: server.url, queue: 'q-bad', log: () => undefined, ...bad }), JSON.stringify(bad)).rejects.toBeInstanceOf(ValueError)
+      }
       expect(await waitFor(() => false, 300)).toBe(false)
       expect(await clients(redis)).toBe(before)
     } finally {

@@ -311,6 +311,19 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
         expect(await after.result(10)).toBe(9)
         await ex.shutdown()
       }
+      // In a batch of many (the function measured fast): only that task can fail, the others of
+      // its batch run; so do two tasks that move the same buffer, but for the second.
+      const ex = executor({ maxWorkers: 1 })
+      await Promise.all(Array.from({ length: 50 }, (_, i) => ex.submit(t.square, i)))
+      const busy = ex.submit(t.sleep, 0.2)
+      const shared = new ArrayBuffer(8)
+      const futures = Array.from({ length: 20 }, (_, i) =>
+        i === 10 ? ex.submitWith({ transfer: [{}] as never }, t.square, i) : i === 15 || i === 16 ? ex.submitWith({ transfer: [shared] }, t.square, i) : ex.submit(t.square, i),
+      )
+      await busy
+      const settled = await Promise.all(futures.map((f) => settle(f.result(10))))
+      for (const [i, r] of settled.entries()) if (i !== 10 && i !== 16) expect(r, `task ${i}`).toEqual({ ok: true, value: i * i })
+      await ex.shutdown()
     })
 
     itLocal('an argument or a result whose getter throws fails its own task only, as any value that cannot be sent', async () => {
