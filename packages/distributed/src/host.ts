@@ -11,7 +11,7 @@
 import { availableParallelism, hostname } from 'node:os'
 import { existsSync, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { BrokenExecutor, BrokenProcessPool, ConcTypeError, TimeoutError, ValueError, type BasePool, fromModule } from '@conc/core'
+import { BrokenExecutor, BrokenProcessPool, TimeoutError, ValueError, type BasePool, fromModule } from '@conc/core'
 import { Pool as ProcessPool } from '@conc/multiprocessing'
 import { ThreadPool } from '@conc/threading'
 import type { ConnectionOptions, Job, Worker } from 'bullmq'
@@ -20,7 +20,7 @@ import { DEFAULT_PAYLOAD_LIMIT } from './codec.js'
 import { serializeForClient } from './error-refs.js'
 import { type Connection, createRedis, describeConnection, redisOptions } from './connection.js'
 import { keys, type Keys } from './keys.js'
-import { DEFAULT_PREFIX, DEFAULT_QUEUE, positive } from './options.js'
+import { DEFAULT_PREFIX, DEFAULT_QUEUE, nonNegative, positive } from './options.js'
 import type { HostInfo, runJob, runPack } from './task-runner.js'
 import { type Envelope, FAILED, type JobData, type JobResult, decodeValue, encodeValue, parseJobData } from './wire.js'
 
@@ -139,10 +139,9 @@ export class WorkerHost {
     this.#runPack = fromModule(runner.runPack, RUNNER, 'runPack')
     const poolOptions = { processes: concurrency, maxTasksPerChild: options.maxTasksPerChild }
     this.#pool = backend === 'threads' ? new ThreadPool(poolOptions) : new ProcessPool(poolOptions)
+    // createRedis made them with an error listener: their errors reach their commands' callers.
     this.#commands = loaded.commands
-    this.#commands.on('error', () => undefined)
     this.#subscriber = loaded.subscriber
-    this.#subscriber.on('error', () => undefined)
     try {
       // Two parameters: BullMQ makes an abort signal per job only for a processor that takes a
       // third, and aborts it only from Worker.cancelJob(), which conc never calls (a lost lock
@@ -383,16 +382,8 @@ function checkOptions(options: WorkerHostOptions): void {
   positive(options.lockDuration, 'lockDuration', DEFAULT_LOCK_DURATION, false)
   positive(options.stalledInterval, 'stalledInterval', DEFAULT_STALLED_INTERVAL, false)
   positive(options.payloadLimit, 'payloadLimit', DEFAULT_PAYLOAD_LIMIT, true)
-  for (const [name, value] of [
-    ['maxStalled', options.maxStalled],
-    ['shutdownTimeout', options.shutdownTimeout],
-  ] as const) {
-    if (value === undefined) continue
-    if (typeof value !== 'number') throw new ConcTypeError(`${name} must be a number, not '${String(value)}' (${typeof value})`)
-    if (Number.isNaN(value) || value < 0 || (name === 'maxStalled' && !Number.isInteger(value))) {
-      throw new ValueError(`${name} must be ${name === 'maxStalled' ? 'an integer ' : ''}>= 0, got ${value}`)
-    }
-  }
+  nonNegative(options.maxStalled, 'maxStalled', DEFAULT_MAX_STALLED, true)
+  nonNegative(options.shutdownTimeout, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT, false)
   const backend = options.backend
   if (backend !== undefined && backend !== 'processes' && backend !== 'threads') {
     throw new ValueError(`backend must be 'processes' or 'threads', got '${String(backend)}'`)

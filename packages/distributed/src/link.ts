@@ -56,7 +56,6 @@ export class Link {
   async #start(handlers: EventHandlers, onReconnect: () => void): Promise<Clients> {
     const { connection, queue: name, prefix } = this.settings
     const [bullmq, commands] = await Promise.all([import('bullmq'), createRedis(connection)])
-    commands.on('error', () => undefined)
     let first = true
     commands.on('ready', () => {
       if (first) first = false

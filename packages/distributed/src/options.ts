@@ -75,10 +75,19 @@ export interface Settings {
 
 /** `value` when it is a number > 0 (an integer if `integer`), `fallback` when it is left out. */
 export function positive(value: unknown, name: string, fallback: number, integer: boolean): number {
+  return atLeast(value, name, fallback, integer, false)
+}
+
+/** `value` when it is a number >= 0 (an integer if `integer`), `fallback` when it is left out. */
+export function nonNegative(value: unknown, name: string, fallback: number, integer: boolean): number {
+  return atLeast(value, name, fallback, integer, true)
+}
+
+function atLeast(value: unknown, name: string, fallback: number, integer: boolean, zero: boolean): number {
   if (value === undefined || value === null) return fallback
   if (typeof value !== 'number') throw new ConcTypeError(`${name} must be a number, not '${String(value)}' (${typeof value})`)
-  if (Number.isNaN(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new ValueError(`${name} must be ${integer ? 'an integer ' : ''}> 0, got ${value}`)
+  if (Number.isNaN(value) || value < 0 || (value === 0 && !zero) || (integer && !Number.isInteger(value))) {
+    throw new ValueError(`${name} must be ${integer ? 'an integer ' : ''}${zero ? '>=' : '>'} 0, got ${value}`)
   }
   return value
 }

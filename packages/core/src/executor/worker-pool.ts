@@ -412,18 +412,17 @@ export class WorkerPool {
       if (task.exclusive) slot.exclusive = false
       this.#settleError(task, failure)
     }
-    if (good.length === batch.length && batch.length > 1) {
-      // The batch's message failed though each task passes alone (a transfer list the channel
-      // refuses, two tasks moving the same buffer): each goes alone, so that only a task whose
-      // own message fails fails. (A batch of several holds no task that must run alone.)
-      for (const task of batch) this.#send(slot, [task], this.#copiedBytes(task) >= BIG_PAYLOAD)
-      return
-    }
     if (good.length === batch.length) {
-      // Not an argument the backend refuses (a transfer list the channel refuses, a value that
-      // fails only when sent): the batch fails with the error, and the worker is free for the
-      // tasks behind it. (A gone worker does not make sends throw: threads drop the message,
-      // processes report it to the send's callback; exit handling decides then.)
+      // Not an argument the backend refuses (a transfer list the channel refuses, two tasks moving
+      // the same buffer, a value that fails only when sent). A gone worker does not make sends
+      // throw: threads drop the message, processes report it to the send's callback.
+      if (batch.length > 1) {
+        // Each task goes alone, so that only one whose own message fails fails. (A batch of
+        // several holds no task that must run alone.)
+        for (const task of batch) this.#send(slot, [task], this.#copiedBytes(task) >= BIG_PAYLOAD)
+        return
+      }
+      // The task fails with the error, and the worker is free for the tasks behind it.
       for (const task of good) {
         if (task.exclusive) slot.exclusive = false
         this.#settleError(task, error)

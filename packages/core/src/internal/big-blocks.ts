@@ -17,9 +17,10 @@
  * had once freed a block that big. The cost is memory kept for reuse: up to about 60 MiB of free
  * memory at the top of each glibc heap (one per thread that allocates, up to 8 per core) stays
  * with the process instead of going back to the system, and blocks up to 30 MiB from any code
- * come from the heaps. Each thread that carries a big payload makes its own block: it is freed
- * by that thread's garbage collection, which is what teaches glibc. Measured on worker threads with 64 payloads of 1 MiB in
- * flight: 2.0–2.4× the tasks per second (bench/FINDINGS-pools.md). Other C libraries ignore it.
+ * come from the heaps. Each thread that carries a big payload makes its own block: it is freed by
+ * that thread's garbage collection, which is what teaches glibc. Measured on worker threads with
+ * 64 payloads of 1 MiB in flight: 2.0–2.4× the tasks per second (bench/FINDINGS-pools.md). Other
+ * C libraries ignore it.
  *
  * `CONC_NO_ALLOCATOR_HINT=1` (read at the first big payload) turns it off.
  */
