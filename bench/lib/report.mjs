@@ -139,6 +139,27 @@ export function formatTable(report) {
     }
     lines.push('')
   }
+  if (report.floor !== undefined) {
+    lines.push(
+      '**The floor of the course shape** (what Node itself costs for it, no library at all): `new Worker(file)` / ' +
+        '`fork(file)` of a file that imports a module which imports two packages by name, each an `exports` map ' +
+        'shaped like ours and one file exporting a no-op (written to a temporary directory at the start of the run; ' +
+        'same rounds). A unit of a course program loads at least that (the program\'s module and the two packages it ' +
+        'names). Per backend: how much of the 1.15× goal Node takes before any code of @conc runs; the same with ' +
+        'the one file of @conc that every unit loads, its runtime (`@conc/core/unit`), and nothing else of it (no ' +
+        'init message, no lookup of the target, no report); what @conc adds above the floor.',
+    )
+    lines.push('')
+    lines.push('| contender | median ms | against | median ms | paired ratio | IQR | range |')
+    lines.push('| --- | ---: | --- | ---: | ---: | ---: | ---: |')
+    for (const cmp of report.floor) {
+      const o = byId[cmp.ours]
+      const r = byId[cmp.raw]
+      const span = (xs) => xs.map((x) => x.toFixed(2)).join('–')
+      lines.push(`| ${o.label} | ${ms(o.median)} | ${r.label} | ${ms(r.median)} | ${ratio(cmp.pairedRatioMedian)} | ${span(cmp.pairedRatioIQR)} | ${span(cmp.pairedRatioRange)} |`)
+    }
+    lines.push('')
+  }
   if (report.imports !== undefined) {
     lines.push(
       `**Importing a package**, \`await import(...)\` on the first line of a fresh process, ${report.imports[0].n} ` +

@@ -3,7 +3,10 @@
  * (which import runner-startup.mjs again) do not load it.
  */
 import { fork, spawn } from 'node:child_process'
-import { accessSync, constants as fsConstants } from 'node:fs'
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -133,6 +136,53 @@ async function timeRawEmpty(kind) {
 }
 
 /**
+ * The floor of the course shape: what Node itself costs for it, with no library at all. A project
+ * in a temporary directory whose entry file imports a module (`course.mjs`) that imports two
+ * packages by name, each a `package.json` with an `exports` map shaped like ours and one file
+ * exporting a no-op: what a unit of a course program must load at the least (the program's module
+ * and the two packages it names) beside what `raw/empty.mjs` loads. `new Worker(file)` / `fork(file)`
+ * of that entry, against the same of `raw/empty.mjs`, is how much of the 1.15× goal Node takes
+ * before any code of @conc runs.
+ */
+function makeFloor() {
+  const dir = mkdtempSync(join(tmpdir(), 'conc-startup-floor-'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'startup-floor', private: true, type: 'module' }))
+  for (const name of ['floor-threading', 'floor-multiprocessing']) {
+    const pkg = join(dir, 'node_modules', name)
+    mkdirSync(pkg, { recursive: true })
+    const exports = { '.': { types: './index.d.ts', 'conc-lazy': './index.js', default: './index.js' } }
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name, type: 'module', exports }))
+    writeFileSync(join(pkg, 'index.js'), 'export function unit() {}\n')
+  }
+  writeFileSync(
+    join(dir, 'course.mjs'),
+    "import { unit as thread } from 'floor-threading'\nimport { unit as process } from 'floor-multiprocessing'\nexport const made = [thread, process]\nexport function noop() {}\n",
+  )
+  writeFileSync(join(dir, 'entry.mjs'), "import { noop } from './course.mjs'\nnoop()\n")
+  // The same, plus the one file of @conc every unit loads: its runtime, `@conc/core/unit`, imported
+  // by name as the backends' entries do (linked to this checkout's build).
+  const core = realpathSync(join(createRequire(import.meta.url).resolve('@conc/threading'), '..', '..', 'node_modules', '@conc', 'core'))
+  mkdirSync(join(dir, 'node_modules', '@conc'), { recursive: true })
+  symlinkSync(core, join(dir, 'node_modules', '@conc', 'core'), 'dir')
+  writeFileSync(join(dir, 'entry-runtime.mjs'), "import '@conc/core/unit'\nimport { noop } from './course.mjs'\nnoop()\n")
+  return {
+    entry: join(dir, 'entry.mjs'),
+    runtimeEntry: join(dir, 'entry-runtime.mjs'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
+
+/** `new Worker(file)` / `fork(file)` of the floor's entry (see makeFloor). */
+async function timeRawFloor(kind, entry) {
+  const t0 = performance.now()
+  const unit = kind === 'thread' ? new Worker(entry) : fork(entry)
+  const [code, signal] = await withTimeout(once(unit, 'exit'), `raw ${kind} (floor)`)
+  const ms = performance.now() - t0
+  if (code !== 0) throw new Error(`raw ${kind} of the floor exited with ${code ?? signal}`)
+  return ms
+}
+
+/**
  * The exec of setpriv alone: `setpriv --pdeathsig KILL -- /bin/true` against `/bin/true`,
  * interleaved in pairs. Far less noisy than comparing two Node start-ups.
  */
@@ -243,9 +293,12 @@ export async function main(benchUrl, benchTrivial, make) {
   const date = new Date().toISOString()
   const host = machine()
 
+  const floor = makeFloor()
   const threadPeers = [
     { meta: { id: 'thread/course', variant: 'course', label: 'new Thread({ target: noop })' }, run: () => timeCourse('thread') },
     { meta: { id: 'raw-worker/empty', variant: 'empty', label: 'new Worker(file)' }, run: () => timeRawEmpty('thread') },
+    { meta: { id: 'raw-worker/floor', variant: 'floor', label: 'new Worker(file), file importing the course shape with empty packages' }, run: () => timeRawFloor('thread', floor.entry) },
+    { meta: { id: 'raw-worker/floor-runtime', variant: 'floor', label: 'the same, also importing @conc/core/unit' }, run: () => timeRawFloor('thread', floor.runtimeEntry) },
   ]
   for (const [variant, v] of ONLY_USER ? [] : Object.entries(vs)) {
     threadPeers.push(
@@ -260,6 +313,8 @@ export async function main(benchUrl, benchTrivial, make) {
   const processPeers = [
     { meta: { id: 'process/course', variant: 'course', label: 'new Process({ target: noop })' }, run: () => timeCourse('process') },
     { meta: { id: 'raw-fork/empty', variant: 'empty', label: 'fork(file)' }, run: () => timeRawEmpty('process') },
+    { meta: { id: 'raw-fork/floor', variant: 'floor', label: 'fork(file), file importing the course shape with empty packages' }, run: () => timeRawFloor('process', floor.entry) },
+    { meta: { id: 'raw-fork/floor-runtime', variant: 'floor', label: 'the same, also importing @conc/core/unit' }, run: () => timeRawFloor('process', floor.runtimeEntry) },
   ]
   for (const [variant, v] of ONLY_USER ? [] : Object.entries(vs)) {
     processPeers.push(
@@ -277,7 +332,7 @@ export async function main(benchUrl, benchTrivial, make) {
       { meta: { id: 'process-driver/bench', variant: 'bench', label: 'new Process(...), default (driver)' }, run: () => defaultDriver.time('bench') },
     )
   }
-  const processes = await roundRobin('processes', processPeers, PROCESS_ROUNDS, WARMUP)
+  const processes = await roundRobin('processes', processPeers, PROCESS_ROUNDS, WARMUP).finally(floor.remove)
   await noPdeathsig?.close()
   await defaultDriver?.close()
   process.stderr.write(`imports: ${IMPORT_ROUNDS} rounds...\n`)
@@ -294,6 +349,15 @@ export async function main(benchUrl, benchTrivial, make) {
     ['thread/course', 'raw-worker/empty'],
     ['process/course', 'raw-fork/empty'],
   ].map(([ours, raw]) => compare(byId[ours], byId[raw], TARGET))
+  // How much of the goal Node takes for the course shape alone, and what @conc adds above that.
+  const floorRows = [
+    ['raw-worker/floor', 'raw-worker/empty'],
+    ['raw-worker/floor-runtime', 'raw-worker/empty'],
+    ['thread/course', 'raw-worker/floor'],
+    ['raw-fork/floor', 'raw-fork/empty'],
+    ['raw-fork/floor-runtime', 'raw-fork/empty'],
+    ['process/course', 'raw-fork/floor'],
+  ].map(([ours, raw]) => compare(byId[ours], byId[raw], null))
   const pairs = ONLY_USER ? [] : [
     ['thread/bench', 'raw-worker/bench'],
     ['thread/bare', 'raw-worker/bare'],
@@ -334,6 +398,7 @@ export async function main(benchUrl, benchTrivial, make) {
     loadavgAtEnd: loadavg(),
     results,
     user,
+    floor: floorRows,
     imports,
     importAnatomy,
     tsx,
