@@ -15,6 +15,7 @@ import { shownValue } from '../internal/messages.js'
 import type { TargetSpec } from '../internal/target-ref.js'
 import type { TransferListItem } from '../backend.js'
 import type { ServiceContext, UnitChannel } from '../unit.js'
+import { IdleSpin } from './idle-spin.js'
 import { isMoved } from './move.js'
 import {
   BATCH_BYTES,
@@ -49,6 +50,16 @@ interface WaitingChannel {
 const IDLE_WAIT_MS = 10
 /** Microtask turns before each idle wait (promise chains a task left run first). */
 const MICROTASK_HOPS = 4
+/**
+ * How long a worker process that has just gone idle keeps its event loop polling instead of
+ * sleeping in it, at most, when its tasks come back to back (idle-spin.ts): 100 µs, or
+ * `CONC_IDLE_SPIN_US` microseconds from the environment the workers start with (0 turns it off).
+ */
+function idleSpinMs(): number {
+  const value = process.env.CONC_IDLE_SPIN_US
+  const us = value === undefined || value.trim() === '' ? Number.NaN : Number(value)
+  return Number.isFinite(us) && us >= 0 ? us / 1000 : 0.1
+}
 /** A function, or why it could not be found. */
 type Entry = { readonly fn: Fn } | { readonly error: unknown }
 
@@ -254,6 +265,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
     if (run.left === 0 && --open === 0) {
       if (onIdle !== undefined) onIdle()
+      spin?.idle()
       idleWait()
     }
   }
@@ -483,12 +495,16 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       looping = false
     }
   }
+  /** Worker processes spin a little when they go idle between tasks that come back to back (idle-spin.ts). */
+  const spinMs = waitMessage === undefined && ownProcess ? idleSpinMs() : 0
+  const spin = spinMs > 0 ? new IdleSpin(spinMs, () => open !== 0 || stopping || gate !== undefined) : undefined
   const idleWait = (): void => {
     if (waitMessage !== undefined && !looping && quiet()) void idleLoop()
   }
 
   channel.onMessage((message) => {
     if (message.t === 'p.run') {
+      spin?.arrived()
       receive(message as RunMessage)
       idleWait()
     } else if (message.t === 'p.stop') {

@@ -1,0 +1,82 @@
+/**
+ * A pool's worker process spins a little when it goes idle between tasks that come back to back
+ * (core's src/executor/idle-spin.ts, unit-tested in core): its event loop keeps polling instead of
+ * sleeping, so that the next task is not delayed by a wake-up. Here, in real worker processes: it
+ * spins only then, `CONC_IDLE_SPIN_US=0` turns it off, and a spin ends after its budget (an idle
+ * worker does not keep a CPU busy). A spin is seen as the `setImmediate` calls it makes.
+ */
+import { ProcessPoolExecutor, fromModule } from '@conc/multiprocessing'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const fixture = new URL('./fixtures/idle-spin.mjs', import.meta.url).href
+const tasks = (await import(fixture)) as Record<'countTurns' | 'turnsSoFar' | 'noop' | 'cpuMs', () => number>
+const countTurns = fromModule(tasks.countTurns, fixture, 'countTurns')
+const turnsSoFar = fromModule(tasks.turnsSoFar, fixture, 'turnsSoFar')
+const noop = fromModule(tasks.noop, fixture, 'noop')
+const cpuMs = fromModule(tasks.cpuMs, fixture, 'cpuMs')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const saved = process.env.CONC_IDLE_SPIN_US
+let pool: ProcessPoolExecutor | undefined
+
+/** A pool of one worker started with `CONC_IDLE_SPIN_US` set to `us` (undefined: the default). */
+async function poolWith(us: string | undefined): Promise<ProcessPoolExecutor> {
+  if (us === undefined) delete process.env.CONC_IDLE_SPIN_US
+  else process.env.CONC_IDLE_SPIN_US = us
+  try {
+    pool = new ProcessPoolExecutor({ maxWorkers: 1 })
+    // The worker starts with the environment of now.
+    await pool.submit(countTurns)
+    return pool
+  } finally {
+    if (saved === undefined) delete process.env.CONC_IDLE_SPIN_US
+    else process.env.CONC_IDLE_SPIN_US = saved
+  }
+}
+
+afterEach(async () => {
+  await pool?.shutdown()
+  pool = undefined
+})
+
+describe('idle spin of worker processes', () => {
+  it('spins between tasks that come back to back', async () => {
+    // A budget of 20 ms: "back to back" even on a loaded machine.
+    const ex = await poolWith('20000')
+    const before = await ex.submit(turnsSoFar)
+    for (let i = 0; i < 20; i++) await ex.submit(noop)
+    expect((await ex.submit(turnsSoFar)) - before).toBeGreaterThan(0)
+  })
+
+  it('does not spin when CONC_IDLE_SPIN_US is 0', async () => {
+    const ex = await poolWith('0')
+    const before = await ex.submit(turnsSoFar)
+    for (let i = 0; i < 20; i++) await ex.submit(noop)
+    expect((await ex.submit(turnsSoFar)) - before).toBe(0)
+  })
+
+  it('does not spin when tasks come further apart than the budget (100 µs by default)', async () => {
+    const ex = await poolWith(undefined)
+    // Apart from the task that started the worker too: after it, the worker went idle without a
+    // history; this one comes 20 ms later, so the worker does not spin after it.
+    await sleep(20)
+    const before = await ex.submit(turnsSoFar)
+    for (let i = 0; i < 10; i++) {
+      await sleep(20)
+      await ex.submit(noop)
+    }
+    await sleep(20)
+    expect((await ex.submit(turnsSoFar)) - before).toBe(0)
+  })
+
+  it('a spin ends after its budget: an idle worker does not keep a CPU busy', async () => {
+    const ex = await poolWith('20000')
+    for (let i = 0; i < 20; i++) await ex.submit(noop)
+    // The worker goes idle after this reply and spins for 20 ms at most, then sleeps.
+    const start = await ex.submit(cpuMs)
+    await sleep(500)
+    const spent = (await ex.submit(cpuMs)) - start
+    // A spin that did not end would have used most of the 500 ms.
+    expect(spent).toBeLessThan(150)
+  })
+})
