@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { constants as osConstants } from 'node:os'
 import type { UnitBackend, UnitExit, UnitHandle, UnitKind } from './backend.js'
 import { Sentinel } from './connection/sentinel.js'
 import { ConcTypeError, RuntimeError, ValueError } from './errors.js'
@@ -54,7 +53,7 @@ export const kRunsTarget = Symbol.for('@conc/runs-target')
 let exitHookInstalled = false
 
 function exitCodeOf({ code, signal }: UnitExit): number {
-  if (signal !== null) return -((osConstants.signals as Record<string, number | undefined>)[signal] ?? 0)
+  if (signal !== null) return -((process.getBuiltinModule('node:os').constants.signals as Record<string, number | undefined>)[signal] ?? 0)
   return code ?? 0
 }
 

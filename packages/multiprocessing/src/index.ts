@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { cpus } from 'node:os'
 import { activeRunners, currentUnit, parentUnit, registerInternalModule, type ParentProcess } from '@conc/core'
 import { Process } from './process.js'
 
@@ -28,7 +27,7 @@ export function activeChildren(): Process[] {
 
 /** The number of CPUs in the system (Python's `cpu_count()`). */
 export function cpuCount(): number {
-  return cpus().length || 1
+  return process.getBuiltinModule('node:os').cpus().length || 1
 }
 
 export {

@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os'
 import { BasePool, BrokenProcessPool, Executor, type ExecutorOptions, type PoolFlavor, type PoolOptions } from '@conc/core'
 import { processBackend } from './process-backend.js'
 
 const flavor: PoolFlavor = {
   backend: processBackend,
   Broken: BrokenProcessPool,
-  defaultMaxWorkers: () => availableParallelism() || 1,
+  defaultMaxWorkers: () => process.getBuiltinModule('node:os').availableParallelism() || 1,
 }
 
 /**

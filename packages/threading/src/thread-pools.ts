@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os'
 import { BasePool, BrokenThreadPool, Executor, type ExecutorOptions, type PoolFlavor, type PoolOptions } from '@conc/core'
 import { threadBackend } from './thread-backend.js'
 
 const flavor: PoolFlavor = {
   backend: threadBackend,
   Broken: BrokenThreadPool,
-  defaultMaxWorkers: () => Math.min(32, (availableParallelism() || 1) + 4),
+  defaultMaxWorkers: () => Math.min(32, (process.getBuiltinModule('node:os').availableParallelism() || 1) + 4),
 }
 
 /**

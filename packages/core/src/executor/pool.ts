@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { availableParallelism } from 'node:os'
 import type { TransferListItem } from '../backend.js'
 import { ConcTypeError, ValueError } from '../errors.js'
 import { show } from '../internal/validate.js'
@@ -148,7 +147,7 @@ export class BasePool {
 
   constructor(flavor: PoolFlavor | EngineFlavor, options: PoolOptions = {}) {
     const engine = engineFlavor(flavor)
-    const size = checkWorkers(options.processes, { defaultMaxWorkers: () => availableParallelism() || 1 }, 'processes', 'Number of processes must be at least 1')
+    const size = checkWorkers(options.processes, { defaultMaxWorkers: () => process.getBuiltinModule('node:os').availableParallelism() || 1 }, 'processes', 'Number of processes must be at least 1')
     const maxTasksPerChild = checkMaxTasks(options.maxTasksPerChild, 'maxtasksperchild must be a positive int or None')
     checkInitializer(options.initializer)
     const concurrentTasksPerWorker = checkConcurrency(options.concurrentTasksPerWorker)

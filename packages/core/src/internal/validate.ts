@@ -4,13 +4,12 @@
  * the value and its type; a number out of range is a `ValueError` with Python's message, which
  * the caller gives where Python has one.
  */
-import { inspect } from 'node:util'
 import { ConcTypeError, ValueError } from '../errors.js'
 
 /** What a message shows of a bad argument: `'2' (string)`, `1.5 (number)`, `null`. */
 export function show(value: unknown): string {
   if (value === null || value === undefined) return String(value)
-  const text = inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 40 })
+  const text = process.getBuiltinModule('node:util').inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 40 })
   return `${text} (${typeof value})`
 }
 

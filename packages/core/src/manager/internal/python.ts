@@ -3,14 +3,13 @@
  * boundary (so a copy of `[1, 2]` is found in a list), `<` for `sort()`, `repr()` for messages,
  * and which values can be dict keys.
  */
-import { inspect } from 'node:util'
 import { ConcTypeError } from '../../errors.js'
 import { tokenOf } from './token.js'
 
 /** Python's `repr()` of a value, for messages: `'a'`, `1`, `[1, 2]`. */
 export function repr(value: unknown): string {
   if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
-  return inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 60 })
+  return process.getBuiltinModule('node:util').inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 60 })
 }
 
 /** Python's type name of a value, as its messages show it. */
