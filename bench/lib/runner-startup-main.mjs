@@ -6,7 +6,7 @@ import { fork, spawn } from 'node:child_process'
 import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -146,6 +146,16 @@ async function timeRawEmpty(kind) {
  */
 function makeFloor() {
   const dir = mkdtempSync(join(tmpdir(), 'conc-startup-floor-'))
+  const remove = () => rmSync(dir, { recursive: true, force: true })
+  try {
+    return writeFloor(dir, remove)
+  } catch (error) {
+    remove()
+    throw error
+  }
+}
+
+function writeFloor(dir, remove) {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'startup-floor', private: true, type: 'module' }))
   for (const name of ['floor-threading', 'floor-multiprocessing']) {
     const pkg = join(dir, 'node_modules', name)
@@ -161,15 +171,12 @@ function makeFloor() {
   writeFileSync(join(dir, 'entry.mjs'), "import { noop } from './course.mjs'\nnoop()\n")
   // The same, plus the one file of @conc every unit loads: its runtime, `@conc/core/unit`, imported
   // by name as the backends' entries do (linked to this checkout's build).
-  const core = realpathSync(join(createRequire(import.meta.url).resolve('@conc/threading'), '..', '..', 'node_modules', '@conc', 'core'))
+  const threading = createRequire(import.meta.url).resolve('@conc/threading')
+  const core = dirname(realpathSync(createRequire(threading).resolve('@conc/core/package.json')))
   mkdirSync(join(dir, 'node_modules', '@conc'), { recursive: true })
   symlinkSync(core, join(dir, 'node_modules', '@conc', 'core'), 'dir')
   writeFileSync(join(dir, 'entry-runtime.mjs'), "import '@conc/core/unit'\nimport { noop } from './course.mjs'\nnoop()\n")
-  return {
-    entry: join(dir, 'entry.mjs'),
-    runtimeEntry: join(dir, 'entry-runtime.mjs'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  }
+  return { entry: join(dir, 'entry.mjs'), runtimeEntry: join(dir, 'entry-runtime.mjs'), remove }
 }
 
 /** `new Worker(file)` / `fork(file)` of the floor's entry (see makeFloor). */
@@ -294,6 +301,8 @@ export async function main(benchUrl, benchTrivial, make) {
   const host = machine()
 
   const floor = makeFloor()
+  // Removed after the process rounds, and at exit whatever happens before (a failed round throws).
+  process.once('exit', floor.remove)
   const threadPeers = [
     { meta: { id: 'thread/course', variant: 'course', label: 'new Thread({ target: noop })' }, run: () => timeCourse('thread') },
     { meta: { id: 'raw-worker/empty', variant: 'empty', label: 'new Worker(file)' }, run: () => timeRawEmpty('thread') },

@@ -2,8 +2,8 @@
  * A pool's worker process spins a little when it goes idle between tasks that come back to back
  * (core's src/executor/idle-spin.ts, unit-tested in core): its event loop keeps polling instead of
  * sleeping, so that the next task is not delayed by a wake-up. Here, in real worker processes: it
- * spins only then, `CONC_IDLE_SPIN_US=0` turns it off, and a spin ends after its budget (an idle
- * worker does not keep a CPU busy). A spin is seen as the `setImmediate` calls it makes.
+ * spins only then, `CONC_IDLE_SPIN_US=0` (or a value that is not a number) turns it off, and a spin
+ * ends after its budget (an idle worker does not keep a CPU busy). A spin is seen as the `setImmediate` calls it makes.
  */
 import { ProcessPoolExecutor, fromModule } from '@conc/multiprocessing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -48,8 +48,8 @@ describe('idle spin of worker processes', () => {
     expect((await ex.submit(turnsSoFar)) - before).toBeGreaterThan(0)
   })
 
-  it('does not spin when CONC_IDLE_SPIN_US is 0', async () => {
-    const ex = await poolWith('0')
+  it.each(['0', 'off'])('does not spin when CONC_IDLE_SPIN_US is %s', async (value) => {
+    const ex = await poolWith(value)
     const before = await ex.submit(turnsSoFar)
     for (let i = 0; i < 20; i++) await ex.submit(noop)
     expect((await ex.submit(turnsSoFar)) - before).toBe(0)

@@ -4,12 +4,15 @@
  *
  * A process that sleeps in its event loop is woken by the kernel when the next message comes, and
  * on a virtual machine that wake-up can cost more than the round trip itself: one awaited trivial
- * task at a time took 55–65 µs a round trip when the worker slept between tasks, 24–27 µs when it
- * kept polling (bench/FINDINGS-pools.md, (d)). So a worker that goes idle keeps its event loop
+ * task at a time took 50–73 µs a round trip when the worker slept between tasks (or 23–25 µs when
+ * the scheduler happened not to let it sleep), 24–28 µs when it kept polling
+ * (bench/FINDINGS-pools.md, rounds 7 and 8). So a worker that goes idle keeps its event loop
  * turning for a little while (`setImmediate`, whose turns poll for I/O without sleeping), and a
- * message that comes meanwhile is handled at once; but only when its tasks come back to back: its
- * previous task came within the budget of its going idle. A worker whose tasks come further apart
- * never spins, a spin stops as soon as there is work, and no task runs meanwhile: what it costs is
+ * message that comes meanwhile is handled at once; but only when its tasks come back to back: the
+ * first task after it last went idle came within the budget. A worker whose tasks come further
+ * apart never spins; a spin ends when the worker has work that goes on (an async task, a stop) or
+ * when the budget is spent, counted from the worker's last going idle (a synchronous task that
+ * comes and runs within the spin makes it go idle again, and the spin goes on). What it costs is
  * bounded by the budget each time the worker goes idle, and paid only when the pool hands it tasks
  * one after another.
  */

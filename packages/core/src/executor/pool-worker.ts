@@ -52,13 +52,15 @@ const IDLE_WAIT_MS = 10
 const MICROTASK_HOPS = 4
 /**
  * How long a worker process that has just gone idle keeps its event loop polling instead of
- * sleeping in it, at most, when its tasks come back to back (idle-spin.ts): 100 µs, or
- * `CONC_IDLE_SPIN_US` microseconds from the environment the workers start with (0 turns it off).
+ * sleeping in it, at most, and how soon its next task must come for the next idle time to spin
+ * (idle-spin.ts): 100 µs, or `CONC_IDLE_SPIN_US` microseconds from the environment the workers
+ * start with. 0, or anything that is not a number of microseconds ('off', '100us'), turns it off.
  */
 function idleSpinMs(): number {
   const value = process.env.CONC_IDLE_SPIN_US
-  const us = value === undefined || value.trim() === '' ? Number.NaN : Number(value)
-  return Number.isFinite(us) && us >= 0 ? us / 1000 : 0.1
+  if (value === undefined || value.trim() === '') return 0.1
+  const us = Number(value)
+  return Number.isFinite(us) && us > 0 ? us / 1000 : 0
 }
 /** A function, or why it could not be found. */
 type Entry = { readonly fn: Fn } | { readonly error: unknown }
