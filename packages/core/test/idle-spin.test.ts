@@ -82,12 +82,13 @@ describe('IdleSpin', () => {
     h.setBusy(true)
     expect(h.runTurns()).toBe(1)
     expect(h.spin.spinning).toBe(false)
-    // It ends 10 ms later: it came back to back (20 µs after the idle time), so this idle time spins.
-    h.at(10)
+    // It ends 0.5 ms later: it came back to back (20 µs after the idle time) and was short, so
+    // this idle time spins.
+    h.at(0.5)
     h.setBusy(false)
     h.spin.idle()
     expect(h.spin.spinning).toBe(true)
-    h.at(10.2)
+    h.at(0.7)
     h.runTurns()
     expect(h.spin.spinning).toBe(false)
   })
@@ -112,6 +113,23 @@ describe('IdleSpin', () => {
     h.runTurns()
     expect(h.spin.spinning).toBe(false)
     expect(h.turns).toHaveLength(0)
+  })
+
+  it('does not spin after long work, even when it came back to back (10 budgets or more since the task came)', () => {
+    const h = harness(0.1)
+    h.spin.idle()
+    h.at(0.05)
+    h.spin.arrived() // back to back
+    h.at(1.05) // 1 ms of work: 10 budgets
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(false)
+    expect(h.turns).toHaveLength(0)
+    // Short work again: it spins.
+    h.at(1.06)
+    h.spin.arrived()
+    h.at(1.5)
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(true)
   })
 
   it('a worker that stops spinning after a late task starts again once tasks come back to back', () => {

@@ -53,8 +53,9 @@ const MICROTASK_HOPS = 4
 /**
  * How long a worker process that has just gone idle keeps its event loop polling instead of
  * sleeping in it, at most, and how soon its next task must come for the next idle time to spin
- * (idle-spin.ts): 100 µs, or `CONC_IDLE_SPIN_US` microseconds from the environment the workers
- * start with. 0, or anything that is not a number of microseconds ('off', '100us'), turns it off.
+ * (its work then limited to ten times that; idle-spin.ts): 100 µs, or `CONC_IDLE_SPIN_US`
+ * microseconds from the environment the workers start with. 0, or anything that is not a number
+ * of microseconds ('off', '100us'), turns it off.
  */
 function idleSpinMs(): number {
   const value = process.env.CONC_IDLE_SPIN_US
