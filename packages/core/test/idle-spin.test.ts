@@ -132,6 +132,24 @@ describe('IdleSpin', () => {
     expect(h.spin.spinning).toBe(true)
   })
 
+  it('does not spin after a task sent while the pool had others pending, until tasks come alone again', () => {
+    const h = harness(0.1)
+    h.spin.idle()
+    h.at(0.01)
+    h.spin.arrived(false) // back to back, but part of a burst
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(false)
+    h.at(0.02)
+    h.spin.arrived(true)
+    h.spin.arrived(false) // another batch while busy: the pool has more work
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(false)
+    h.at(0.03)
+    h.spin.arrived(true)
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(true)
+  })
+
   it('a worker that stops spinning after a late task starts again once tasks come back to back', () => {
     const h = harness(0.1)
     h.spin.idle()

@@ -92,3 +92,67 @@ describe('the idle path of worker threads', () => {
     expect(performance.now() - t).toBeLessThan(1500)
   })
 })
+
+/**
+ * Spin, then wait (core's executor/idle-spin.ts): between short tasks that come back to back, an
+ * idle worker watches its wake word for a while before it waits on it, so the next task is taken
+ * without the kernel waking the thread. Seen as the `Atomics.wait` calls the worker makes.
+ */
+describe('the spin before the idle wait', () => {
+  const saved = process.env.CONC_IDLE_SPIN_US
+
+  /** A pool of one worker started with `CONC_IDLE_SPIN_US` set to `us`, counting its waits. */
+  async function poolWith(us: string): Promise<ThreadPoolExecutor> {
+    process.env.CONC_IDLE_SPIN_US = us
+    try {
+      const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
+      // The worker reads the environment it started with.
+      await ex.submit(targets.countWaits)
+      // Each function's first call brings its definition: after them the worker is in its steady state.
+      await ex.submit(targets.waitsSoFar)
+      await ex.submit(targets.inc, 0)
+      return ex
+    } finally {
+      if (saved === undefined) delete process.env.CONC_IDLE_SPIN_US
+      else process.env.CONC_IDLE_SPIN_US = saved
+    }
+  }
+
+  it('a worker whose tasks come back to back takes them without waiting', async () => {
+    // A budget of 20 ms: "back to back" even on a loaded machine.
+    const ex = await poolWith('20000')
+    try {
+      for (let i = 0; i < 5; i++) await ex.submit(targets.inc, i)
+      const before = await ex.submit(targets.waitsSoFar)
+      for (let i = 0; i < 20; i++) expect(await ex.submit(targets.inc, i)).toBe(i + 1)
+      expect((await ex.submit(targets.waitsSoFar)) - before).toBeLessThanOrEqual(4)
+    } finally {
+      await ex.shutdown()
+    }
+  })
+
+  it('with CONC_IDLE_SPIN_US=0 it waits between them', async () => {
+    const ex = await poolWith('0')
+    try {
+      const before = await ex.submit(targets.waitsSoFar)
+      for (let i = 0; i < 20; i++) expect(await ex.submit(targets.inc, i)).toBe(i + 1)
+      expect((await ex.submit(targets.waitsSoFar)) - before).toBeGreaterThanOrEqual(10)
+    } finally {
+      await ex.shutdown()
+    }
+  })
+
+  it('a spin ends: a worker left idle after back-to-back tasks waits, and still runs what comes', async () => {
+    const ex = await poolWith('20000')
+    try {
+      for (let i = 0; i < 20; i++) await ex.submit(targets.inc, i)
+      const before = await ex.submit(targets.waitsSoFar)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      // The spin after the last reply lasted 20 ms at most; then the worker waited (in 10 ms slices).
+      expect((await ex.submit(targets.waitsSoFar)) - before).toBeGreaterThan(0)
+      expect(await ex.submit(targets.inc, 41)).toBe(42)
+    } finally {
+      await ex.shutdown()
+    }
+  })
+})

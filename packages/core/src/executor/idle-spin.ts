@@ -1,6 +1,8 @@
 /**
- * Spin, then sleep: the idle path of a pool's worker processes, which have no synchronous wait
- * (worker threads wait with `Atomics.wait` instead: pool-worker.ts, `idleLoop`).
+ * Spin, then sleep: what a pool's worker does when it goes idle between short tasks that come back
+ * to back. A worker process keeps its event loop turning (below); a worker thread, which waits for
+ * its next message with `Atomics.wait` (pool-worker.ts, `idleLoop`), watches the wake word in a
+ * loop for the same budget before it waits (@conc/threading's entry); this class decides for both.
  *
  * A process that sleeps in its event loop is woken by the kernel when the next message comes, and
  * on a virtual machine that wake-up can cost more than the round trip itself: one awaited trivial
@@ -11,13 +13,14 @@
  * message that comes meanwhile is handled at once; but only when its tasks come back to back: the
  * first task after it last went idle came within the budget. A worker whose tasks come further
  * apart never spins, nor one whose work since it last went idle took 10 budgets or more (a wake-up
- * is then a small part of the cycle, and on a machine whose cores the workers fill a spin would
- * take a core from the program that is about to send the next batch: 400 tasks of 1 ms took about
- * 1% longer with it); a spin ends when the worker has work that goes on (an async task, a stop) or
+ * is then a small part of the cycle), nor one given a task while the pool had others queued or
+ * running (the program is then busy sending and receiving them, and a spinning worker takes its
+ * core: bursts of 10,000 trivial tasks took 15–20% longer on 2 cores when workers spun between
+ * batches, 400 tasks of 1 ms about 1%); a spin ends when the worker has work that goes on (an async task, a stop) or
  * when the budget is spent, counted from the worker's last going idle (a synchronous task that
  * comes and runs within the spin makes it go idle again, and the spin goes on). What it costs is
  * bounded by the budget each time the worker goes idle, and paid only when the pool hands it short
- * tasks one after another.
+ * tasks one at a time, one after another.
  */
 
 /** What the spinner reads the time from and schedules its turns with (tests give their own). */
@@ -35,12 +38,16 @@ export class IdleSpin {
   readonly #budgetMs: number
   readonly #busy: () => boolean
   readonly #clock: SpinClock
+  /** Whether this class turns the event loop itself (worker processes), or only decides (threads). */
+  readonly #turns: boolean
   /** When the worker last went idle (-1: it has had work since). */
   #idleSince = -1
   /** When its current work began (the first task after it last went idle). */
   #workSince = 0
   /** Whether the last task came within the budget of the worker's going idle. */
   #backToBack = false
+  /** Whether every task since the worker last went idle was sent alone (nothing else of the pool pending). */
+  #solo = false
   /** When the current spin ends (0: no spin). */
   #until = 0
 
@@ -48,11 +55,19 @@ export class IdleSpin {
    * @param budgetMs how long a spin lasts at most, and how soon a task must come after the worker
    *   went idle for the next idle time to spin
    * @param busy whether the worker has work (a task running, a message being prepared, a stop)
+   * @param turns spin by turning the event loop (`setImmediate`); false: `idle()` only says
+   *   whether to spin, and the caller does
    */
-  constructor(budgetMs: number, busy: () => boolean, clock: SpinClock = realClock) {
+  constructor(budgetMs: number, busy: () => boolean, clock: SpinClock = realClock, turns = true) {
     this.#budgetMs = budgetMs
     this.#busy = busy
     this.#clock = clock
+    this.#turns = turns
+  }
+
+  /** How long a spin lasts, at most (ms). */
+  get budgetMs(): number {
+    return this.#budgetMs
   }
 
   /** The worker is spinning now. */
@@ -60,25 +75,35 @@ export class IdleSpin {
     return this.#until !== 0
   }
 
-  /** A task came. */
-  arrived(): void {
-    if (this.#idleSince < 0) return
+  /**
+   * A task came; `solo`: the pool sent it alone, with nothing else queued or running (one awaited
+   * call after another). Only then does a spin pay: when the pool has more work, the program is
+   * busy sending and receiving it, and a spinning worker would take its core.
+   */
+  arrived(solo = true): void {
+    if (this.#idleSince < 0) {
+      if (!solo) this.#solo = false
+      return
+    }
     const now = this.#clock.now()
     this.#backToBack = now - this.#idleSince < this.#budgetMs
+    this.#solo = solo
     this.#idleSince = -1
     this.#workSince = now
   }
 
-  /** The worker has just gone idle (its last reply sent). */
-  idle(): void {
+  /** The worker has just gone idle (its last reply sent); true if it spins (or is to) now. */
+  idle(): boolean {
     const now = this.#clock.now()
     const worked = now - this.#workSince
     this.#idleSince = now
-    if (!this.#backToBack || worked >= 10 * this.#budgetMs) return
+    if (!this.#backToBack || !this.#solo || worked >= 10 * this.#budgetMs) return false
+    if (!this.#turns) return true
     // Idle again within a spin (a task came and ran meanwhile): the same spin goes on.
     const spinning = this.#until !== 0
     this.#until = now + this.#budgetMs
     if (!spinning) this.#clock.later(this.#turn)
+    return true
   }
 
   readonly #turn = (): void => {

@@ -43,7 +43,8 @@ type Fn = (...args: unknown[]) => unknown
  * channel's listeners and returns how many (0: none came in time). Processes have none.
  */
 interface WaitingChannel {
-  waitMessage(timeoutMs: number): number
+  /** `spinMs`: first watch for a message that long without sleeping (idle-spin.ts). */
+  waitMessage(timeoutMs: number, spinMs?: number): number
 }
 
 /** How long a quiet worker thread waits for messages outside its event loop, at most. */
@@ -268,7 +269,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     }
     if (run.left === 0 && --open === 0) {
       if (onIdle !== undefined) onIdle()
-      spin?.idle()
+      spinNext = spin?.idle() === true
       idleWait()
     }
   }
@@ -459,7 +460,10 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     const next: Promise<void> = (previous ?? Promise.resolve()).then(() => (message.d === undefined && message.h !== 1 ? start(message, message.a) : prepare(message)))
     gate = next
     void next.then(() => {
-      if (gate === next) gate = undefined
+      if (gate !== next) return
+      gate = undefined
+      // A thread's idle wait declined while the message was prepared: it can begin now.
+      idleWait()
     })
   }
   const idle = (): Promise<void> =>
@@ -492,22 +496,32 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       for (;;) {
         for (let hop = 0; hop < MICROTASK_HOPS; hop++) await undefined
         const left = until - performance.now()
-        if (left <= 0 || !quiet() || (waitMessage as WaitingChannel['waitMessage'])(left) === 0) return
+        if (left <= 0 || !quiet()) return
+        // The tasks this wait hands over run inside it, and say whether the next wait spins first.
+        const spinFor = spinNext ? spinMs : 0
+        spinNext = false
+        if ((waitMessage as WaitingChannel['waitMessage'])(left, spinFor) === 0) return
       }
     } finally {
       looping = false
     }
   }
-  /** Worker processes spin a little when they go idle between tasks that come back to back (idle-spin.ts). */
-  const spinMs = waitMessage === undefined && ownProcess ? idleSpinMs() : 0
-  const spin = spinMs > 0 ? new IdleSpin(spinMs, () => open !== 0 || stopping || gate !== undefined) : undefined
+  /**
+   * Workers spin a little when they go idle between short tasks that come back to back
+   * (idle-spin.ts): a process by turning its event loop, a thread by watching its wake word before
+   * it waits on it. (A thread without a wake word waits in its event loop and does not spin.)
+   */
+  const spinMs = waitMessage !== undefined || ownProcess ? idleSpinMs() : 0
+  const spin = spinMs > 0 ? new IdleSpin(spinMs, () => open !== 0 || stopping || gate !== undefined, undefined, waitMessage === undefined) : undefined
+  /** A thread's next idle wait spins first (set when the worker goes idle: `spin.idle()`). */
+  let spinNext = false
   const idleWait = (): void => {
     if (waitMessage !== undefined && !looping && quiet()) void idleLoop()
   }
 
   channel.onMessage((message) => {
     if (message.t === 'p.run') {
-      spin?.arrived()
+      spin?.arrived((message as RunMessage).s === 1)
       receive(message as RunMessage)
       idleWait()
     } else if (message.t === 'p.stop') {

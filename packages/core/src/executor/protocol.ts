@@ -46,6 +46,11 @@ export interface RunMessage {
   readonly d?: readonly (readonly [number, TargetSpec])[]
   /** The first batch with a big payload this worker gets (internal/big-blocks.ts). */
   readonly g?: 1
+  /**
+   * Sent alone: nothing else of the pool was queued or running (one awaited call after another).
+   * Only after such a batch may the worker spin when it goes idle (idle-spin.ts).
+   */
+  readonly s?: 1
 }
 
 /** A failed task of a batch: its index, the error, and whether it was its result that failed to encode. */

@@ -374,6 +374,8 @@ export class WorkerPool {
       }
     }
     const id = ++this.#batchIds
+    // Nothing else queued or running: the worker may spin for the next call (idle-spin.ts).
+    const solo = this.#inflight === 0 && this.#queue.size === 0
     const message: RunMessage = {
       t: 'p.run',
       b: id,
@@ -382,6 +384,7 @@ export class WorkerPool {
       ...taskPayloads(batch, slot.handle),
       ...(defs.length > 0 ? { d: defs } : {}),
       ...(tellBig ? { g: 1 } : {}),
+      ...(solo ? { s: 1 } : {}),
     }
     try {
       slot.handle.send(message, transfer as never)

@@ -16,7 +16,7 @@ if (port !== null && claimUnit()) {
   }
   /** The wake word's value when the port was last read. */
   let seen = 0
-  const channel: UnitChannel & { waitMessage?(timeoutMs: number): number } = {
+  const channel: UnitChannel & { waitMessage?(timeoutMs: number, spinMs?: number): number } = {
     ident: threadId,
     send: (message, transfer) => port.postMessage(message, transfer as TransferListItem[] | undefined),
     onMessage(listener) {
@@ -35,11 +35,20 @@ if (port !== null && claimUnit()) {
      * (`Atomics.wait` on the wake word, which the parent bumps after each message), then hands
      * every message waiting on the port to the listeners, synchronously. Returns how many it
      * handed over (0: none came in time). See core's pool-worker for when it is safe to block.
+     * With `spinMs`, it first watches the word that long without sleeping: a message that comes
+     * meanwhile is taken without the kernel waking this thread (core's executor/idle-spin.ts).
      */
-    channel.waitMessage = (timeoutMs) => {
+    channel.waitMessage = (timeoutMs, spinMs = 0) => {
       const until = performance.now() + timeoutMs
+      if (spinMs > 0) {
+        const spinUntil = Math.min(until, performance.now() + spinMs)
+        while (Atomics.load(wake, 0) === seen && performance.now() < spinUntil) {
+          // spin
+        }
+      }
       for (;;) {
-        const waited = Atomics.wait(wake, 0, seen, Math.max(0, until - performance.now()))
+        // A word that moved during the spin: no wait.
+        const waited = Atomics.load(wake, 0) !== seen ? 'not-equal' : Atomics.wait(wake, 0, seen, Math.max(0, until - performance.now()))
         // Read the word before the port: a message posted after this read bumps it again.
         seen = Atomics.load(wake, 0)
         let n = 0
