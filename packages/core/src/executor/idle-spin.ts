@@ -4,23 +4,22 @@
  * its next message with `Atomics.wait` (pool-worker.ts, `idleLoop`), watches the wake word in a
  * loop for the same budget before it waits (@conc/threading's entry); this class decides for both.
  *
- * A process that sleeps in its event loop is woken by the kernel when the next message comes, and
- * on a virtual machine that wake-up can cost more than the round trip itself: one awaited trivial
- * task at a time took 50–73 µs a round trip when the worker slept between tasks (or 23–25 µs when
- * the scheduler happened not to let it sleep), 24–28 µs when it kept polling
- * (bench/FINDINGS-pools.md, rounds 7 and 8). So a worker that goes idle keeps its event loop
- * turning for a little while (`setImmediate`, whose turns poll for I/O without sleeping), and a
- * message that comes meanwhile is handled at once; but only when its tasks come back to back: the
- * first task after it last went idle came within the budget. A worker whose tasks come further
- * apart never spins, nor one whose work since it last went idle took 10 budgets or more (a wake-up
- * is then a small part of the cycle), nor one given a task while the pool had others queued or
- * running (the program is then busy sending and receiving them, and a spinning worker takes its
- * core: bursts of 10,000 trivial tasks took 15–20% longer on 2 cores when workers spun between
- * batches, 400 tasks of 1 ms about 1%); a spin ends when the worker has work that goes on (an async task, a stop) or
- * when the budget is spent, counted from the worker's last going idle (a synchronous task that
- * comes and runs within the spin makes it go idle again, and the spin goes on). What it costs is
- * bounded by the budget each time the worker goes idle, and paid only when the pool hands it short
- * tasks one at a time, one after another.
+ * A worker that sleeps is woken by the kernel when the next message comes, and on a virtual
+ * machine that wake-up can cost more than the round trip itself: one awaited trivial task at a
+ * time took 46–73 µs a round trip when the worker slept between tasks (15–25 µs when the scheduler
+ * happened not to let it sleep), 15–16 µs on threads and 24–28 µs on processes when it spun
+ * (bench/FINDINGS-pools.md, rounds 7 and 8). A message that comes during a spin is handled at once.
+ *
+ * A worker spins only when its tasks come back to back (the first task after it last went idle
+ * came within the budget), are short (its work since then took under 10 budgets: for longer work a
+ * wake-up is a small part of the cycle) and were sent alone (nothing else of the pool queued or
+ * running: when the pool has more work the program is busy sending and receiving it, and a
+ * spinning worker takes its core; bursts of 10,000 trivial tasks took 15–20% longer on 2 cores
+ * when workers spun between batches, 400 tasks of 1 ms about 1%). A spin ends when the worker has
+ * work that goes on (an async task, a stop) or when the budget is spent, counted from the worker's
+ * last going idle (a synchronous task that comes and runs within the spin makes it go idle again,
+ * and the spin goes on). So what it costs is bounded by the budget each time the worker goes idle,
+ * and paid only when the pool hands it short tasks one at a time, one after another.
  */
 
 /** What the spinner reads the time from and schedules its turns with (tests give their own). */
@@ -63,11 +62,6 @@ export class IdleSpin {
     this.#busy = busy
     this.#clock = clock
     this.#turns = turns
-  }
-
-  /** How long a spin lasts, at most (ms). */
-  get budgetMs(): number {
-    return this.#budgetMs
   }
 
   /** The worker is spinning now. */
