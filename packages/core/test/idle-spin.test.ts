@@ -150,6 +150,22 @@ describe('IdleSpin', () => {
     expect(h.spin.spinning).toBe(true)
   })
 
+  it('a spin running when a task not sent alone comes and runs ends at its next turn', () => {
+    const h = harness(0.1)
+    h.spin.idle()
+    h.at(0.01)
+    h.spin.arrived(true)
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(true)
+    // A batch of a burst comes within the spin and runs at once (the turn has not run yet).
+    h.at(0.02)
+    h.spin.arrived(false)
+    expect(h.spin.idle()).toBe(false)
+    expect(h.spin.spinning).toBe(false)
+    expect(h.runTurns()).toBe(1)
+    expect(h.turns).toHaveLength(0)
+  })
+
   it('a worker that stops spinning after a late task starts again once tasks come back to back', () => {
     const h = harness(0.1)
     h.spin.idle()

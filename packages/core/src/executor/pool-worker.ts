@@ -52,11 +52,11 @@ const IDLE_WAIT_MS = 10
 /** Microtask turns before each idle wait (promise chains a task left run first). */
 const MICROTASK_HOPS = 4
 /**
- * How long a worker process that has just gone idle keeps its event loop polling instead of
- * sleeping in it, at most, and how soon its next task must come for the next idle time to spin
- * (its work then limited to ten times that; idle-spin.ts): 100 µs, or `CONC_IDLE_SPIN_US`
- * microseconds from the environment the workers start with. 0, or anything that is not a number
- * of microseconds ('off', '100us'), turns it off.
+ * How long a worker that has just gone idle watches for its next task before it sleeps, at most
+ * (a thread: within its idle slice of IDLE_WAIT_MS), and how soon that task must come for the next
+ * idle time to spin (its work then limited to ten times that; idle-spin.ts): 100 µs, or
+ * `CONC_IDLE_SPIN_US` microseconds from the environment the workers start with. 0, or anything
+ * that is not a number of microseconds ('off', '100us'), turns it off.
  */
 function idleSpinMs(): number {
   const value = process.env.CONC_IDLE_SPIN_US
@@ -504,6 +504,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       }
     } finally {
       looping = false
+      // Decided for this loop's waits only: a later wait follows a new idle time, which decides again.
+      spinNext = false
     }
   }
   /**

@@ -30,17 +30,33 @@ if (port !== null && claimUnit()) {
     release: () => port.unref(),
   }
   if (wake !== undefined) {
+    /** Takes every message waiting on the port, after reading the word (a later post bumps it again). */
+    const drain = (): number => {
+      seen = Atomics.load(wake, 0)
+      let n = 0
+      for (let entry = receiveMessageOnPort(port); entry !== undefined; entry = receiveMessageOnPort(port)) {
+        n++
+        deliver(entry.message as WireMessage)
+      }
+      return n
+    }
     /**
      * Waits up to `timeoutMs` for the parent's next message without a turn of the event loop
      * (`Atomics.wait` on the wake word, which the parent bumps after each message), then hands
      * every message waiting on the port to the listeners, synchronously. Returns how many it
      * handed over (0: none came in time). See core's pool-worker for when it is safe to block.
-     * With `spinMs`, it first watches the word that long without sleeping: a message that comes
-     * meanwhile is taken without the kernel waking this thread (core's executor/idle-spin.ts).
+     * With `spinMs`, it first watches the word that long (within `timeoutMs`) without sleeping: a
+     * message that comes meanwhile is taken without the kernel waking this thread (core's
+     * executor/idle-spin.ts).
      */
     channel.waitMessage = (timeoutMs, spinMs = 0) => {
       const until = performance.now() + timeoutMs
       if (spinMs > 0) {
+        // A message posted after the word was last read may be waiting already: take it first.
+        if (Atomics.load(wake, 0) !== seen) {
+          const n = drain()
+          if (n > 0) return n
+        }
         const spinUntil = Math.min(until, performance.now() + spinMs)
         while (Atomics.load(wake, 0) === seen && performance.now() < spinUntil) {
           // spin
@@ -49,13 +65,7 @@ if (port !== null && claimUnit()) {
       for (;;) {
         // A word that moved during the spin: no wait.
         const waited = Atomics.load(wake, 0) !== seen ? 'not-equal' : Atomics.wait(wake, 0, seen, Math.max(0, until - performance.now()))
-        // Read the word before the port: a message posted after this read bumps it again.
-        seen = Atomics.load(wake, 0)
-        let n = 0
-        for (let entry = receiveMessageOnPort(port); entry !== undefined; entry = receiveMessageOnPort(port)) {
-          n++
-          deliver(entry.message as WireMessage)
-        }
+        const n = drain()
         // The word also counts messages the event loop delivered already: wait again for the rest.
         if (n > 0 || waited === 'timed-out' || performance.now() >= until) return n
       }
