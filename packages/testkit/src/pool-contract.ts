@@ -881,8 +881,17 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
         // Three rounds of 24 blocks of 1 MiB: 18,432 pages when every round faults them in again.
         // In a worker given a big argument, in the program after a big result, in the worker that made it.
         // The same with the block inside a plain object (`{ name, data }`), argument and result.
+        // Without the hint, whether glibc gives the blocks back depends on what else of the process
+        // lies above them in its heap at that moment: once in a full CI run (2026-11-28) the
+        // 'nested-results' baseline found them kept (12 faults) on both backends. The baseline only
+        // shows that the scenario can fault; it is measured again, up to three times, until it does.
+        const baseline = async (scenario: string): Promise<number> => {
+          let most = 0
+          for (let attempt = 0; attempt < 3 && most <= 9_000; attempt++) most = Math.max(most, await faults(scenario, { CONC_NO_ALLOCATOR_HINT: '1' }))
+          return most
+        }
         for (const scenario of ['args', 'results', 'made', 'nested-args', 'nested-results']) {
-          expect(await faults(scenario, { CONC_NO_ALLOCATOR_HINT: '1' }), scenario).toBeGreaterThan(9_000)
+          expect(await baseline(scenario), scenario).toBeGreaterThan(9_000)
           expect(await faults(scenario, { CONC_NO_ALLOCATOR_HINT: '' }), scenario).toBeLessThan(2_000)
         }
       },
