@@ -105,6 +105,14 @@ export function source() {
 const ms = (x) => x.toFixed(1)
 const ratio = (x) => `${x.toFixed(2)}×`
 
+/** A paired comparison's row, up to its range: `| ours | ms | raw | ms | ratio | IQR | range |`. */
+function pairedCells(cmp, byId) {
+  const o = byId[cmp.ours]
+  const r = byId[cmp.raw]
+  const span = (xs) => xs.map((x) => x.toFixed(2)).join('–')
+  return `| ${o.label} | ${ms(o.median)} | ${r.label} | ${ms(r.median)} | ${ratio(cmp.pairedRatioMedian)} | ${span(cmp.pairedRatioIQR)} | ${span(cmp.pairedRatioRange)} |`
+}
+
 /** The markdown the README shows (and the console prints). */
 export function formatTable(report) {
   const { machine: m, config: c } = report
@@ -128,15 +136,7 @@ export function formatTable(report) {
     lines.push('')
     lines.push('| runner | median ms | raw peer | median ms | paired ratio | IQR | range | within 1.15× |')
     lines.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | :---: |')
-    for (const cmp of report.user) {
-      const o = byId[cmp.ours]
-      const r = byId[cmp.raw]
-      const span = (xs) => xs.map((x) => x.toFixed(2)).join('–')
-      lines.push(
-        `| ${o.label} | ${ms(o.median)} | ${r.label} | ${ms(r.median)} | ${ratio(cmp.pairedRatioMedian)} | ` +
-          `${span(cmp.pairedRatioIQR)} | ${span(cmp.pairedRatioRange)} | ${cmp.pairedRatioMedian <= c.target ? 'yes' : '**no**'} |`,
-      )
-    }
+    for (const cmp of report.user) lines.push(`${pairedCells(cmp, byId)} ${cmp.pairedRatioMedian <= c.target ? 'yes' : '**no**'} |`)
     lines.push('')
   }
   if (report.floor !== undefined) {
@@ -152,12 +152,7 @@ export function formatTable(report) {
     lines.push('')
     lines.push('| contender | median ms | against | median ms | paired ratio | IQR | range |')
     lines.push('| --- | ---: | --- | ---: | ---: | ---: | ---: |')
-    for (const cmp of report.floor) {
-      const o = byId[cmp.ours]
-      const r = byId[cmp.raw]
-      const span = (xs) => xs.map((x) => x.toFixed(2)).join('–')
-      lines.push(`| ${o.label} | ${ms(o.median)} | ${r.label} | ${ms(r.median)} | ${ratio(cmp.pairedRatioMedian)} | ${span(cmp.pairedRatioIQR)} | ${span(cmp.pairedRatioRange)} |`)
-    }
+    for (const cmp of report.floor) lines.push(pairedCells(cmp, byId))
     lines.push('')
   }
   if (report.imports !== undefined) {

@@ -12,7 +12,7 @@ function harness(budgetMs = 0.1) {
   let busy = false
   const turns: (() => void)[] = []
   const clock: SpinClock = { now: () => now, later: (turn) => void turns.push(turn) }
-  const spin = new IdleSpin(budgetMs, () => busy, clock)
+  const spin = new IdleSpin(budgetMs, () => busy, { clock })
   return {
     spin,
     turns,

@@ -55,10 +55,11 @@ export class IdleSpin {
    * @param budgetMs how long a spin lasts at most, and how soon a task must come after the worker
    *   went idle for the next idle time to spin
    * @param busy whether the worker has work (a task running, a message being prepared, a stop)
-   * @param turns spin by turning the event loop (`setImmediate`); false: `idle()` only says
-   *   whether to spin, and the caller does
+   * @param options.turns spin by turning the event loop (`setImmediate`, the default); false:
+   *   `idle()` only says whether to spin, and the caller does
+   * @param options.clock the time and the turns (tests give their own)
    */
-  constructor(budgetMs: number, busy: () => boolean, clock: SpinClock = realClock, turns = true) {
+  constructor(budgetMs: number, busy: () => boolean, { turns = true, clock = realClock }: { turns?: boolean; clock?: SpinClock } = {}) {
     this.#budgetMs = budgetMs
     this.#busy = busy
     this.#clock = clock

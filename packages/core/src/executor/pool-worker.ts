@@ -514,7 +514,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
    * it waits on it. (A thread without a wake word waits in its event loop and does not spin.)
    */
   const spinMs = waitMessage !== undefined || ownProcess ? idleSpinMs() : 0
-  const spin = spinMs > 0 ? new IdleSpin(spinMs, () => open !== 0 || stopping || gate !== undefined, undefined, waitMessage === undefined) : undefined
+  const spin = spinMs > 0 ? new IdleSpin(spinMs, () => open !== 0 || stopping || gate !== undefined, { turns: waitMessage === undefined }) : undefined
   /** A thread's next idle wait spins first (set when the worker goes idle: `spin.idle()`). */
   let spinNext = false
   const idleWait = (): void => {
