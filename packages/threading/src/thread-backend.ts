@@ -1,5 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads'
-import { WAKE_KEY } from './wake.js'
+import { HEARD, WAKE_KEY } from './wake.js'
 import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 /** The file a new thread runs: the entry file, or the bundle. See ARCHITECTURE.md, "Bundled applications". */
@@ -22,8 +22,9 @@ export const threadBackend: UnitBackend = {
     const { Worker } = process.getBuiltinModule('node:worker_threads')
     // The table of live threads exists before the first worker, which inherits it (enumerate()).
     ensureThreadRegistry()
-    // The wake word (see entry/worker.ts): bumped and notified after every message to the thread.
-    const wake = new Int32Array(new SharedArrayBuffer(4))
+    // The wake word (see entry/worker.ts): bumped and notified after every message to the thread;
+    // and beside it the heard word, bumped for every message this thread takes from the worker.
+    const wake = new Int32Array(new SharedArrayBuffer(8))
     const options = { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] }
     // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
     const execArgv = refusedFlags ? undefined : unitExecArgv(init)
@@ -43,6 +44,7 @@ export const threadBackend: UnitBackend = {
     let stoppedWith: NodeJS.Signals | null = null
     const messageListeners: ((message: UnitMessage) => void)[] = []
     worker.on('message', (message: UnitMessage) => {
+      Atomics.add(wake, HEARD, 1)
       for (const listener of messageListeners) listener(message)
     })
     // An error the runtime could not catch (the entry itself failed to load).

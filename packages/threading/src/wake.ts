@@ -4,7 +4,14 @@
  * to do may then wait for its next message with `Atomics.wait` and read it with
  * `receiveMessageOnPort`, without a turn of its event loop (piscina's idle path): see
  * entry/worker.ts and core's pool-worker.
+ *
+ * Its second slot, the *heard* word, counts the messages the parent has taken from the thread
+ * (bumped by the parent's listener, never notified): a thread that spins after a reply learns
+ * from it whether the parent is running yet (entry/worker.ts).
  */
 
 /** The key of the wake word in the thread's `workerData`, next to the unit's init fields. */
 export const WAKE_KEY = '$wake'
+
+/** The index of the heard word in the wake array (the wake word is index 0). */
+export const HEARD = 1
