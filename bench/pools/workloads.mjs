@@ -99,8 +99,8 @@ const LATENCY_SAMPLES = 2_000
 /** Copies: [key, label, bytes, tasks, outstanding]. */
 const COPY_CASES = [
   ['kib64', '64 KiB in and out (copied), 64 outstanding', 64 * KiB, 4000, 64],
-  ['mib64', '1 MiB in and out (copied), 64 outstanding', MiB, 512, 64],
-  ['mib256', '1 MiB in and out (copied), 256 outstanding', MiB, 512, 256],
+  ['mib64', '1 MiB in and out (copied), 64 outstanding', MiB, 2048, 64],
+  ['mib256', '1 MiB in and out (copied), 256 outstanding', MiB, 2048, 256],
   ['mib1000', '1 MiB in and out (copied), 1,000 at once', MiB, 1000, 1000],
 ]
 const RING = 16
@@ -108,7 +108,7 @@ const RING = 16
 /** Transfers: [key, label, bytes, tasks, outstanding]. */
 const MOVE_CASES = [
   ['kib64', '64 KiB argument transferred, result moved back, 64 outstanding', 64 * KiB, 4000, 64],
-  ['mib1', '1 MiB argument transferred, result moved back, 64 outstanding', MiB, 512, 64],
+  ['mib1', '1 MiB argument transferred, result moved back, 64 outstanding', MiB, 2048, 64],
 ]
 
 export const WORKLOADS = [
@@ -233,7 +233,7 @@ export const WORKLOADS = [
     title: '(c) Binary payloads transferred: a fresh `Uint8Array` per task, its buffer in the transfer list, the result moved back where the library can',
     profile: 'default',
     backends: ['thread'],
-    rounds: 5,
+    rounds: 7,
     metrics: MOVE_CASES.map(([key, label]) => ({ key, label: `(c) ${label}`, better: 'higher', unit: 'tasks/s' })),
     async warmup(pool) {
       await windowed(500, 64, (i) => pool.runMove(payload(64 * KiB, i)), (v, i) => checkPayload(v, 64 * KiB, i))
