@@ -47,6 +47,8 @@ export const threadBackend: UnitBackend = {
       Atomics.add(wake, HEARD, 1)
       for (const listener of messageListeners) listener(message)
     })
+    // A message that could not be deserialized here was taken all the same (see the heard word).
+    worker.on('messageerror', () => Atomics.add(wake, HEARD, 1))
     // An error the runtime could not catch (the entry itself failed to load).
     worker.on('error', (error) => {
       const message: UnitMessage = { t: 'uncaught', error: serializeThrown(error) }

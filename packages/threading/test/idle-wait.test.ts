@@ -150,12 +150,12 @@ describe('the spin before the idle wait', () => {
     }
   })
 
-  it('a spin allocates nothing: the worker collects no more garbage for spinning', async () => {
+  it('a spin allocates next to nothing: the worker collects no more garbage for spinning', async () => {
     // A garbage collection of the worker while a reply waits to be posted delays it (a p99 of
-    // latency): a spin that read the clock on every turn allocated (Node's performance.now()
-    // makes an array a call), about 40 bytes a turn, hundreds of thousands of turns a second.
-    // Here the worker spins about 2 ms before each of 20 tasks (40 ms in all); at that rate it
-    // collected its young generation many times over.
+    // latency): a spin that read the clock on every read of the wake word allocated (Node's
+    // performance.now() makes an array a call), about 40 bytes every 5-30 ns. Here the worker
+    // spins about 2 ms before each of 20 tasks (40 ms in all): at that rate it collected its young
+    // generation 6-8 times; reading the clock every few microseconds, 0 or 1.
     const ex = await poolWith('20000')
     try {
       await ex.submit(targets.watchCollections)
@@ -164,9 +164,9 @@ describe('the spin before the idle wait', () => {
         expect(await ex.submit(targets.inc, i)).toBe(i + 1)
       }
       const kinds = await ex.submit(targets.collectionsSince)
-      // What the 20 tasks themselves allocate fills a small part of the young generation: at most
-      // one collection (it may have been nearly full when the watch began).
-      expect(kinds.length).toBeLessThanOrEqual(1)
+      // What the 20 tasks and the clock reads allocate fills a small part of the young
+      // generation: one collection, two at most (it may have been nearly full when the watch began).
+      expect(kinds.length).toBeLessThanOrEqual(2)
     } finally {
       await ex.shutdown()
     }

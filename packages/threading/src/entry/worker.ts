@@ -7,8 +7,10 @@ import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferLi
 import { claimUnit, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { HEARD, WAKE_KEY } from '../wake.js'
 
-/** Reads of the wake word between two reads of the clock in a spin (~30 ns each: ~8 µs apart). */
-const SPIN_TURNS = 256
+/** How often a spin reads the clock, in ms (see `clockEvery`). */
+const CLOCK_EVERY_MS = 0.004
+/** Reads of the wake word between two reads of the clock in a spin, adapted to CLOCK_EVERY_MS. */
+let clockEvery = 256
 /** How long a spin waits for the parent to take the thread's last reply before it gives up the CPU. */
 const HEARD_WITHIN_MS = 0.03
 
@@ -71,17 +73,30 @@ if (port !== null && claimUnit()) {
         const spinUntil = Math.min(until, spinStart + spinMs)
         // The parent has taken every message this thread posted: it runs, and the spin may last.
         let heard = false
-        // The clock is read once every SPIN_TURNS turns: Node's performance.now() allocates (an
-        // array a call), and a spin that read it every turn (~30 ns) made the worker collect its
-        // young generation every few tasks, a collection that could delay the next reply.
+        // The clock is read once every `clockEvery` reads of the word: Node's performance.now()
+        // allocates (an array a call), and a spin that read it on every read of the word made the
+        // worker collect its young generation every few tasks, a collection that could delay
+        // the next reply. A read of the word takes 5-30 ns (optimized or not): `clockEvery`
+        // adapts so that the clock is read every 2-8 µs.
+        let last = spinStart
         spinning: for (;;) {
-          for (let turn = 0; turn < SPIN_TURNS; turn++) if (Atomics.load(wake, 0) !== seen) break spinning
+          for (let turn = 0; turn < clockEvery; turn++) if (Atomics.load(wake, 0) !== seen) break spinning
           const now = performance.now()
+          if (now - last < CLOCK_EVERY_MS / 2) clockEvery = Math.min(clockEvery * 2, 4096)
+          else if (now - last > CLOCK_EVERY_MS * 2) clockEvery = Math.max(clockEvery >> 1, 16)
+          last = now
           if (now >= spinUntil) break
-          // A parent that has not taken the reply within HEARD_WITHIN_MS may be waiting for this
-          // very CPU (the kernel can queue its wake-up behind the spinning thread, on 2 cores
-          // about one reply in a hundred): the spin stops and the thread sleeps, giving it up.
-          if (!heard && !(heard = ((sent - Atomics.load(wake, HEARD)) | 0) <= 0) && now - spinStart >= HEARD_WITHIN_MS) break
+          if (!heard) {
+            const behind = (sent - Atomics.load(wake, HEARD)) | 0
+            // The parent took more than this thread counted (a task posted to parentPort itself):
+            // count from there.
+            if (behind < 0) sent = (sent - behind) | 0
+            heard = behind <= 0
+            // A parent that has not taken the reply within HEARD_WITHIN_MS may be waiting for this
+            // very CPU (the kernel can queue its wake-up behind the spinning thread: on 2 cores
+            // about one reply in a hundred): the spin stops and the thread sleeps, giving it up.
+            if (!heard && now - spinStart >= HEARD_WITHIN_MS) break
+          }
         }
       }
       for (;;) {
