@@ -34,6 +34,13 @@ export interface UnitChannel {
   sendAndExit(message: UnitMessage, code: number): void
   /** The target has finished: stop keeping the unit alive for the parent's sake. */
   release(): void
+  /**
+   * Worker threads only (@conc/threading's entry; processes have none): waits up to `timeoutMs`
+   * for the parent's next message synchronously, hands the messages that came to the listeners and
+   * returns how many (0: none came in time). `spinMs`: first watch for a message that long without
+   * sleeping (executor/idle-spin.ts). See executor/pool-worker.ts for when it is safe to block.
+   */
+  waitMessage?(timeoutMs: number, spinMs?: number): number
 }
 
 /** What a service (see {@link ServiceSpec}) is given. */

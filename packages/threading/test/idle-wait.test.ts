@@ -120,13 +120,18 @@ describe('the spin before the idle wait', () => {
     }
   }
 
-  /** `Atomics.load` calls of the worker over `calls` tasks, each sent 2 ms after the previous reply. */
-  async function loadsOver(ex: ThreadPoolExecutor, calls: number): Promise<number> {
-    const before = await ex.submit(targets.loadsSoFar)
+  /** `calls` tasks, each sent 2 ms after the previous reply. */
+  async function spacedCalls(ex: ThreadPoolExecutor, calls: number): Promise<void> {
     for (let i = 0; i < calls; i++) {
       await sleep(2)
       expect(await ex.submit(targets.inc, i)).toBe(i + 1)
     }
+  }
+
+  /** `Atomics.load` calls of the worker over `calls` tasks, each sent 2 ms after the previous reply. */
+  async function loadsOver(ex: ThreadPoolExecutor, calls: number): Promise<number> {
+    const before = await ex.submit(targets.loadsSoFar)
+    await spacedCalls(ex, calls)
     return (await ex.submit(targets.loadsSoFar)) - before
   }
 
@@ -159,10 +164,7 @@ describe('the spin before the idle wait', () => {
     const ex = await poolWith('20000')
     try {
       await ex.submit(targets.watchCollections)
-      for (let i = 0; i < 20; i++) {
-        await sleep(2)
-        expect(await ex.submit(targets.inc, i)).toBe(i + 1)
-      }
+      await spacedCalls(ex, 20)
       const kinds = await ex.submit(targets.collectionsSince)
       // What the 20 tasks and the clock reads allocate fills a small part of the young
       // generation: one collection, two at most (it may have been nearly full when the watch began).

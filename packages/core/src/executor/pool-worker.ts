@@ -37,16 +37,6 @@ import {
 
 type Fn = (...args: unknown[]) => unknown
 
-/**
- * A channel that can wait for the parent's next message synchronously (worker threads: see
- * @conc/threading's entry): waits up to `timeoutMs`, hands the messages that came to the
- * channel's listeners and returns how many (0: none came in time). Processes have none.
- */
-interface WaitingChannel {
-  /** `spinMs`: first watch for a message that long without sleeping (idle-spin.ts). */
-  waitMessage(timeoutMs: number, spinMs?: number): number
-}
-
 /** How long a quiet worker thread waits for messages outside its event loop, at most. */
 const IDLE_WAIT_MS = 10
 /** Microtask turns before each idle wait (promise chains a task left run first). */
@@ -470,7 +460,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     gate !== undefined ? gate.then(idle) : open === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)).then(idle)
 
   let stopping = false
-  const waitMessage = (channel as UnitChannel & Partial<WaitingChannel>).waitMessage
+  const waitMessage = channel.waitMessage
   /**
    * Nothing can happen in this worker but a message from the pool: no task running or queued,
    * nothing the tasks left that keeps the event loop alive (a timer, a socket, a file read,
@@ -489,7 +479,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
    * keeps the loop alive, and at the latest IDLE_WAIT_MS after it started, so that what cannot
    * be seen here (unref'd timers, deep promise chains, `process.nextTick`) is late by no more.
    */
-  const idleLoop = async (): Promise<void> => {
+  const idleLoop = async (wait: NonNullable<UnitChannel['waitMessage']>): Promise<void> => {
     looping = true
     try {
       const until = performance.now() + IDLE_WAIT_MS
@@ -500,7 +490,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
         // The tasks this wait hands over run inside it, and say whether the next wait spins first.
         const spinFor = spinNext ? spinMs : 0
         spinNext = false
-        if ((waitMessage as WaitingChannel['waitMessage'])(left, spinFor) === 0) return
+        if (wait(left, spinFor) === 0) return
       }
     } finally {
       looping = false
@@ -518,7 +508,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   /** A thread's next idle wait spins first (set when the worker goes idle: `spin.idle()`). */
   let spinNext = false
   const idleWait = (): void => {
-    if (waitMessage !== undefined && !looping && quiet()) void idleLoop()
+    if (waitMessage !== undefined && !looping && quiet()) void idleLoop(waitMessage)
   }
 
   channel.onMessage((message) => {

@@ -25,7 +25,7 @@ if (port !== null && claimUnit()) {
   let seen = 0
   /** Messages posted to the parent (the parent counts those it takes in the heard word). */
   let sent = 0
-  const channel: UnitChannel & { waitMessage?(timeoutMs: number, spinMs?: number): number } = {
+  const channel: UnitChannel = {
     ident: threadId,
     send(message, transfer) {
       port.postMessage(message, transfer as TransferListItem[] | undefined)
