@@ -95,6 +95,14 @@ const SMALL_PRIME_INPUTS = Array.from({ length: 400 }, (_, i) => 30_000 + i)
 const MAP_ITEMS = 1_000_000
 const ASYNC_TASKS = 2_000
 const LATENCY_SAMPLES = 2_000
+/**
+ * Calls each contender makes when its pool opens, before any round: (d) measures one call at a time
+ * once V8 has compiled the code on both sides. A new pool's worst calls are slower for its first
+ * thousands of calls (the JIT: @conc's 99th percentile of each 2,000 calls settles after about
+ * 12,000 on processes and 6,000 on threads, the peers' after 2,000 to 6,000), which
+ * diag/latency-windows.mjs measures; 1,000 calls here left most rounds inside that.
+ */
+const LATENCY_WARMUP = 20_000
 
 /** Copies: [key, label, bytes, tasks, outstanding]. */
 const COPY_CASES = [
@@ -261,7 +269,7 @@ export const WORKLOADS = [
   },
   {
     id: 'latency',
-    title: `(d) Latency: one trivial task at a time, awaited (${LATENCY_SAMPLES.toLocaleString('en-US')} calls per round after 100 not timed)`,
+    title: `(d) Latency: one trivial task at a time, awaited (${LATENCY_SAMPLES.toLocaleString('en-US')} calls per round after 100 not timed, and ${LATENCY_WARMUP.toLocaleString('en-US')} when the pool opens)`,
     profile: 'default',
     backends: ['thread', 'process'],
     refs: { thread: ['raw-worker'], process: ['raw-fork-v8', 'raw-fork-json'] },
@@ -271,7 +279,7 @@ export const WORKLOADS = [
       { key: 'p99', label: '(d) latency of one awaited trivial task, p99', better: 'lower', unit: 'µs' },
     ],
     async warmup(pool) {
-      for (let i = 0; i < 1000; i++) check((await pool.run('inc', i)) === i + 1, 'inc')
+      for (let i = 0; i < LATENCY_WARMUP; i++) check((await pool.run('inc', i)) === i + 1, 'inc')
     },
     async run(pool) {
       for (let i = 0; i < 100; i++) check((await pool.run('inc', i)) === i + 1, 'inc')

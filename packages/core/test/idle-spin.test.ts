@@ -1,21 +1,41 @@
 /**
  * Spin, then sleep (src/executor/idle-spin.ts): a pool's worker process keeps its event loop
  * polling for a little while when it goes idle, but only when its tasks come back to back, and
- * never for longer than the budget. Driven by a clock of the test's own: the turns a spin
- * schedules are counted and run by hand.
+ * never for longer than the budget, and turns it at most every TURN_EVERY_MS. Driven by a clock of
+ * the test's own: the turns a spin schedules are counted and run by hand, and its waits between
+ * turns move the clock; the last test runs the real wait.
  */
 import { describe, expect, it } from 'vitest'
-import { IdleSpin, type SpinClock } from '../src/executor/idle-spin.js'
+import { GCProfiler } from 'node:v8'
+import { IdleSpin, TURN_EVERY_MS, holdFor, type SpinClock } from '../src/executor/idle-spin.js'
+
+/** Young-generation collections of this thread from now on, counted when the returned function is called. */
+function watchScavenges(): () => number {
+  const profiler = new GCProfiler()
+  profiler.start()
+  return () => profiler.stop()?.statistics.filter((entry) => entry.gcType === 'Scavenge').length ?? 0
+}
 
 function harness(budgetMs = 0.1) {
   let now = 0
   let busy = false
   const turns: (() => void)[] = []
-  const clock: SpinClock = { now: () => now, later: (turn) => void turns.push(turn) }
+  /** The waits between turns, in ms. */
+  const holds: number[] = []
+  const clock: SpinClock = {
+    now: () => now,
+    later: (turn) => void turns.push(turn),
+    hold(ms) {
+      holds.push(ms)
+      now += ms
+    },
+  }
   const spin = new IdleSpin(budgetMs, () => busy, { clock })
   return {
     spin,
     turns,
+    holds,
+    now: () => now,
     at: (ms: number) => void (now = ms),
     setBusy: (value: boolean) => void (busy = value),
     /** Runs the scheduled turns until none is left (the event loop turning), at most `max`. */
@@ -177,5 +197,75 @@ describe('IdleSpin', () => {
     h.spin.arrived() // 30 µs: back to back
     h.spin.idle()
     expect(h.spin.spinning).toBe(true)
+  })
+  it('turns the event loop at most every TURN_EVERY_MS: a turn that comes sooner waits for the rest without yielding', () => {
+    const h = harness(0.1)
+    h.spin.idle()
+    h.at(0.01)
+    h.spin.arrived()
+    h.spin.idle() // the spin starts at 0.01
+    // The first turn comes later than TURN_EVERY_MS after the spin started: no wait.
+    h.at(0.01 + 2 * TURN_EVERY_MS)
+    h.runTurns(1)
+    expect(h.holds).toEqual([])
+    expect(h.turns).toHaveLength(1)
+    // The next comes at once (nothing else to run): it waits out the rest, then schedules the next.
+    h.runTurns(1)
+    expect(h.holds).toHaveLength(1)
+    expect(h.holds[0]).toBeCloseTo(TURN_EVERY_MS, 9)
+    expect(h.now()).toBeCloseTo(0.01 + 3 * TURN_EVERY_MS, 9)
+    expect(h.turns).toHaveLength(1)
+    // The rest of the budget, each turn coming at once: one turn per TURN_EVERY_MS, each after a
+    // wait, until the next would be due after the budget's end.
+    let ran = 0
+    while (h.turns.length > 0 && h.holds.length === ran + 1) {
+      h.runTurns(1)
+      ran++
+    }
+    expect(ran).toBeGreaterThan(0.09 / TURN_EVERY_MS - 2)
+    expect(ran).toBeLessThanOrEqual(0.1 / TURN_EVERY_MS)
+    expect(h.now()).toBeLessThanOrEqual(0.11)
+    h.at(0.11)
+    h.runTurns()
+    expect(h.spin.spinning).toBe(false)
+  })
+
+  it('does not wait past the end of its budget, nor when the worker has work', () => {
+    const h = harness(0.1)
+    h.spin.idle()
+    h.at(0.01)
+    h.spin.arrived()
+    h.spin.idle() // the spin lasts until 0.11
+    h.at(0.11 - TURN_EVERY_MS / 2)
+    h.runTurns(1) // due after the end of the budget: no wait, one more turn
+    h.runTurns(1)
+    expect(h.holds).toEqual([])
+    h.at(0.11)
+    h.runTurns()
+    expect(h.spin.spinning).toBe(false)
+    // Work came: the turn ends the spin without waiting. (The task at 0.12 came 110 µs after the
+    // worker went idle: not back to back; the one after it is.)
+    h.at(0.12)
+    h.spin.arrived()
+    h.spin.idle()
+    h.at(0.13)
+    h.spin.arrived()
+    h.spin.idle()
+    expect(h.spin.spinning).toBe(true)
+    h.setBusy(true)
+    h.runTurns()
+    expect(h.holds).toEqual([])
+    expect(h.spin.spinning).toBe(false)
+  })
+
+  it('waits between turns for the time asked, allocating next to nothing', () => {
+    const collections = watchScavenges()
+    // 20,000 waits of TURN_EVERY_MS (40 ms): reading the clock on every read of the word would
+    // allocate about 1 KiB a wait (20 MiB: a young-generation collection every MiB or so).
+    const start = performance.now()
+    for (let i = 0; i < 20_000; i++) holdFor(TURN_EVERY_MS)
+    const took = performance.now() - start
+    expect(took).toBeGreaterThanOrEqual(20_000 * TURN_EVERY_MS)
+    expect(collections()).toBeLessThanOrEqual(1)
   })
 })

@@ -3,17 +3,21 @@
  * (core's src/executor/idle-spin.ts, unit-tested in core): its event loop keeps polling instead of
  * sleeping, so that the next task is not delayed by a wake-up. Here, in real worker processes: it
  * spins only then, `CONC_IDLE_SPIN_US=0` (or a value that is not a number) turns it off, and a spin
- * ends after its budget (an idle worker does not keep a CPU busy). A spin is seen as the `setImmediate` calls it makes.
+ * ends after its budget (an idle worker does not keep a CPU busy), its turns paced. A spin is seen as the `setImmediate` calls it makes.
  */
 import { ProcessPoolExecutor, fromModule } from '@conc/multiprocessing'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const fixture = new URL('./fixtures/idle-spin.mjs', import.meta.url).href
-const tasks = (await import(fixture)) as Record<'countTurns' | 'turnsSoFar' | 'noop' | 'cpuMs', () => number>
+const tasks = (await import(fixture)) as Record<'countTurns' | 'turnsSoFar' | 'noop' | 'cpuMs' | 'resetTurns', () => number> & {
+  turnSpacing: () => { turns: number; spanMs: number }
+}
 const countTurns = fromModule(tasks.countTurns, fixture, 'countTurns')
 const turnsSoFar = fromModule(tasks.turnsSoFar, fixture, 'turnsSoFar')
 const noop = fromModule(tasks.noop, fixture, 'noop')
 const cpuMs = fromModule(tasks.cpuMs, fixture, 'cpuMs')
+const resetTurns = fromModule(tasks.resetTurns, fixture, 'resetTurns')
+const turnSpacing = fromModule(tasks.turnSpacing, fixture, 'turnSpacing')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const saved = process.env.CONC_IDLE_SPIN_US
@@ -67,6 +71,17 @@ describe('idle spin of worker processes', () => {
     }
     await sleep(20)
     expect((await ex.submit(turnsSoFar)) - before).toBe(0)
+  })
+
+  it('a spin turns the event loop at most every 2 µs (TURN_EVERY_MS), waiting between turns', async () => {
+    const ex = await poolWith('20000')
+    for (let i = 0; i < 20; i++) await ex.submit(noop)
+    // The worker goes idle after this reply and spins for 20 ms: about 20,000 turns unpaced.
+    await ex.submit(resetTurns)
+    await sleep(100)
+    const { turns, spanMs } = await ex.submit(turnSpacing)
+    expect(turns).toBeGreaterThan(100)
+    expect(spanMs / (turns - 1)).toBeGreaterThanOrEqual(0.002 * 0.9)
   })
 
   it('a spin ends after its budget: an idle worker does not keep a CPU busy', async () => {
