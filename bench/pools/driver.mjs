@@ -1,8 +1,9 @@
 /**
  * One contender of one workload, in its own process (own heap, own JIT), driven by pools.mjs over
  * IPC: `open` (build the inputs, start the pool, warm it up), then `run` once per round, then
- * `close`. Started with --expose-gc: the heap is collected before each round, so one round's
- * garbage is not collected during the next contender's round or this one's next round.
+ * `close`. Started with --expose-gc: the heap is collected before each round (unless the workload
+ * says `collectBeforeRound: false`), so one round's garbage is not collected during the next
+ * contender's round or this one's next round.
  */
 import { configure, open } from './libraries.mjs'
 import { WORKLOADS } from './workloads.mjs'
@@ -24,7 +25,7 @@ process.on('message', async (message) => {
       await workload.warmup(pool, state)
       await reply({ op: 'ready', config: configure(id, workload.profile, workers).note })
     } else if (message.op === 'run') {
-      globalThis.gc?.()
+      if (workload.collectBeforeRound !== false) globalThis.gc?.()
       const metrics = await workload.run(pool, state, message.round)
       await reply({ op: 'result', metrics })
     } else if (message.op === 'close') {

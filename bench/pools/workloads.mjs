@@ -274,6 +274,11 @@ export const WORKLOADS = [
     backends: ['thread', 'process'],
     refs: { thread: ['raw-worker'], process: ['raw-fork-v8', 'raw-fork-json'] },
     rounds: 7,
+    // A round leaves next to no garbage, and a forced full collection before it changes what the
+    // round measures: it shrinks the young generation (@conc's threads: p99 61-99 µs after one,
+    // 30-50 without) and leaves V8's sweepers running into the round, which keeps this VM's idle
+    // core awake (workerpool's thread median 16 µs after one, 50 without). See FINDINGS round 10.
+    collectBeforeRound: false,
     metrics: [
       { key: 'p50', label: '(d) latency of one awaited trivial task, p50', better: 'lower', unit: 'µs' },
       { key: 'p99', label: '(d) latency of one awaited trivial task, p99', better: 'lower', unit: 'µs' },

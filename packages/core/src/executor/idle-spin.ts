@@ -90,13 +90,15 @@ export class IdleSpin {
   #solo = false
   /** When the current spin ends (0: no spin). */
   #until = 0
+  /** When the current spin last scheduled a turn. */
+  #lastTurn = 0
 
   /**
    * @param budgetMs how long a spin lasts at most, and how soon a task must come after the worker
    *   went idle for the next idle time to spin
    * @param busy whether the worker has work (a task running, a message being prepared, a stop)
-   * @param options.turns spin by turning the event loop (`setImmediate`, at most every TURN_EVERY_MS; the default); false:
-   *   `idle()` only says whether to spin, and the caller does
+   * @param options.turns spin by turning the event loop (`setImmediate`, at most every
+   *   TURN_EVERY_MS; the default); false: `idle()` only says whether to spin, and the caller does
    * @param options.clock the time and the turns (tests give their own)
    */
   constructor(budgetMs: number, busy: () => boolean, { turns = true, clock = realClock }: { turns?: boolean; clock?: SpinClock } = {}) {
@@ -148,9 +150,6 @@ export class IdleSpin {
     }
     return true
   }
-
-  /** When the spin's last turn was scheduled. */
-  #lastTurn = 0
 
   readonly #turn = (): void => {
     if (this.#busy()) {
