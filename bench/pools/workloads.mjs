@@ -269,7 +269,7 @@ export const WORKLOADS = [
   },
   {
     id: 'latency',
-    title: `(d) Latency: one trivial task at a time, awaited (${LATENCY_SAMPLES.toLocaleString('en-US')} calls per round after 100 not timed, and ${LATENCY_WARMUP.toLocaleString('en-US')} when the pool opens)`,
+    title: `(d) Latency: one trivial task at a time, awaited (${LATENCY_SAMPLES.toLocaleString('en-US')} calls per round after 100 not timed, and ${LATENCY_WARMUP.toLocaleString('en-US')} when the pool opens; no forced collection before a round)`,
     profile: 'default',
     backends: ['thread', 'process'],
     refs: { thread: ['raw-worker'], process: ['raw-fork-v8', 'raw-fork-json'] },

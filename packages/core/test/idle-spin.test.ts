@@ -6,14 +6,25 @@
  * turns move the clock; the last test runs the real wait.
  */
 import { describe, expect, it } from 'vitest'
-import { GCProfiler } from 'node:v8'
-import { IdleSpin, TURN_EVERY_MS, holdFor, type SpinClock } from '../src/executor/idle-spin.js'
+import { GCProfiler, getHeapSpaceStatistics } from 'node:v8'
+import { IdleSpin, TURN_EVERY_MS, holdUntil, type SpinClock } from '../src/executor/idle-spin.js'
 
-/** Young-generation collections of this thread from now on, counted when the returned function is called. */
-function watchScavenges(): () => number {
+/**
+ * Bytes this thread allocates in its young generation while `work` runs: what the collections
+ * during it took out of the new space, plus what it holds at the end, minus what it held at the start.
+ */
+function youngBytes(work: () => void): number {
+  const used = () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0
+  const newSpace = (stats: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }) =>
+    stats.heapSpaceStatistics.find((space) => space.spaceName === 'new_space')?.spaceUsedSize ?? 0
   const profiler = new GCProfiler()
   profiler.start()
-  return () => profiler.stop()?.statistics.filter((entry) => entry.gcType === 'Scavenge').length ?? 0
+  const start = used()
+  work()
+  const end = used()
+  let bytes = end - start
+  for (const entry of profiler.stop()?.statistics ?? []) bytes += newSpace(entry.beforeGC) - newSpace(entry.afterGC)
+  return bytes
 }
 
 function harness(budgetMs = 0.1) {
@@ -25,9 +36,10 @@ function harness(budgetMs = 0.1) {
   const clock: SpinClock = {
     now: () => now,
     later: (turn) => void turns.push(turn),
-    hold(ms) {
-      holds.push(ms)
-      now += ms
+    hold(from, until) {
+      holds.push(until - from)
+      now = until
+      return now
     },
   }
   const spin = new IdleSpin(budgetMs, () => busy, { clock })
@@ -258,14 +270,20 @@ describe('IdleSpin', () => {
     expect(h.spin.spinning).toBe(false)
   })
 
-  it('waits between turns for the time asked, allocating next to nothing', () => {
-    const collections = watchScavenges()
-    // 20,000 waits of TURN_EVERY_MS (40 ms): reading the clock on every read of the word would
-    // allocate about 1 KiB a wait (20 MiB: a young-generation collection every MiB or so).
-    const start = performance.now()
-    for (let i = 0; i < 20_000; i++) holdFor(TURN_EVERY_MS)
-    const took = performance.now() - start
-    expect(took).toBeGreaterThanOrEqual(20_000 * TURN_EVERY_MS)
-    expect(collections()).toBeLessThanOrEqual(1)
+  it('waits between turns for the time asked, reading the clock only about every microsecond', () => {
+    const holds = 20_000
+    let took = 0
+    const bytes = youngBytes(() => {
+      const start = performance.now()
+      let now = start
+      for (let i = 0; i < holds; i++) now = holdUntil(now, now + TURN_EVERY_MS)
+      took = now - start
+    })
+    expect(took).toBeGreaterThanOrEqual(holds * TURN_EVERY_MS)
+    // Generous: a loaded machine may stretch a wait, not by this much.
+    expect(took).toBeLessThan(holds * TURN_EVERY_MS * 25)
+    // Node 20's performance.now() allocates 32 bytes: a loop that read it on every read of the
+    // word would allocate over 1 KiB a wait; a read every microsecond, about 100 bytes.
+    expect(bytes / holds).toBeLessThan(400)
   })
 })

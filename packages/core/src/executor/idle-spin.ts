@@ -27,8 +27,11 @@
 export interface SpinClock {
   now(): number
   later(turn: () => void): void
-  /** Waits about `ms` without allocating, and without giving up the CPU (`holdFor`). */
-  hold(ms: number): void
+  /**
+   * Waits, without giving up the CPU, until the time is `until` (`from` is the time now); returns
+   * the time it read last (`holdUntil`).
+   */
+  hold(from: number, until: number): number
 }
 
 /**
@@ -38,40 +41,41 @@ export interface SpinClock {
  * (14 collections in 2,000 one-at-a-time calls against 8 with 2 µs turns), and on a virtual machine
  * a collection that wakes V8's helper threads on an idle CPU takes 100-300 µs: the p99 of one
  * awaited task at a time after 20,000 calls was 110-220 µs, 83-98 µs with paced turns, p50
- * unchanged (bench/FINDINGS-pools.md, round 10). Between turns the spin waits without allocating
- * (`holdFor`); a message that comes meanwhile is taken that much later, 1 µs on average.
+ * unchanged (bench/FINDINGS-pools.md, round 10). Between turns the spin waits in a loop that
+ * allocates only a read of the clock about every microsecond (`holdUntil`); a message that comes
+ * meanwhile is taken that much later, 1 µs on average.
  */
 export const TURN_EVERY_MS = 0.002
 
-/** How often `hold` reads the clock, in ms (Node's `performance.now()` allocates). */
+/** How often `holdUntil` reads the clock, in ms: Node 20's `performance.now()` allocates (32 bytes). */
 const HOLD_CLOCK_EVERY_MS = 0.001
-/** Reads of `holdWord` between two reads of the clock in `hold`, adapted to HOLD_CLOCK_EVERY_MS. */
+/** Reads of `holdWord` between two reads of the clock in `holdUntil`, adapted to HOLD_CLOCK_EVERY_MS. */
 let holdReads = 64
 /** A word nothing writes: reading it is a wait that allocates nothing and is not optimized away. */
 let holdWord: Int32Array | undefined
 
 /**
- * Waits `ms` without allocating and without giving up the CPU: reads of a word nothing writes, with
- * a read of the clock about every microsecond (not every read: Node's `performance.now()` allocates).
+ * Waits, without giving up the CPU, until `performance.now()` reaches `until` (`from`: its value
+ * now); returns the last value read. It reads a word nothing writes, and the clock only about
+ * every microsecond (the clock allocates, the word does not).
  */
-export function holdFor(ms: number): void {
+export function holdUntil(from: number, until: number): number {
   const word = (holdWord ??= new Int32Array(1))
-  const start = performance.now()
-  let last = start
+  let last = from
   for (;;) {
     for (let i = 0; i < holdReads; i++) Atomics.load(word, 0)
     const now = performance.now()
     if (now - last < HOLD_CLOCK_EVERY_MS / 2) holdReads = Math.min(holdReads * 2, 1 << 16)
     else if (now - last > HOLD_CLOCK_EVERY_MS * 2) holdReads = Math.max(holdReads >> 1, 1)
     last = now
-    if (now - start >= ms) return
+    if (now >= until) return now
   }
 }
 
 const realClock: SpinClock = {
   now: () => performance.now(),
   later: (turn) => void setImmediate(turn),
-  hold: holdFor,
+  hold: holdUntil,
 }
 
 export class IdleSpin {
@@ -159,10 +163,7 @@ export class IdleSpin {
     let now = this.#clock.now()
     // Paced: the next poll of the event loop comes TURN_EVERY_MS after the last, not sooner.
     const due = this.#lastTurn + TURN_EVERY_MS
-    if (now < due && due < this.#until) {
-      this.#clock.hold(due - now)
-      now = this.#clock.now()
-    }
+    if (now < due && due < this.#until) now = this.#clock.hold(now, due)
     if (now < this.#until) {
       this.#lastTurn = now
       this.#clock.later(this.#turn)
