@@ -13,6 +13,7 @@ import { context } from '../internal/context.js'
 import { nextNumber, processIdentity } from '../internal/process-shared.js'
 import { deserializeThrown, inArrivalOrder } from '../internal/error-rebuild.js'
 import type { SerializedThrown } from '../internal/error-transport.js'
+import type { TargetSpec } from '../internal/target-ref.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
 import { setLongTimeout } from '../internal/timeout.js'
@@ -26,6 +27,9 @@ import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
 import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
 import { dropTaskArgs, encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
+
+/** `T` with its keys writable: a message built key by key. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
@@ -366,30 +370,36 @@ export class WorkerPool {
       const list = task.extra?.transfer
       if (list !== undefined) (transfer ??= []).push(...list)
     }
-    const defs = []
-    for (const task of sameFn ? [first] : batch) {
-      if (!slot.known.has(task.fn.id)) {
-        slot.known.add(task.fn.id)
-        defs.push([task.fn.id, task.fn.spec] as const)
+    let defs: (readonly [number, TargetSpec])[] | undefined
+    const count = sameFn ? 1 : batch.length
+    for (let i = 0; i < count; i++) {
+      const fn = (batch[i] as Task).fn
+      if (!slot.known.has(fn.id)) {
+        slot.known.add(fn.id)
+        ;(defs ??= []).push([fn.id, fn.spec])
       }
     }
     const id = ++this.#batchIds
     // Nothing else queued or running: the worker may spin for the next call (idle-spin.ts).
     const solo = this.#inflight === 0 && this.#queue.size === 0
-    const message: RunMessage = {
+    const payloads = taskPayloads(batch, slot.handle)
+    // Built key by key, not from spreads: a call of one awaited task at a time sends one of these
+    // per call, and spreads allocated a throwaway object per optional key.
+    const message: Writable<RunMessage> = {
       t: 'p.run',
       b: id,
       f: sameFn ? first.fn.id : batch.map((task) => task.fn.id),
       m: sameMode ? first.mode : batch.map((task) => task.mode),
-      ...taskPayloads(batch, slot.handle),
-      ...(defs.length > 0 ? { d: defs } : {}),
-      ...(tellBig ? { g: 1 } : {}),
-      ...(solo ? { s: 1 } : {}),
+      a: payloads.a,
     }
+    if (payloads.h !== undefined) message.h = 1
+    if (defs !== undefined) message.d = defs
+    if (tellBig) message.g = 1
+    if (solo) message.s = 1
     try {
       slot.handle.send(message, transfer as never)
     } catch (error) {
-      for (const [id] of defs) slot.known.delete(id)
+      for (const [id] of defs ?? []) slot.known.delete(id)
       releaseTaskArgs(batch, slot.handle)
       this.#unsendable(slot, batch, error)
       return
