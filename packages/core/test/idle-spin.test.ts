@@ -50,6 +50,16 @@ function harness(budgetMs = 0.1) {
     now: () => now,
     at: (ms: number) => void (now = ms),
     setBusy: (value: boolean) => void (busy = value),
+    /**
+     * The worker goes idle now; a task sent alone comes at `ms` and runs at once; the worker goes
+     * idle again: when `ms` is within the budget, a spin starts at `ms`.
+     */
+    spinFrom(ms: number): void {
+      spin.idle()
+      now = ms
+      spin.arrived()
+      spin.idle()
+    },
     /** Runs the scheduled turns until none is left (the event loop turning), at most `max`. */
     runTurns(max = 1000): number {
       let n = 0
@@ -103,10 +113,7 @@ describe('IdleSpin', () => {
 
   it('stops at once when there is work, and spins again only after the next idle time', () => {
     const h = harness(0.1)
-    h.spin.idle()
-    h.at(0.01)
-    h.spin.arrived()
-    h.spin.idle()
+    h.spinFrom(0.01)
     expect(h.spin.spinning).toBe(true)
     // A task that goes on (an async one): the next turn sees the worker busy and stops.
     h.at(0.02)
@@ -127,10 +134,7 @@ describe('IdleSpin', () => {
 
   it('going idle again during a spin extends it, with one chain of turns', () => {
     const h = harness(0.1)
-    h.spin.idle()
-    h.at(0.01)
-    h.spin.arrived()
-    h.spin.idle()
+    h.spinFrom(0.01)
     expect(h.turns).toHaveLength(1)
     // A task comes and runs within the spin (a synchronous one): the worker is idle again.
     h.at(0.09)
@@ -212,10 +216,7 @@ describe('IdleSpin', () => {
   })
   it('turns the event loop at most every TURN_EVERY_MS: a turn that comes sooner waits for the rest without yielding', () => {
     const h = harness(0.1)
-    h.spin.idle()
-    h.at(0.01)
-    h.spin.arrived()
-    h.spin.idle() // the spin starts at 0.01
+    h.spinFrom(0.01) // the spin starts at 0.01
     // The first turn comes later than TURN_EVERY_MS after the spin started: no wait.
     h.at(0.01 + 2 * TURN_EVERY_MS)
     h.runTurns(1)
@@ -244,10 +245,7 @@ describe('IdleSpin', () => {
 
   it('does not wait past the end of its budget, nor when the worker has work', () => {
     const h = harness(0.1)
-    h.spin.idle()
-    h.at(0.01)
-    h.spin.arrived()
-    h.spin.idle() // the spin lasts until 0.11
+    h.spinFrom(0.01) // the spin lasts until 0.11
     h.at(0.11 - TURN_EVERY_MS / 2)
     h.runTurns(1) // due after the end of the budget: no wait, one more turn
     h.runTurns(1)
@@ -259,10 +257,7 @@ describe('IdleSpin', () => {
     // worker went idle: not back to back; the one after it is.)
     h.at(0.12)
     h.spin.arrived()
-    h.spin.idle()
-    h.at(0.13)
-    h.spin.arrived()
-    h.spin.idle()
+    h.spinFrom(0.13)
     expect(h.spin.spinning).toBe(true)
     h.setBusy(true)
     h.runTurns()

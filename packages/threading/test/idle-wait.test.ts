@@ -7,7 +7,7 @@
 import { tempDir } from '@conc/testkit'
 import { ThreadPool, ThreadPoolExecutor, fromModule } from '@conc/threading'
 import { existsSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as fixtures from './fixtures/idle-targets.mjs'
 
 const fixtureUrl = new URL('./fixtures/idle-targets.mjs', import.meta.url)
@@ -103,11 +103,18 @@ describe('the spin before the idle wait', () => {
   const saved = process.env.CONC_IDLE_SPIN_US
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-  /** A pool of one worker started with `CONC_IDLE_SPIN_US` set to `us`, counting its loads. */
+  let pool: ThreadPoolExecutor | undefined
+  afterEach(async () => {
+    await pool?.shutdown()
+    pool = undefined
+  })
+
+  /** A pool of one worker started with `CONC_IDLE_SPIN_US` set to `us`, counting its loads (shut down after the test). */
   async function poolWith(us: string): Promise<ThreadPoolExecutor> {
     process.env.CONC_IDLE_SPIN_US = us
     try {
       const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
+      pool = ex
       // The worker reads the environment it started with.
       await ex.submit(targets.countLoads)
       // Each function's first call brings its definition: after them the worker is in its steady state.
@@ -139,20 +146,12 @@ describe('the spin before the idle wait', () => {
     // A budget of 20 ms (the spin stays within the 10 ms idle slice): each task, 2 ms after the
     // previous reply, comes while the worker spins.
     const ex = await poolWith('20000')
-    try {
-      expect(await loadsOver(ex, 10)).toBeGreaterThan(1000)
-    } finally {
-      await ex.shutdown()
-    }
+    expect(await loadsOver(ex, 10)).toBeGreaterThan(1000)
   })
 
   it('with CONC_IDLE_SPIN_US=0 it does not', async () => {
     const ex = await poolWith('0')
-    try {
-      expect(await loadsOver(ex, 10)).toBeLessThan(200)
-    } finally {
-      await ex.shutdown()
-    }
+    expect(await loadsOver(ex, 10)).toBeLessThan(200)
   })
 
   it('a spin allocates next to nothing: the worker collects no more garbage for spinning', async () => {
@@ -162,16 +161,12 @@ describe('the spin before the idle wait', () => {
     // spins about 2 ms before each of 20 tasks (40 ms in all): at that rate it collected its young
     // generation 6-8 times; reading the clock every few microseconds, 0 or 1.
     const ex = await poolWith('20000')
-    try {
-      await ex.submit(targets.watchCollections)
-      await spacedCalls(ex, 20)
-      const kinds = await ex.submit(targets.collectionsSince)
-      // What the 20 tasks and the clock reads allocate fills a small part of the young
-      // generation: one collection, two at most (it may have been nearly full when the watch began).
-      expect(kinds.length).toBeLessThanOrEqual(2)
-    } finally {
-      await ex.shutdown()
-    }
+    await ex.submit(targets.watchCollections)
+    await spacedCalls(ex, 20)
+    const kinds = await ex.submit(targets.collectionsSince)
+    // What the 20 tasks and the clock reads allocate fills a small part of the young
+    // generation: one collection, two at most (it may have been nearly full when the watch began).
+    expect(kinds.length).toBeLessThanOrEqual(2)
   })
 
   it('a spin stops early when the program has not taken the reply (its thread may be waiting for that CPU)', async () => {
@@ -182,40 +177,32 @@ describe('the spin before the idle wait', () => {
         // the program's thread does not run its event loop: the reply waits
       }
     }
-    try {
-      let loads = 0
-      for (let i = 0; i < 5; i++) {
-        const before = await ex.submit(targets.loadsSoFar)
-        const reply = ex.submit(targets.inc, i)
-        // The reply comes while the program's thread is busy: not taken for 10 ms. A worker that
-        // spun on would spin the whole 10 ms (its idle slice), 100,000 loads and more.
-        busy(10)
-        // Sent as soon as the program takes the reply (the worker is busy until then).
-        const after = ex.submit(targets.loadsSoFar)
-        expect(await reply).toBe(i + 1)
-        loads += (await after) - before
-      }
-      // It gives up within tens of microseconds of not being heard: 2,000-4,000 loads a call
-      // measured, with the loads of the other tasks and of the short spins between them.
-      expect(loads).toBeLessThan(100_000)
-    } finally {
-      await ex.shutdown()
+    let loads = 0
+    for (let i = 0; i < 5; i++) {
+      const before = await ex.submit(targets.loadsSoFar)
+      const reply = ex.submit(targets.inc, i)
+      // The reply comes while the program's thread is busy: not taken for 10 ms. A worker that
+      // spun on would spin the whole 10 ms (its idle slice), 100,000 loads and more.
+      busy(10)
+      // Sent as soon as the program takes the reply (the worker is busy until then).
+      const after = ex.submit(targets.loadsSoFar)
+      expect(await reply).toBe(i + 1)
+      loads += (await after) - before
     }
+    // It gives up within tens of microseconds of not being heard: 2,000-4,000 loads a call
+    // measured, with the loads of the other tasks and of the short spins between them.
+    expect(loads).toBeLessThan(100_000)
   })
 
   it('a spin ends: a worker left idle after back-to-back tasks does not keep a CPU busy', async () => {
     const ex = await poolWith('20000')
-    try {
-      for (let i = 0; i < 20; i++) await ex.submit(targets.inc, i)
-      const start = process.cpuUsage()
-      // The last reply's spin lasts 10 ms at most (the idle slice), then the worker sleeps.
-      await sleep(300)
-      const used = process.cpuUsage(start)
-      // This process's CPU, all threads: a spin that did not end would have used most of 300 ms.
-      expect((used.user + used.system) / 1000).toBeLessThan(150)
-      expect(await ex.submit(targets.inc, 41)).toBe(42)
-    } finally {
-      await ex.shutdown()
-    }
+    for (let i = 0; i < 20; i++) await ex.submit(targets.inc, i)
+    const start = process.cpuUsage()
+    // The last reply's spin lasts 10 ms at most (the idle slice), then the worker sleeps.
+    await sleep(300)
+    const used = process.cpuUsage(start)
+    // This process's CPU, all threads: a spin that did not end would have used most of 300 ms.
+    expect((used.user + used.system) / 1000).toBeLessThan(150)
+    expect(await ex.submit(targets.inc, 41)).toBe(42)
   })
 })

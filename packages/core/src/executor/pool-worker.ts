@@ -14,6 +14,7 @@ import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target
 import { shownValue } from '../internal/messages.js'
 import type { TargetSpec } from '../internal/target-ref.js'
 import type { TransferListItem } from '../backend.js'
+import type { Writable } from '../internal/wire.js'
 import type { ServiceContext, UnitChannel } from '../unit.js'
 import { IdleSpin } from './idle-spin.js'
 import { isMoved } from './move.js'
@@ -234,7 +235,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     if (k === 0) return
     const values = run.values
     const v = unsent !== undefined ? unsent.map((i) => values[i]) : k === run.n ? values : values.slice(lo, hi)
-    const message: { -readonly [K in keyof DoneMessage]: DoneMessage[K] } = { t: 'p.done', b: run.id, v, ms: run.ms }
+    const message: Writable<DoneMessage> = { t: 'p.done', b: run.id, v, ms: run.ms }
     if (unsent !== undefined) message.x = unsent
     else if (lo !== 0) message.o = lo
     if (run.failures !== undefined) message.e = run.failures

@@ -17,7 +17,7 @@ import type { TargetSpec } from '../internal/target-ref.js'
 import { loaderHooks } from '../internal/loader-hooks.js'
 import { BOOTSTRAP_MESSAGE } from '../internal/messages.js'
 import { setLongTimeout } from '../internal/timeout.js'
-import type { UnitInit, WireMessage } from '../internal/wire.js'
+import type { UnitInit, WireMessage, Writable } from '../internal/wire.js'
 import { POOL_WORKER_MODULE, isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
 import { BROKEN_MESSAGES, CONCURRENT_TASKS_PER_WORKER, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
@@ -27,9 +27,6 @@ import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot } from './slot.js'
 import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
 import { dropTaskArgs, encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
-
-/** `T` with its keys writable: a message built key by key. */
-type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2

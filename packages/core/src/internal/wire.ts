@@ -69,6 +69,9 @@ export interface UncaughtMessage extends WireMessage {
 /** What a unit tells its parent: `uncaught`, or a feature's own message. */
 export type UnitMessage = UncaughtMessage | WireMessage
 
+/** A message type with its keys writable: for a message built key by key (optional keys set only when present). */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
 export function isWireMessage(value: unknown): value is WireMessage {
   return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string'
 }

@@ -8,6 +8,7 @@
 import '../../sync/internal/travel.js'
 import type { UnitChannel } from '../../unit.js'
 import { onAbort } from '../../internal/abort.js'
+import type { Writable } from '../../internal/wire.js'
 import { addSettle } from '../../internal/context.js'
 import type { CallContext } from '../../sync/internal/shared.js'
 import { RemoteError } from '../errors.js'
@@ -181,7 +182,7 @@ export class MessageLink implements Link {
         p = out.tokens.length > 0 ? 1 : undefined
       }
       const rid = ++this.#next
-      const message: { -readonly [K in keyof CallMessage]: CallMessage[K] } = { t: 'mgr.call', rid, mid: request.mid, id: request.id, name: request.name, args }
+      const message: Writable<CallMessage> = { t: 'mgr.call', rid, mid: request.mid, id: request.id, name: request.name, args }
       if (p === 1) message.p = 1
       if (request.op === 1) message.op = 1
       if (request.owner !== undefined) message.owner = request.owner
