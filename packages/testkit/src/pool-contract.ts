@@ -753,6 +753,23 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
   })
 
   describe(`${kind} async tasks, big payloads, moved results (issue 9)`, () => {
+    itLocal('long tasks: the next goes to a busy worker ahead while two or more per worker are queued; the last ones wait for a free worker', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      await ex.submit(t.spin, 0.2) // the pool learns what the function costs: 200 ms
+      const futures = Array.from({ length: 4 }, () => ex.submit(t.spin, 0.2))
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      // The first runs; the second was sent ahead (two more queued), so the worker does not wait
+      // for a round trip to the program between them.
+      expect(futures.map((f: any) => f.running())).toEqual([true, true, false, false])
+      await futures[0]
+      // Two queued: one more goes ahead.
+      expect(futures.map((f: any) => f.running())).toEqual([false, true, true, false])
+      await futures[1]
+      // One queued: it waits for a free worker, so that with several workers it goes to whichever is free first.
+      expect(futures.map((f: any) => f.running())).toEqual([false, false, true, false])
+      expect(await Promise.all(futures)).toEqual([0.2, 0.2, 0.2, 0.2])
+    })
+
     itLocal('async tasks overlap in a worker, up to concurrentTasksPerWorker; 1 runs them one at a time', async () => {
       const ex = executor({ maxWorkers: 1 })
       let start = performance.now()
