@@ -37,6 +37,16 @@ export const CONTENDERS = {
   'raw-fork-json': { kind: 'process', role: 'ref', label: 'raw fork IPC round trip, JSON' },
 }
 
+/**
+ * `BENCH_AB=<checkout>`: @conc as built in another checkout (its packages' dist) joins as a peer,
+ * `conc-thread-ab` and `conc-process-ab`, to compare a change against a base in the same rounds.
+ */
+const AB = process.env.BENCH_AB
+if (AB) {
+  CONTENDERS['conc-thread-ab'] = { kind: 'thread', role: 'peer', label: `@conc/threading at ${AB}` }
+  CONTENDERS['conc-process-ab'] = { kind: 'process', role: 'peer', label: `@conc/multiprocessing at ${AB}` }
+}
+
 /** Tasks in flight per worker for async work (piscina, tinypool); see bench/README.md. */
 export const ASYNC_CONCURRENCY = 1000
 
@@ -51,6 +61,8 @@ export function configure(id, profile, workers) {
   switch (id) {
     case 'conc-thread':
     case 'conc-process':
+    case 'conc-thread-ab':
+    case 'conc-process-ab':
       const options = { maxWorkers: n }
       if (profile === 'async') options.concurrentTasksPerWorker = ASYNC_CONCURRENCY
       return { options, note: describe(options) }
@@ -108,8 +120,15 @@ export async function open(id, profile, workers) {
   const { options } = configure(id, profile, workers)
   switch (id) {
     case 'conc-thread':
-    case 'conc-process': {
-      const lib = id === 'conc-thread' ? await import('@conc/threading') : await import('@conc/multiprocessing')
+    case 'conc-process':
+    case 'conc-thread-ab':
+    case 'conc-process-ab': {
+      const threads = id.startsWith('conc-thread')
+      const lib = id.endsWith('-ab')
+        ? await import(new URL(`packages/${threads ? 'threading' : 'multiprocessing'}/dist/index.js`, `file://${AB.replace(/\/?$/, '/')}`).href)
+        : threads
+          ? await import('@conc/threading')
+          : await import('@conc/multiprocessing')
       const Executor = lib.ThreadPoolExecutor ?? lib.ProcessPoolExecutor
       const ex = new Executor(options)
       const url = here('./tasks.mjs')
@@ -120,7 +139,7 @@ export async function open(id, profile, workers) {
         run: (name, arg) => ex.submit(fns[name], arg),
         // The result comes back with `move()` (bench/pools/worker-conc.mjs): moved on threads.
         runMove: (bytes) => ex.submitWith({ transfer: [bytes.buffer] }, echoBytesMove, bytes),
-        movesResults: id === 'conc-thread',
+        movesResults: threads,
         async map(items) {
           const out = []
           for await (const value of ex.map(fns.inc, items, { chunksize: CHUNK })) out.push(value)

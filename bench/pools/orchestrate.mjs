@@ -95,7 +95,7 @@ export async function runGroup({ workload, backend, ids, rounds, workers, log })
       try {
         const { metrics } = await drivers.get(entry.id).request({ op: 'run', round: r }, RUN_TIMEOUT_MS)
         for (const [key, value] of Object.entries(metrics)) (entry.samples[key] ??= []).push(value)
-        line.push(`${entry.id} ${fmtShort(metrics[workload.metrics[0].key])}`)
+        line.push(`${entry.id} ${workload.metrics.map((m) => fmtShort(metrics[m.key])).join('/')}`)
       } catch (error) {
         entry.error = `round ${r + 1}: ${error.message}`
         drivers.get(entry.id).kill()
