@@ -253,7 +253,6 @@ export class WorkerPool {
       if (!slot.ready) starting++
       else if (slot.idle) idleReady++
     }
-    const ready = this.#slots.size - starting
     if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
     const head = this.#queue.peek()
     const next = head?.fn
@@ -277,20 +276,13 @@ export class WorkerPool {
       this.#checkIdle()
       return
     }
-    // Idle workers first, then a second batch for busy ones, so that a worker does not wait for a
-    // round trip to the program between batches (once the tasks' cost is known). A batch sent
-    // ahead waits behind its worker's current one: for tasks of 1 ms or more, only while at least
-    // two more per worker are queued, so that the last ones still go to whichever worker is free
-    // first and the tail stays balanced.
-    for (const slot of this.#slots) {
-      if (this.#queue.size === 0) break
-      if (slot.ready && slot.available && slot.batches.length === 0) this.#dispatch(slot)
-    }
     const avg = next?.avgMs
-    if (avg !== undefined) {
+    const prefetch = avg !== undefined && avg < 1 ? 2 : 1
+    // Idle workers first, then a second batch for busy ones.
+    for (const depth of prefetch === 2 ? [0, 1] : [0]) {
       for (const slot of this.#slots) {
-        if (this.#queue.size === 0 || (avg >= 1 && this.#queue.size < 2 * ready)) break
-        if (slot.ready && slot.available && slot.batches.length === 1) this.#dispatch(slot)
+        if (this.#queue.size === 0) break
+        if (slot.ready && slot.available && slot.batches.length === depth) this.#dispatch(slot)
       }
     }
     this.#checkIdle()
