@@ -915,6 +915,18 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
   })
 
   describe(`${kind} pool: worker deaths, failing initializers, imap after a failure`, () => {
+    itLocal('a worker that ends during a long synchronous task fails that task only: the queued ones run on its replacement', async () => {
+      const p = pool({ processes: 1 })
+      await p.apply(t.spinThenExit, [0.05, false]) // the pool learns what the function costs: 50 ms
+      const exits = [false, false, true, false, false]
+      const settled = await Promise.allSettled(exits.map((exit) => p.applyAsync(t.spinThenExit, [0.05, exit])))
+      // A task of 1 ms or more goes to a worker with nothing else to run, so none waited behind
+      // the one that ended its worker.
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+      expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(Broken)
+      expect(p.workerIds.length).toBe(1)
+    })
+
     itLocal('survives workers killed at random under load, also right after they start: only their tasks fail', async () => {
       // Deaths come from tasks that end their worker, from an initializer that ends its worker
       // now and then (before it is ready), and, for processes, from SIGKILLs sent from outside to
