@@ -12,6 +12,8 @@
  */
 import { fork } from 'node:child_process'
 import { Worker } from 'node:worker_threads'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import * as tasks from './tasks.mjs'
 
 export const CHUNK = 10_000
@@ -125,7 +127,7 @@ export async function open(id, profile, workers) {
     case 'conc-process-ab': {
       const threads = id.startsWith('conc-thread')
       const lib = id.endsWith('-ab')
-        ? await import(new URL(`packages/${threads ? 'threading' : 'multiprocessing'}/dist/index.js`, `file://${AB.replace(/\/?$/, '/')}`).href)
+        ? await import(pathToFileURL(join(AB, 'packages', threads ? 'threading' : 'multiprocessing', 'dist/index.js')).href)
         : threads
           ? await import('@conc/threading')
           : await import('@conc/multiprocessing')

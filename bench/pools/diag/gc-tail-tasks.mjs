@@ -1,6 +1,6 @@
-// Tasks for gc-tail.mjs, run in a pool's worker: a trivial task, and the young-generation
-// collections of the worker's thread (start times and ends on the shared `performance.timeOrigin`
-// clock) with the bytes it allocated, between gcStart() and gcStop().
+// Tasks for gc-tail.mjs, run in a pool's worker (and called directly in the program): a trivial
+// task, and the young-generation collections of the calling thread (start times and ends on the
+// shared `performance.timeOrigin` clock) with the bytes it allocated, between gcStart() and gcStop().
 import { getHeapSpaceStatistics, GCProfiler } from 'node:v8'
 import { PerformanceObserver } from 'node:perf_hooks'
 
@@ -24,7 +24,7 @@ export function gcStart() {
 }
 
 /** Bytes allocated in the young generation between start and now: what each collection took out, plus what is left. */
-export function youngBytes(statistics, start, end) {
+function youngBytes(statistics, start, end) {
   const used = (stats) => stats.heapSpaceStatistics.find((s) => s.spaceName === 'new_space').spaceUsedSize
   let bytes = 0
   let before = start

@@ -10,9 +10,6 @@
  * overlap one, the p99 of the calls that overlap none, and young-generation bytes per call and
  * collections on each side (bench/FINDINGS-pools.md, round 11).
  */
-import { getHeapSpaceStatistics, GCProfiler } from 'node:v8'
-import { PerformanceObserver } from 'node:perf_hooks'
-
 const [backend = 'process', idleArg = '0', callsArg = '10000', workersArg = '1'] = process.argv.slice(2)
 const calls = Number(callsArg)
 const lib = backend === 'thread' ? await import('@conc/threading') : await import('@conc/multiprocessing')
@@ -21,30 +18,21 @@ const url = new URL('./gc-tail-tasks.mjs', import.meta.url)
 const tasks = await import(url.href)
 const [inc, gcStart, gcStop] = ['inc', 'gcStart', 'gcStop'].map((name) => lib.fromModule(tasks[name], url, name))
 
-const programGcs = []
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) programGcs.push([performance.timeOrigin + e.startTime, performance.timeOrigin + e.startTime + e.duration])
-}).observe({ entryTypes: ['gc'] })
-
 const ex = new Executor({ maxWorkers: Number(workersArg) })
 for (let i = 0; i < 20_000; i++) await ex.submit(inc, i)
 await new Promise((resolve) => setTimeout(resolve, Number(idleArg)))
 
-const newSpaceUsed = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_used_size
 const starts = new Float64Array(calls)
 const ends = new Float64Array(calls)
+// The same module measures both sides: in the worker through the pool, here called directly.
 await ex.submit(gcStart)
-programGcs.length = 0
-const profiler = new GCProfiler()
-profiler.start()
-const usedAtStart = newSpaceUsed()
+tasks.gcStart()
 for (let i = 0; i < calls; i++) {
   starts[i] = performance.timeOrigin + performance.now()
   if ((await ex.submit(inc, i)) !== i + 1) throw new Error(`inc(${i})`)
   ends[i] = performance.timeOrigin + performance.now()
 }
-const usedAtEnd = newSpaceUsed()
-const { statistics } = profiler.stop()
+const program = tasks.gcStop()
 const worker = await ex.submit(gcStop)
 await ex.shutdown()
 
@@ -58,7 +46,7 @@ let hitWorker = 0
 let slowHit = 0
 const clean = []
 for (let i = 0; i < calls; i++) {
-  const p = overlaps(programGcs, starts[i], ends[i])
+  const p = overlaps(program.gcs, starts[i], ends[i])
   const w = overlaps(worker.gcs, starts[i], ends[i])
   if (p) hitProgram++
   if (w) hitWorker++
@@ -66,11 +54,10 @@ for (let i = 0; i < calls; i++) {
   if (!p && !w) clean.push(lat[i])
 }
 clean.sort((a, b) => a - b)
-const programBytes = tasks.youngBytes(statistics, usedAtStart, usedAtEnd)
 const f = (x) => x.toFixed(0)
 console.log(
   `${backend}, ${workersArg} worker(s), after ${idleArg} ms idle, ${calls} calls: p50 ${f(pct(sorted, 50))} µs, p99 ${f(slow)} µs; ` +
     `calls overlapping a GC: program ${hitProgram}, worker ${hitWorker}; of the slowest 1%, ${slowHit} overlap one; ` +
-    `p99 of the calls overlapping none ${f(pct(clean, 99))} µs; young-generation bytes a call: program ${f(programBytes / calls)} ` +
-    `(${statistics.length} collections), worker ${f(worker.bytes / calls)} (${worker.collections})`,
+    `p99 of the calls overlapping none ${f(pct(clean, 99))} µs; young-generation bytes a call: program ${f(program.bytes / calls)} ` +
+    `(${program.collections} collections), worker ${f(worker.bytes / calls)} (${worker.collections})`,
 )
