@@ -768,6 +768,38 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(futures[2]?.cancelled()).toBe(true)
     })
 
+    itLocal('a task measured at 1 ms or more does not go out in the batch of a shorter function: it stays queued, and can be cancelled', async () => {
+      const ex = executor({ maxWorkers: 1 })
+      await ex.submit(t.spinThenExit, 0.2, false) // the pool learns what each function costs: 200 ms…
+      await ex.submit(t.spin, 0.0001) // …and next to nothing (the next call of it takes 300 ms)
+      const first = ex.submit(t.spin, 0.0001)
+      const short = ex.submit(t.spin, 0.3)
+      const longs = Array.from({ length: 4 }, () => ex.submit(t.spinThenExit, 0.2, false))
+      await first
+      await waitFor(() => short.running())
+      expect(longs.map((f: any) => f.running())).toEqual([false, false, false, false])
+      expect(longs[0]?.cancel()).toBe(true)
+      expect(await short).toBe(0.3)
+      expect(await Promise.all(longs.slice(1))).toEqual([0.2, 0.2, 0.2])
+      expect(longs[0]?.cancelled()).toBe(true)
+    })
+
+    itLocal('a task measured at 1 ms or more is not sent ahead to a worker that has just been given a short one', async () => {
+      // The worker is replaced after 2 tasks, so the next three wait for a new one and go out
+      // when it is ready: the short one (measured short, this call takes 300 ms), not the long ones.
+      const ex = executor({ maxWorkers: 1, maxTasksPerChild: 2 })
+      await ex.submit(t.spinThenExit, 0.2, false)
+      await ex.submit(t.spin, 0.0001)
+      const short = ex.submit(t.spin, 0.3)
+      const longs = [ex.submit(t.spinThenExit, 0.2, false), ex.submit(t.spinThenExit, 0.2, false)]
+      await waitFor(() => short.running())
+      expect(longs.map((f: any) => f.running())).toEqual([false, false])
+      expect(longs[0]?.cancel()).toBe(true)
+      expect(await short).toBe(0.3)
+      expect(await longs[1]).toBe(0.2)
+      expect(longs[0]?.cancelled()).toBe(true)
+    })
+
     itLocal('async tasks overlap in a worker, up to concurrentTasksPerWorker; 1 runs them one at a time', async () => {
       const ex = executor({ maxWorkers: 1 })
       let start = performance.now()

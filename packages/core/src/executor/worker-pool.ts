@@ -276,14 +276,18 @@ export class WorkerPool {
       this.#checkIdle()
       return
     }
-    const avg = next?.avgMs
-    const prefetch = avg !== undefined && avg < 1 ? 2 : 1
-    // Idle workers first, then a second batch for busy ones.
-    for (const depth of prefetch === 2 ? [0, 1] : [0]) {
-      for (const slot of this.#slots) {
-        if (this.#queue.size === 0) break
-        if (slot.ready && slot.available && slot.batches.length === depth) this.#dispatch(slot)
-      }
+    // Idle workers first; then a second batch for busy ones, while the next task is of a function
+    // measured under 1 ms. A longer one goes only to a worker with nothing else to run, so that it
+    // does not wait behind another task while a worker runs dry, and stays cancellable until then
+    // (docs/executors.md). Asked of each batch: the one before may have taken the short tasks.
+    for (const slot of this.#slots) {
+      if (this.#queue.size === 0) break
+      if (slot.ready && slot.available && slot.batches.length === 0) this.#dispatch(slot)
+    }
+    for (const slot of this.#slots) {
+      const avg = this.#liveHead()?.fn.avgMs
+      if (avg === undefined || avg >= 1) break
+      if (slot.ready && slot.available && slot.batches.length === 1) this.#dispatch(slot)
     }
     this.#checkIdle()
   }
@@ -295,7 +299,7 @@ export class WorkerPool {
    * balanced when costs vary.
    */
   #batchSize(slot: Slot): number {
-    const avg = this.#queue.peek()?.fn.avgMs
+    const avg = this.#liveHead()?.fn.avgMs
     let n = avg === undefined ? 1 : Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_MS / Math.max(avg, 1e-4)))
     let ready = 0
     for (const s of this.#slots) if (s.ready) ready++
@@ -304,19 +308,31 @@ export class WorkerPool {
     return Math.max(1, n)
   }
 
+  /** The first task still queued: cancelled ones are left in the queue, and dropped here. */
+  #liveHead(): Task | undefined {
+    let task = this.#queue.peek()
+    while (task !== undefined && task.state !== QUEUED) {
+      this.#queue.shift()
+      task = this.#queue.peek()
+    }
+    return task
+  }
+
   /** Sends the next batch to `slot`; false when nothing could be sent. */
   #dispatch(slot: Slot): boolean {
     const n = this.#batchSize(slot)
     const batch: Task[] = []
     let bytes = 0
     let big = false
-    while (batch.length < n) {
-      const task = this.#queue.peek()
-      if (task === undefined) break
-      if (task.state !== QUEUED) {
-        this.#queue.shift()
-        continue
-      }
+    /** What the batch's tasks cost, measured (see below). */
+    let ms = 0
+    for (let task = this.#liveHead(); task !== undefined && batch.length < n; task = this.#liveHead()) {
+      // The batch is sized for its first task's function. A task of another function joins it
+      // only if that function is measured under 1 ms and the batch stays within TARGET_BATCH_MS;
+      // else it waits for a batch of its own (a long one, for a worker with nothing else to run).
+      const avg = task.fn.avgMs
+      if (batch.length > 0 && task.fn !== batch[0]?.fn && (avg === undefined || avg >= 1 || ms + avg > TARGET_BATCH_MS)) break
+      ms += avg ?? 0
       if (task.exclusive && (batch.length > 0 || slot.batches.length > 0)) break
       // Big payloads go alone, or with a few others up to BATCH_BYTES (moved buffers cost nothing).
       const size = this.#copiedBytes(task)
@@ -623,9 +639,7 @@ export class WorkerPool {
   }
 
   #idle(): boolean {
-    if (this.#inflight > 0) return false
-    while (this.#queue.size > 0 && (this.#queue.peek() as Task).state !== QUEUED) this.#queue.shift()
-    return this.#queue.size === 0
+    return this.#inflight === 0 && this.#liveHead() === undefined
   }
 
   #checkIdle(): void {
