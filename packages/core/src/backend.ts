@@ -78,4 +78,9 @@ export interface UnitBackend {
   spawn(init: UnitInit, options: { readonly daemon: boolean }): UnitHandle
   /** Why `value` cannot be sent to a unit, or `undefined` when it can. */
   whyNotSendable(value: unknown): string | undefined
+  /**
+   * Units run in this program's process, so a `SharedArrayBuffer` in their init data reaches them
+   * shared (threads); a pool then offers long tasks to busy workers (executor/worker-pool.ts).
+   */
+  readonly sharesMemory?: boolean
 }

@@ -14,6 +14,7 @@ let refusedFlags = false
 export const threadBackend: UnitBackend = {
   kind: 'thread',
   unitNoun: 'worker thread',
+  sharesMemory: true,
   spawn(init, { daemon }): UnitHandle {
     // `workerData` is cloned here, synchronously: an argument that cannot be cloned throws
     // before any thread exists.

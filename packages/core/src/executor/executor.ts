@@ -11,7 +11,7 @@ import { timeoutToMs } from '../internal/timeout.js'
 import { Feed } from './feed.js'
 import { type IterablesFor, type MapOptions, splitMapArgs, zipArgs, zipLazy } from './map-args.js'
 import { CancelledError } from './errors.js'
-import { Future } from './future.js'
+import { Future, claimFuture, offerFuture, unofferFuture } from './future.js'
 import { mapIterator } from './imap-iterator.js'
 import { MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, packChunk } from './protocol.js'
 import { Task, type TaskSink } from './task.js'
@@ -70,6 +70,9 @@ export const FUTURE_SINK: TaskSink = {
   },
   cancel: (task) => void (task.target as Future).cancel(),
   onCancel: (task, fn) => (task.target as Future).addDoneCallback((future) => future.cancelled() && fn()),
+  offer: (task, offer) => offerFuture(task.target as Future, offer),
+  claimed: (task) => claimFuture(task.target as Future),
+  unoffer: (task) => unofferFuture(task.target as Future),
 }
 
 const counters = { thread: 0, process: 0 }

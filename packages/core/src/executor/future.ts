@@ -20,6 +20,40 @@ const STATE_NAMES = ['PENDING', 'RUNNING', 'FINISHED', 'FINISHED', 'CANCELLED'] 
 export type DoneCallback<T> = (future: Future<T>) => void
 
 let failedOf: (future: Future<unknown>) => boolean
+let markRunning: (future: Future<unknown>) => void
+
+/**
+ * What a future asks while its call is *offered* to a busy worker thread, not committed to it
+ * (worker-pool.ts): the call runs only once that worker claims it, and until then the pool can
+ * take it back. Internal.
+ */
+export interface Offer {
+  /** Takes the call back; false when the worker has claimed it (it is running then). */
+  revoke(): boolean
+  /** Whether the worker has claimed it (it is running then). */
+  claimed(): boolean
+}
+
+/** The futures whose calls are offered, and what to ask (few: one per busy worker at most). */
+const offers = new Map<Future<unknown>, Offer>()
+
+/** Internal: `future`'s call is offered to a worker; false (nothing done) if it is cancelled. */
+export function offerFuture(future: Future<unknown>, offer: Offer): boolean {
+  if (future.cancelled()) return false
+  offers.set(future, offer)
+  return true
+}
+
+/** Internal: the worker claimed the offered call: it is running. */
+export function claimFuture(future: Future<unknown>): void {
+  offers.delete(future)
+  markRunning(future)
+}
+
+/** Internal: the offer was taken back and the call is queued again. */
+export function unofferFuture(future: Future<unknown>): void {
+  offers.delete(future)
+}
 
 /** Whether a done future raised (a cancelled one did not); sync, for `wait()`. Internal. */
 export function futureFailed(future: Future<unknown>): boolean {
@@ -54,6 +88,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   static {
     failedOf = (future) => future.#state === FAILED
+    markRunning = (future) => {
+      if (future.#state === PENDING) future.#state = RUNNING
+    }
   }
 
   /** True if the call was cancelled before it started. */
@@ -63,6 +100,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** True while the call is running (it can no longer be cancelled). */
   running(): boolean {
+    // Offered to a worker: running once the worker has claimed it (claimed() marks it so).
+    if (this.#state === PENDING && offers.size > 0) offers.get(this)?.claimed()
     return this.#state === RUNNING
   }
 
@@ -78,6 +117,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   cancel(): boolean {
     if (this.#state === CANCELLED) return true
     if (this.#state !== PENDING) return false
+    if (offers.size > 0) {
+      // Offered to a worker: cancelled only if taken back before the worker claimed it.
+      const offer = offers.get(this)
+      if (offer !== undefined && !offer.revoke()) {
+        markRunning(this)
+        return false
+      }
+    }
     this.#state = CANCELLED
     this.#settle()
     return true
@@ -205,6 +252,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #settle(): void {
+    if (offers.size > 0) offers.delete(this)
     const resolve = this.#resolve
     if (resolve !== undefined) {
       const reject = this.#reject as (error: unknown) => void

@@ -145,6 +145,9 @@ interface Run {
   async: boolean
   /** A reply of what settles during this turn of the event loop is scheduled. */
   scheduled: boolean
+  /** Offered by the pool (`RunMessage.c`, `.k`): claimed when it is about to start, else dropped. */
+  readonly claim: number | undefined
+  readonly word: number
   /** The batch's primitives (shared-codec lease), released with its last reply. */
   readonly leased: { release(): void } | undefined
   /** Its tasks were given primitives: each runs alone in this worker (see `alone` below). */
@@ -153,7 +156,7 @@ interface Run {
 
 /** The pool-worker service. */
 export async function poolWorker({ channel, data, init }: ServiceContext): Promise<void> {
-  const { initializer, initargs, h, c } = data as PoolWorkerData
+  const { initializer, initargs, h, c, o: offerWords, w: number = 0 } = data as PoolWorkerData
   /**
    * Async tasks run up to `c` at once, except where primitives are involved: a task given any
    * (in its arguments, or every task when the initializer was) runs alone, as every task does in
@@ -258,11 +261,14 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       // The batch's primitives are kept (proxies, fresh copies) only until its last reply is sent.
       if (run.left === 0) run.leased?.release()
     }
-    if (run.left === 0 && --open === 0) {
-      if (onIdle !== undefined) onIdle()
-      spinNext = spin?.idle() === true
-      idleWait()
-    }
+    if (run.left === 0 && --open === 0) wentIdle()
+  }
+
+  /** Nothing is left to run or reply. */
+  const wentIdle = (): void => {
+    if (onIdle !== undefined) onIdle()
+    spinNext = spin?.idle() === true
+    idleWait()
   }
 
   const later = (run: Run): void => {
@@ -328,12 +334,57 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   }
 
   /** Starts tasks, oldest batch first, while fewer than `limit` are awaiting. */
+  /**
+   * An offered run starts after a macrotask boundary (`pump`): waiting for it (`deferred`), and
+   * had it (`turned`).
+   */
+  let deferred = false
+  let turned = false
+  const afterTurn = (): void => {
+    deferred = false
+    turned = true
+    try {
+      pump()
+    } finally {
+      turned = false
+    }
+  }
+  /** After a turn of the event loop: its timers and I/O run before (a timer would wait 1 ms). */
+  const afterLoop = (): void => void setImmediate(afterTurn)
   const pump = (): void => {
     while (waiting.length > 0 && inflight < limit && aloneInflight === 0) {
       const run = waiting[0] as Run
       // A task given primitives starts only when nothing else awaits, and then alone.
       const most = run.alone ? 1 : limit
       if (run.alone && inflight > 0) break
+      if (run.next === 0 && run.claim !== undefined) {
+        // Offered: dropped at once if another worker has claimed it or the pool took it back.
+        if (!turned && offerWords !== undefined && Atomics.load(offerWords, run.word) !== run.claim) {
+          waiting.shift()
+          if (--open === 0) wentIdle()
+          continue
+        }
+        // It starts after what the tasks before left to run, which offers that keep coming would
+        // otherwise hold back (a thread takes the messages waiting one after another, in one go):
+        // the microtasks (an immediate), and the timers and I/O if there are any (an immediate
+        // from an immediate: a turn of the event loop in between).
+        if (!turned) {
+          if (!deferred) {
+            deferred = true
+            setImmediate(process.getActiveResourcesInfo().length > 1 ? afterLoop : afterTurn)
+          }
+          break
+        }
+        turned = false
+        // This worker runs it only if no other worker has claimed it and the pool has not taken
+        // it back (it was cancelled, or went to a worker that was free first); it claims it only
+        // now that it can start it.
+        if (!(offerWords !== undefined && Atomics.compareExchange(offerWords, run.word, run.claim, -number) === run.claim)) {
+          waiting.shift()
+          if (--open === 0) wentIdle()
+          continue
+        }
+      }
       const { f, m, a, n } = run
       const sameFn = typeof f === 'number'
       const sameMode = typeof m === 'number'
@@ -414,6 +465,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       scheduled: false,
       leased,
       alone: leased !== undefined,
+      claim: message.c,
+      word: message.k ?? 0,
     }
     waiting.push(run)
     if (waiting.length === 1) pump()
@@ -514,8 +567,15 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
 
   channel.onMessage((message) => {
     if (message.t === 'p.run') {
-      spin?.arrived((message as RunMessage).s === 1)
-      receive(message as RunMessage)
+      const run = message as RunMessage
+      // An offer another worker has claimed already (or the pool took back): nothing to do, unless
+      // it brings a function's definition, which this worker keeps (pump drops the run later).
+      if (run.c !== undefined && run.d === undefined && offerWords !== undefined && Atomics.load(offerWords, run.k ?? 0) !== run.c) {
+        idleWait()
+        return
+      }
+      spin?.arrived(run.s === 1)
+      receive(run)
       idleWait()
     } else if (message.t === 'p.stop') {
       stopping = true

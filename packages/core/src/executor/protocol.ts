@@ -51,6 +51,14 @@ export interface RunMessage {
    * Only after such a batch may the worker spin when it goes idle (idle-spin.ts).
    */
   readonly s?: 1
+  /**
+   * Offered, not committed (worker threads): the batch runs in this worker only if the worker
+   * claims it when it is about to start it, by swapping word `k` of the pool's offer words from
+   * `c` to minus its number (`PoolWorkerData.o`, `.w`); another worker may have claimed it, or
+   * the pool taken it back (worker-pool.ts).
+   */
+  readonly c?: number
+  readonly k?: number
 }
 
 /** A failed task of a batch: its index, the error, and whether it was its result that failed to encode. */
@@ -111,6 +119,10 @@ export interface PoolWorkerData {
   readonly initargs: readonly unknown[]
   /** `initargs` carry primitives to decode. */
   readonly h?: 1
+  /** The pool's offer words, shared by its workers (threads; `RunMessage.c`). */
+  readonly o?: Int32Array
+  /** This worker's number, what it writes (negated) into an offer word it claims. */
+  readonly w?: number
 }
 
 /**

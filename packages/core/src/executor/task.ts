@@ -6,11 +6,14 @@
 import type { TransferListItem } from '../backend.js'
 import type { Encoded } from '../internal/shared-codec.js'
 import type { FnEntry } from './function-registry.js'
+import type { Offer } from './future.js'
 import type { TaskMode } from './protocol.js'
 
 export const QUEUED = 0
 export const RUNNING = 1
 export const SETTLED = 2
+/** Sent to a busy worker thread, which runs it only if it claims it first (worker-pool.ts). */
+export const OFFERED = 3
 
 /** How a task reports back; one shared object per kind of target. */
 export interface TaskSink {
@@ -25,6 +28,16 @@ export interface TaskSink {
    * that must withdraw a task which has left this program. Absent when the target cannot be.
    */
   onCancel?(task: Task, fn: () => void): void
+  /**
+   * The task is about to be offered to a busy worker (worker-pool.ts), instead of `start`; false
+   * to drop it (it was cancelled). `offer` is what its target asks on `cancel()` and `running()`.
+   * Absent: `start` is called (a target with no running state).
+   */
+  offer?(task: Task, offer: Offer): boolean
+  /** The worker claimed the offered task: it runs now. */
+  claimed?(task: Task): void
+  /** The offer was taken back: the task is queued again. */
+  unoffer?(task: Task): void
 }
 
 /** What only some tasks have: kept out of {@link Task} so the common task stays small. */
@@ -40,7 +53,7 @@ export interface TaskExtra {
 }
 
 export class Task {
-  state: typeof QUEUED | typeof RUNNING | typeof SETTLED = QUEUED
+  state: typeof QUEUED | typeof RUNNING | typeof SETTLED | typeof OFFERED = QUEUED
   extra: TaskExtra | undefined = undefined
   /** Its arguments as they travel, when they carry primitives (task-args.ts). */
   shared: Encoded<unknown> | undefined = undefined
@@ -83,6 +96,12 @@ export class TaskQueue {
 
   peek(): Task | undefined {
     return this.#items[this.#head]
+  }
+
+  /** Puts `task` back at the head (an offer taken back: it was the oldest). */
+  unshift(task: Task): void {
+    if (this.#head > 0) this.#items[--this.#head] = task
+    else this.#items.unshift(task)
   }
 
   shift(): Task | undefined {

@@ -23,20 +23,32 @@ import { MaybeEncodingError, TimeoutError } from './errors.js'
 import { BROKEN_MESSAGES, CONCURRENT_TASKS_PER_WORKER, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { BATCH_BYTES, argumentDepth, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
-import { QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
-import { Slot } from './slot.js'
+import { OFFERED, QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
+import { Slot, type Batch } from './slot.js'
+import type { Offer } from './future.js'
 import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
 import { dropTaskArgs, encodeTaskArgs, releaseTaskArgs, taskPayloads } from './task-args.js'
 
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
 const MAX_BATCH = 1024
+/** Past this many bytes of arguments a task is not offered (#offer): every busy worker gets a copy. */
+const OFFER_BYTES = 16 * 1024
 /**
  * A `Pool` breaks when this many workers in a row fail to start by themselves (their initializer
  * threw, or they exited before they were ready) with no worker becoming ready in between.
  * Workers killed from outside (by a signal) do not count: that is no reason to give up.
  */
 const MAX_START_FAILURES = 5
+
+/** A task offered to the busy workers (WorkerPool #offer). */
+interface Offered {
+  readonly batch: Batch
+  /** Its word in the offer words. */
+  readonly word: number
+  /** What the word holds until a worker claims it or the pool takes it back. */
+  readonly claim: number
+}
 
 /** The errors a worker's message carries. */
 function errorsIn(message: WireMessage): readonly SerializedThrown[] | undefined {
@@ -67,6 +79,18 @@ export class WorkerPool {
   #startFailures = 0
   #idleWaiters: (() => void)[] = []
   readonly #initializer: FnEntry | undefined
+  /**
+   * Offers (worker threads, #offer): one word per offer that may be out at once, shared with every
+   * worker; a word holds its offer's claim until a worker claims it (minus the worker's number)
+   * or the pool takes it back (0).
+   */
+  readonly #offerWords: Int32Array | undefined
+  /** The words of #offerWords not in use. */
+  readonly #freeWords: number[] = []
+  /** Tasks offered and not known to be claimed, oldest first. */
+  #offers: Offered[] = []
+  /** Live workers by their number (what a worker that claims an offer writes, negated). */
+  readonly #numbered = new Map<number, Slot>()
 
   constructor(flavor: PoolFlavor, options: WorkerPoolOptions) {
     if (context.bootstrapping) throw new RuntimeError(BOOTSTRAP_MESSAGE, { code: 'ERR_CONC_BOOTSTRAP' })
@@ -75,6 +99,11 @@ export class WorkerPool {
     this.#concurrency = options.concurrentTasksPerWorker ?? CONCURRENT_TASKS_PER_WORKER
     const init = options.initializer
     this.#initializer = init === undefined || init === null ? undefined : this.functions.get(init, 'initializer')
+    // Not with maxTasksPerChild: a worker could claim past its count.
+    if (flavor.backend.sharesMemory === true && options.maxTasksPerChild == null) {
+      this.#offerWords = new Int32Array(new SharedArrayBuffer(4 * options.maxWorkers))
+      for (let i = options.maxWorkers - 1; i >= 0; i--) this.#freeWords.push(i)
+    }
     if (options.eager) for (let i = 0; i < options.maxWorkers; i++) this.#spawn()
   }
 
@@ -132,6 +161,8 @@ export class WorkerPool {
 
   /** Withdraws every queued task (`shutdown({ cancelFutures: true })`). */
   cancelQueued(reason: unknown): void {
+    // What was offered to the workers and not claimed has not started either.
+    for (const task of this.#takeBackOffers()) this.#withdraw(task, reason)
     for (const task of this.#queue.takeAll()) this.#withdraw(task, reason)
     this.#checkIdle()
   }
@@ -152,6 +183,8 @@ export class WorkerPool {
   /** Fails everything queued or running with `reason` and ends the workers now. */
   async terminate(reason: () => unknown): Promise<void> {
     this.#closed = true
+    this.#syncOffers()
+    for (const task of this.#takeBackOffers()) this.#settleError(task, reason())
     for (const task of this.#queue.takeAll()) this.#settleError(task, reason())
     for (const slot of this.#slots) {
       for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, reason())
@@ -172,6 +205,8 @@ export class WorkerPool {
   async endWorkers(kill: boolean): Promise<void> {
     this.#closed = true
     this.#broken ??= this.#brokenError('crashed', undefined)
+    this.#syncOffers()
+    for (const task of this.#takeBackOffers()) this.#settleError(task, this.#brokenError('running', undefined))
     for (const task of this.#queue.takeAll()) this.#settleError(task, this.#brokenError('running', undefined))
     for (const slot of this.#slots) {
       for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, this.#brokenError('running', undefined))
@@ -193,7 +228,13 @@ export class WorkerPool {
     // Primitives in initargs reach each worker as handles to the same objects (issue 4).
     const shared = encodeShared(this.#options.initargs, this.#flavor.backend.kind)
     this.#initHandles = shared.handles
-    const data: PoolWorkerData = { initializer: this.#initializer?.spec, c: this.#concurrency, initargs: shared.value, ...(shared.handles ? { h: 1 } : {}) }
+    const data: PoolWorkerData = {
+      initializer: this.#initializer?.spec,
+      c: this.#concurrency,
+      initargs: shared.value,
+      ...(shared.handles ? { h: 1 } : {}),
+      ...(this.#offerWords !== undefined ? { o: this.#offerWords, w: index } : {}),
+    }
     const init: UnitInit = {
       $conc: 1,
       kind: this.#flavor.backend.kind,
@@ -212,6 +253,7 @@ export class WorkerPool {
     const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
     if (!this.#busy) slot.keepAlive(false)
     this.#slots.add(slot)
+    if (this.#offerWords !== undefined) this.#numbered.set(index, slot)
     // A message whose errors need their classes imported waits for them, and later events with it.
     const inOrder = inArrivalOrder()
     handle.onMessage((message) => inOrder(errorsIn(message), this.#deliver, slot, message))
@@ -220,6 +262,7 @@ export class WorkerPool {
         inOrder(undefined, () => {
           this.#exits.delete(exited)
           this.#onExit(slot, exit.signal === null)
+          this.#numbered.delete(index)
           resolve()
         }),
       ),
@@ -249,11 +292,16 @@ export class WorkerPool {
     if (this.#broken !== undefined) return
     let idleReady = 0
     let starting = 0
+    if (this.#offers.length > 0) this.#syncOffers()
     for (const slot of this.#slots) {
       if (!slot.ready) starting++
       else if (slot.idle) idleReady++
     }
-    if (!this.#closed && !this.#spawnUpTo(this.#queue.size - idleReady - starting)) return
+    // A worker that is free runs what was offered before anything queued after it: the offers not
+    // claimed come back to the head of the queue (and are offered again if no worker is free).
+    if (idleReady > 0 && this.#offers.length > 0) this.#requeue(this.#takeBackOffers())
+    // Offers wait for a worker as queued tasks do: more workers may start for them.
+    if (!this.#closed && !this.#spawnUpTo(this.#queue.size + this.#offers.length - idleReady - starting)) return
     const head = this.#queue.peek()
     const next = head?.fn
     // Async tasks given primitives (or a pool whose initializer was) run alone in their worker
@@ -288,6 +336,11 @@ export class WorkerPool {
       const avg = this.#liveHead()?.fn.avgMs
       if (avg === undefined || avg >= 1) break
       if (slot.ready && slot.available && slot.batches.length === 1) this.#dispatch(slot)
+    }
+    if (this.#offerWords !== undefined) {
+      let ready = 0
+      for (const slot of this.#slots) if (slot.ready) ready++
+      while (this.#offers.length < ready && this.#freeWords.length > 0 && this.#offer()) {}
     }
     this.#checkIdle()
   }
@@ -360,6 +413,184 @@ export class WorkerPool {
     if (big) bigPayload(BIG_PAYLOAD)
     this.#send(slot, batch, big)
     return true
+  }
+
+  /**
+   * Offers the next queued task to every busy worker that can take it; false when it cannot be
+   * (#offerable), or nothing was left to offer.
+   *
+   * A task measured at 1 ms or more is never committed to a busy worker: it would wait there
+   * while another worker runs dry, and could no longer be cancelled. Without more, a worker would
+   * then wait a round trip to the program between two such tasks. On worker threads the pool
+   * *offers* it instead: the task goes to every busy worker with a claim, written first into a
+   * word shared with all of them (#offerWords); a worker runs it only if, when it is about to
+   * start it, it swaps that word from the claim to minus its number (pool-worker.ts), and the
+   * others drop their copy. Until a worker has, the pool can take it back with the same swap
+   * (to 0): for a worker that is free first (#pump), `cancel()` (the future asks the offer:
+   * future.ts), `cancelFutures`, or the end of the pool. Whichever swap succeeds decides, so
+   * `cancel()` keeps Python's answer and nothing runs twice or is lost: a task offered is, as a
+   * call in Python's shared call queue is, nobody's until a worker takes it, and the first to be
+   * free does. Up to one offer out per ready worker.
+   */
+  #offer(): boolean {
+    const words = this.#offerWords as Int32Array
+    const task = this.#liveHead()
+    if (task === undefined || !this.#offerable(task)) return false
+    let targets: Slot[] | undefined
+    for (const slot of this.#slots) if (slot.ready && slot.available && slot.batches.length > 0) (targets ??= []).push(slot)
+    if (targets === undefined) return false
+    this.#queue.shift()
+    const id = ++this.#batchIds
+    const offer: Offered = { batch: { id, tasks: [task], left: 1 }, word: this.#freeWords.pop() as number, claim: (id % 0x7fffffff) + 1 }
+    const asked: Offer = { revoke: () => this.#cancelOffer(offer), claimed: () => this.#offerClaimed(offer) }
+    if (!(task.sink.offer?.(task, asked) ?? task.sink.start(task))) {
+      this.#freeWords.push(offer.word)
+      task.state = SETTLED
+      dropTaskArgs(task)
+      this.#detach(task)
+      return true
+    }
+    task.state = OFFERED
+    const fn = task.fn
+    const message: RunMessage = { t: 'p.run', b: id, f: fn.id, m: task.mode, a: taskPayloads(offer.batch.tasks, (targets[0] as Slot).handle).a, c: offer.claim, k: offer.word }
+    // A worker that does not know the function gets its definition with the offer: it keeps it
+    // even if another worker claims the task (pool-worker.ts resolves it before the claim).
+    const withDef: RunMessage = { ...message, d: [[fn.id, fn.spec]] }
+    // Before the messages: a worker may claim it as soon as it reads it.
+    Atomics.store(words, offer.word, offer.claim)
+    let sent = 0
+    for (const slot of targets) {
+      try {
+        if (slot.known.has(fn.id)) slot.handle.send(message)
+        else {
+          slot.handle.send(withDef)
+          slot.known.add(fn.id)
+        }
+        sent++
+      } catch (error) {
+        // The task's arguments cannot travel: it fails as a batch would (#unsendable).
+        if (sent > 0) continue
+        Atomics.store(words, offer.word, 0)
+        this.#freeWords.push(offer.word)
+        this.#settleError(task, unsendableError(this.#flavor.backend, task, this.#flavor.backend.whyNotSendable(task.payload) ?? String(error), error))
+        return true
+      }
+    }
+    this.#offers.push(offer)
+    this.#inflight++
+    return true
+  }
+
+  /**
+   * Whether `task` may be offered (#offer): a synchronous function measured at 1 ms or more; not
+   * a task with primitives (they go to one worker), with arguments past OFFER_BYTES (each busy
+   * worker gets a copy), with a signal, a timeout or a transfer list (it runs alone, or moves its
+   * buffers once), or of an async function (its tasks overlap in a worker instead).
+   */
+  #offerable(task: Task): boolean {
+    const fn = task.fn
+    return fn.avgMs !== undefined && fn.avgMs >= 1 && fn.async !== true && task.extra === undefined && task.shared === undefined && this.#copiedBytes(task) < OFFER_BYTES
+  }
+
+  /** Moves the offers that workers have claimed to those workers' batches: they run. */
+  #syncOffers(): void {
+    const words = this.#offerWords
+    if (words === undefined || this.#offers.length === 0) return
+    let claimed: [Offered, number][] | undefined
+    const live: Offered[] = []
+    for (const offer of this.#offers) {
+      const value = Atomics.load(words, offer.word)
+      if (value === offer.claim) live.push(offer)
+      else (claimed ??= []).push([offer, -value])
+    }
+    if (claimed === undefined) return
+    // #offers first: what #claimed calls (a future's callbacks) may sync again.
+    this.#offers = live
+    for (const [offer, number] of claimed) this.#claimed(offer, number)
+  }
+
+  /** Worker `number` claimed `offer` (already out of #offers). */
+  #claimed(offer: Offered, number: number): void {
+    Atomics.store(this.#offerWords as Int32Array, offer.word, 0)
+    this.#freeWords.push(offer.word)
+    const batch = offer.batch
+    for (const task of batch.tasks) {
+      task.state = RUNNING
+      task.sink.claimed?.(task)
+    }
+    const slot = this.#numbered.get(number)
+    if (slot === undefined) {
+      // Claimed by a worker that has ended since (its exit syncs first, so not expected): lost with it.
+      this.#inflight -= batch.tasks.length
+      for (const task of batch.tasks) this.#settleError(task, this.#brokenError('running', undefined))
+      return
+    }
+    slot.batches.push(batch)
+    slot.inflight += batch.tasks.length
+    slot.remaining -= batch.tasks.length
+  }
+
+  /** Whether a worker has claimed `offer` (what its future's `running()` asks). */
+  #offerClaimed(offer: Offered): boolean {
+    if (!this.#offers.includes(offer)) return true
+    this.#syncOffers()
+    return !this.#offers.includes(offer)
+  }
+
+  /** Takes back `offer` to cancel it: false when a worker has claimed it (it runs). */
+  #cancelOffer(offer: Offered): boolean {
+    const at = this.#offers.indexOf(offer)
+    if (at < 0 || !this.#revoke(offer)) {
+      this.#syncOffers()
+      return false
+    }
+    this.#offers.splice(at, 1)
+    this.#inflight -= offer.batch.tasks.length
+    for (const task of offer.batch.tasks) {
+      task.state = SETTLED
+      dropTaskArgs(task)
+      this.#detach(task)
+    }
+    this.#schedulePump()
+    this.#checkIdle()
+    return true
+  }
+
+  /** Swaps `offer`'s word from its claim to 0 (the workers' copies are dropped); false when a worker claimed it first. */
+  #revoke(offer: Offered): boolean {
+    const words = this.#offerWords as Int32Array
+    if (Atomics.compareExchange(words, offer.word, offer.claim, 0) !== offer.claim) return false
+    this.#freeWords.push(offer.word)
+    return true
+  }
+
+  /** Takes back every offer no worker has claimed; their tasks, oldest first, queued again (for the caller to put back or withdraw). */
+  #takeBackOffers(): Task[] {
+    const back: Task[] = []
+    if (this.#offers.length === 0) return back
+    const offers = this.#offers
+    const kept: Offered[] = []
+    for (const offer of offers) {
+      if (!this.#revoke(offer)) {
+        kept.push(offer)
+        continue
+      }
+      this.#inflight -= offer.batch.tasks.length
+      for (const task of offer.batch.tasks) {
+        task.state = QUEUED
+        task.sink.unoffer?.(task)
+        back.push(task)
+      }
+    }
+    this.#offers = kept
+    // Claimed meanwhile: they run.
+    this.#syncOffers()
+    return back
+  }
+
+  /** Puts `tasks`, in their order, back at the head of the queue. */
+  #requeue(tasks: readonly Task[]): void {
+    for (let i = tasks.length - 1; i >= 0; i--) this.#queue.unshift(tasks[i] as Task)
   }
 
   /** The bytes of `task`'s payload that its message copies (a buffer it moves is not copied: threads). */
@@ -495,7 +726,13 @@ export class WorkerPool {
     const batches = slot.batches
     let at = 0
     while (at < batches.length && (batches[at] as { id: number }).id !== message.b) at++
-    const batch = batches[at]
+    let batch = batches[at]
+    if (batch === undefined && this.#offers.length > 0) {
+      // The answer to an offer this worker claimed: it joins its batches.
+      this.#syncOffers()
+      while (at < batches.length && (batches[at] as { id: number }).id !== message.b) at++
+      batch = batches[at]
+    }
     if (batch === undefined) return
     const values = message.v
     const n = values.length
@@ -545,6 +782,8 @@ export class WorkerPool {
   #onExit(slot: Slot, bySelf: boolean): void {
     slot.exited()
     this.#slots.delete(slot)
+    // What it claimed of the offers was running there.
+    this.#syncOffers()
     const lost = slot.batches.flatMap((batch) => batch.tasks)
     slot.batches.length = 0
     this.#inflight -= slot.inflight
@@ -576,6 +815,8 @@ export class WorkerPool {
     if (this.#broken !== undefined) return
     this.#broken = this.#brokenError(kind, cause)
     const running = (): Error => this.#brokenError(kind === 'crashed' ? 'running' : kind, cause)
+    this.#syncOffers()
+    for (const task of this.#takeBackOffers()) this.#settleError(task, running())
     for (const task of this.#queue.takeAll()) this.#settleError(task, running())
     for (const slot of this.#slots) {
       for (const batch of slot.batches) for (const task of batch.tasks) this.#settleError(task, running())
