@@ -771,16 +771,16 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
 
     itLocal('a task measured at 1 ms or more cancelled while the only one waiting for a busy worker never runs', async () => {
       const ex = executor({ maxWorkers: 1 })
-      await ex.submit(t.spinIdent, 0.3)
+      await ex.submit(t.spinIdent, 0.5)
       const start = performance.now()
-      const [first, second, third] = Array.from({ length: 3 }, () => ex.submit(t.spinIdent, 0.3))
+      const [first, second, third] = Array.from({ length: 3 }, () => ex.submit(t.spinIdent, 0.5))
       await new Promise((resolve) => setTimeout(resolve, 50))
       expect(second.cancel()).toBe(true)
       expect(second.cancelled()).toBe(true)
-      expect((await first)[1]).toBe(0.3)
-      expect((await third)[1]).toBe(0.3)
-      // 0.6 s for the two that ran; 0.9 s had the cancelled one run too.
-      expect(elapsed(start)).toBeLessThan(0.8)
+      expect((await first)[1]).toBe(0.5)
+      expect((await third)[1]).toBe(0.5)
+      // 1 s for the two that ran; 1.5 s had the cancelled one run too.
+      expect(elapsed(start)).toBeLessThan(1.3)
       await expect(second.result()).rejects.toBeInstanceOf(lib.CancelledError)
     })
 
@@ -789,23 +789,23 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       // Both workers start, and the pool learns that the function costs 1 ms or more.
       await Promise.all([ex.submit(t.spinIdent, 0.05), ex.submit(t.spinIdent, 0.05)])
       const start = performance.now()
-      const results = await Promise.all([1, 0.05, 0.5, 0.05, 0.05, 0.05].map((s) => ex.submit(t.spinIdent, s)))
-      // The 0.5 s task runs on the worker that is not running the 1 s one: 1 s in all, not 1.5.
+      const results = await Promise.all([2, 0.1, 1, 0.1, 0.1, 0.1].map((s) => ex.submit(t.spinIdent, s)))
+      // The 1 s task runs on the worker that is not running the 2 s one: 2 s in all, not 3.
       expect(results[2]?.[0]).not.toBe(results[0]?.[0])
-      expect(elapsed(start)).toBeLessThan(1.4)
+      expect(elapsed(start)).toBeLessThan(2.6)
     })
 
     itLocal('a task measured at 1 ms or more that waits for busy workers runs on the first one free, before the tasks submitted after it', async () => {
       const ex = executor({ maxWorkers: 2 })
       await Promise.all([ex.submit(t.spinIdent, 0.05), ex.submit(t.spinIdent, 0.05)])
       const start = performance.now()
-      const a1 = ex.submit(t.spinIdent, 1)
+      const a1 = ex.submit(t.spinIdent, 2)
       const a2 = ex.submit(t.spinIdent, 0.2)
       const x = ex.submit(t.spinIdent, 0.3)
       const later = Array.from({ length: 3 }, () => ex.submit(t.spinIdent, 0.3))
       const [xBy] = await x
-      // On a2's worker, free at 0.2 s: done at 0.5 s, not 1.3 s after a1 on the other one.
-      expect(elapsed(start)).toBeLessThan(0.9)
+      // On a2's worker, free at 0.2 s: done at 0.5 s, not 2.3 s after a1 on the other one.
+      expect(elapsed(start)).toBeLessThan(1.5)
       expect(xBy).toBe((await a2)[0])
       expect(xBy).not.toBe((await a1)[0])
       expect((await Promise.all(later)).map(([, s]: [number, number]) => s)).toEqual([0.3, 0.3, 0.3])
