@@ -333,7 +333,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
     })
   }
 
-  /** Starts tasks, oldest batch first, while fewer than `limit` are awaiting. */
+  /** Whether the offer `claim` in `word` is no longer there to claim (another worker took it, or the pool took it back). */
+  const offerGone = (claim: number, word: number): boolean => offerWords === undefined || Atomics.load(offerWords, word) !== claim
   /**
    * An offered run starts after a macrotask boundary (`pump`): waiting for it (`deferred`), and
    * had it (`turned`).
@@ -351,6 +352,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   }
   /** After a turn of the event loop: its timers and I/O run before (a timer would wait 1 ms). */
   const afterLoop = (): void => void setImmediate(afterTurn)
+  /** Starts tasks, oldest batch first, while fewer than `limit` are awaiting. */
   const pump = (): void => {
     while (waiting.length > 0 && inflight < limit && aloneInflight === 0) {
       const run = waiting[0] as Run
@@ -358,17 +360,12 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       const most = run.alone ? 1 : limit
       if (run.alone && inflight > 0) break
       if (run.next === 0 && run.claim !== undefined) {
-        // Offered: dropped at once if another worker has claimed it or the pool took it back.
-        if (!turned && offerWords !== undefined && Atomics.load(offerWords, run.word) !== run.claim) {
-          waiting.shift()
-          if (--open === 0) wentIdle()
-          continue
-        }
-        // It starts after what the tasks before left to run, which offers that keep coming would
-        // otherwise hold back (a thread takes the messages waiting one after another, in one go):
-        // the microtasks (an immediate), and the timers and I/O if there are any (an immediate
-        // from an immediate: a turn of the event loop in between).
-        if (!turned) {
+        // Offered. Still there: it starts after what the tasks before left to run, which offers
+        // that keep coming would otherwise hold back (a thread takes the messages waiting one
+        // after another, in one go): the microtasks (an immediate), and the timers and I/O if
+        // there are any (an immediate from an immediate: a turn of the event loop in between).
+        const gone = offerGone(run.claim, run.word)
+        if (!gone && !turned) {
           if (!deferred) {
             deferred = true
             setImmediate(process.getActiveResourcesInfo().length > 1 ? afterLoop : afterTurn)
@@ -378,8 +375,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
         turned = false
         // This worker runs it only if no other worker has claimed it and the pool has not taken
         // it back (it was cancelled, or went to a worker that was free first); it claims it only
-        // now that it can start it.
-        if (!(offerWords !== undefined && Atomics.compareExchange(offerWords, run.word, run.claim, -number) === run.claim)) {
+        // now that it can start it. Else it is dropped.
+        if (gone || Atomics.compareExchange(offerWords as Int32Array, run.word, run.claim, -number) !== run.claim) {
           waiting.shift()
           if (--open === 0) wentIdle()
           continue
@@ -570,7 +567,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       const run = message as RunMessage
       // An offer another worker has claimed already (or the pool took back): nothing to do, unless
       // it brings a function's definition, which this worker keeps (pump drops the run later).
-      if (run.c !== undefined && run.d === undefined && offerWords !== undefined && Atomics.load(offerWords, run.k ?? 0) !== run.c) {
+      if (run.c !== undefined && run.d === undefined && offerGone(run.c, run.k ?? 0)) {
         idleWait()
         return
       }

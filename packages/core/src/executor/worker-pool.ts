@@ -50,6 +50,12 @@ interface Offered {
   readonly claim: number
 }
 
+/** Where batch `id` is in `batches`, or -1 (no closure: a reply per call looks it up). */
+function batchIndex(batches: readonly Batch[], id: number): number {
+  for (let i = 0; i < batches.length; i++) if ((batches[i] as Batch).id === id) return i
+  return -1
+}
+
 /** The errors a worker's message carries. */
 function errorsIn(message: WireMessage): readonly SerializedThrown[] | undefined {
   if (message.t === 'p.done') return (message as DoneMessage).e?.map((failure) => failure[1])
@@ -183,7 +189,6 @@ export class WorkerPool {
   /** Fails everything queued or running with `reason` and ends the workers now. */
   async terminate(reason: () => unknown): Promise<void> {
     this.#closed = true
-    this.#syncOffers()
     for (const task of this.#takeBackOffers()) this.#settleError(task, reason())
     for (const task of this.#queue.takeAll()) this.#settleError(task, reason())
     for (const slot of this.#slots) {
@@ -205,7 +210,6 @@ export class WorkerPool {
   async endWorkers(kill: boolean): Promise<void> {
     this.#closed = true
     this.#broken ??= this.#brokenError('crashed', undefined)
-    this.#syncOffers()
     for (const task of this.#takeBackOffers()) this.#settleError(task, this.#brokenError('running', undefined))
     for (const task of this.#queue.takeAll()) this.#settleError(task, this.#brokenError('running', undefined))
     for (const slot of this.#slots) {
@@ -292,7 +296,7 @@ export class WorkerPool {
     if (this.#broken !== undefined) return
     let idleReady = 0
     let starting = 0
-    if (this.#offers.length > 0) this.#syncOffers()
+    this.#syncOffers()
     for (const slot of this.#slots) {
       if (!slot.ready) starting++
       else if (slot.idle) idleReady++
@@ -394,9 +398,7 @@ export class WorkerPool {
       if (size >= BIG_PAYLOAD) big = true
       this.#queue.shift()
       if (!task.sink.start(task)) {
-        task.state = SETTLED
-        dropTaskArgs(task)
-        this.#detach(task)
+        this.#drop(task)
         continue
       }
       task.state = RUNNING
@@ -445,9 +447,7 @@ export class WorkerPool {
     const asked: Offer = { revoke: () => this.#cancelOffer(offer), claimed: () => this.#offerClaimed(offer) }
     if (!(task.sink.offer?.(task, asked) ?? task.sink.start(task))) {
       this.#freeWords.push(offer.word)
-      task.state = SETTLED
-      dropTaskArgs(task)
-      this.#detach(task)
+      this.#drop(task)
       return true
     }
     task.state = OFFERED
@@ -546,11 +546,7 @@ export class WorkerPool {
     }
     this.#offers.splice(at, 1)
     this.#inflight -= offer.batch.tasks.length
-    for (const task of offer.batch.tasks) {
-      task.state = SETTLED
-      dropTaskArgs(task)
-      this.#detach(task)
-    }
+    for (const task of offer.batch.tasks) this.#drop(task)
     this.#schedulePump()
     this.#checkIdle()
     return true
@@ -724,15 +720,13 @@ export class WorkerPool {
 
   #onDone(slot: Slot, message: DoneMessage): void {
     const batches = slot.batches
-    let at = 0
-    while (at < batches.length && (batches[at] as { id: number }).id !== message.b) at++
-    let batch = batches[at]
-    if (batch === undefined && this.#offers.length > 0) {
+    let at = batchIndex(batches, message.b)
+    if (at < 0 && this.#offers.length > 0) {
       // The answer to an offer this worker claimed: it joins its batches.
       this.#syncOffers()
-      while (at < batches.length && (batches[at] as { id: number }).id !== message.b) at++
-      batch = batches[at]
+      at = batchIndex(batches, message.b)
     }
+    const batch = batches[at]
     if (batch === undefined) return
     const values = message.v
     const n = values.length
@@ -815,7 +809,6 @@ export class WorkerPool {
     if (this.#broken !== undefined) return
     this.#broken = this.#brokenError(kind, cause)
     const running = (): Error => this.#brokenError(kind === 'crashed' ? 'running' : kind, cause)
-    this.#syncOffers()
     for (const task of this.#takeBackOffers()) this.#settleError(task, running())
     for (const task of this.#queue.takeAll()) this.#settleError(task, running())
     for (const slot of this.#slots) {
@@ -855,18 +848,21 @@ export class WorkerPool {
 
   #withdraw(task: Task, reason: unknown): void {
     if (task.state !== QUEUED) return
-    task.state = SETTLED
-    dropTaskArgs(task)
-    this.#detach(task)
+    this.#drop(task)
     task.sink.cancel(task, reason)
   }
 
   #settleError(task: Task, error: unknown): void {
     if (task.state === SETTLED) return
+    this.#drop(task)
+    task.sink.reject(task, error)
+  }
+
+  /** `task` leaves the pool unrun or done: settled, its arguments and extras let go. */
+  #drop(task: Task): void {
     task.state = SETTLED
     dropTaskArgs(task)
     this.#detach(task)
-    task.sink.reject(task, error)
   }
 
   #detach(task: Task): void {
