@@ -202,6 +202,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   toString(): string {
+    // An offered task a worker has claimed runs: the pool may not have looked yet (running()).
+    if (this.#state === PENDING && offers.size > 0) offers.get(this)?.claimed()
     const s = this.#state
     const extra =
       s === FAILED

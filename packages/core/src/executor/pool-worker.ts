@@ -23,6 +23,7 @@ import {
   MODE_CALL,
   MODE_CHUNK,
   MODE_ONE,
+  olderAge,
   packChunk,
   packedArray,
   payloadBytes,
@@ -145,9 +146,17 @@ interface Run {
   async: boolean
   /** A reply of what settles during this turn of the event loop is scheduled. */
   scheduled: boolean
-  /** Offered by the pool (`RunMessage.c`, `.k`): claimed when it is about to start, else dropped. */
+  /** Offered by the pool (`RunMessage.c`, `.k`): claimed when it is next to start, else dropped. */
   readonly claim: number | undefined
   readonly word: number
+  /** This worker claimed it (`claim`): it runs after a macrotask boundary (pump). */
+  claimed: boolean
+  /**
+   * It starts after a macrotask boundary too: its tasks are long (`RunMessage.l`), or it was
+   * read before the batch ahead of it replied (claimNext), when a message would have waited for
+   * the next turn of the event loop.
+   */
+  readonly deferred: boolean
   /** The batch's primitives (shared-codec lease), released with its last reply. */
   readonly leased: { release(): void } | undefined
   /** Its tasks were given primitives: each runs alone in this worker (see `alone` below). */
@@ -336,6 +345,54 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
   /** Whether the offer `claim` in `word` is no longer there to claim (another worker took it, or the pool took it back). */
   const offerGone = (claim: number, word: number): boolean => offerWords === undefined || Atomics.load(offerWords, word) !== claim
   /**
+   * Whether an offer older than the one in `word` is still out: the first worker free runs the
+   * oldest, so this one does not take this one. If it holds the older one (offered again, it came
+   * later), it gets to it next; if not, it takes none, and the pool, seeing it free, sends it the
+   * oldest. Ages: the words after the claims (worker-pool.ts, #offerWords).
+   */
+  const olderOut = (word: number): boolean => {
+    const words = offerWords as Int32Array
+    const n = words.length / 2
+    const age = Atomics.load(words, n + word)
+    for (let i = 0; i < n; i++) if (i !== word && Atomics.load(words, i) > 0 && olderAge(Atomics.load(words, n + i), age)) return true
+    return false
+  }
+  /**
+   * Claims the offered `run`, now that it is next to start: only if no other worker has claimed
+   * it, the pool has not taken it back (it was cancelled, or went to a worker that was free
+   * first), and no older offer waits for another worker (then the pool sends this worker the
+   * oldest); false when it is to be dropped.
+   */
+  const claim = (run: Run): boolean => {
+    if (offerGone(run.claim as number, run.word) || olderOut(run.word)) return false
+    run.claimed = Atomics.compareExchange(offerWords as Int32Array, run.word, run.claim as number, -number) === run.claim
+    return run.claimed
+  }
+  /** Set while claimNext reads the messages that came: the runs they start are `deferred`. */
+  let pulling = false
+  /**
+   * Before the reply to a batch that has ended, the offers behind it: claimed (or dropped) now,
+   * so that the pool, when it reads the reply, finds this worker busy with the next one rather
+   * than free (it would take its offers back and send it a batch: a round trip).
+   */
+  const claimNext = (): void => {
+    // The messages that came while the batch ran: the offers among them (a thread's messages are
+    // read between turns of its event loop, and a task ran in one).
+    if (waiting.length < 2 && offerWords !== undefined && waitMessage !== undefined) {
+      pulling = true
+      try {
+        waitMessage(0)
+      } finally {
+        pulling = false
+      }
+    }
+    for (let next = waiting[1]; next !== undefined && next.claim !== undefined && next.next === 0 && !next.claimed; next = waiting[1]) {
+      if (claim(next)) return
+      waiting.splice(1, 1)
+      open--
+    }
+  }
+  /**
    * An offered run starts after a macrotask boundary (`pump`): waiting for it (`deferred`), and
    * had it (`turned`).
    */
@@ -359,13 +416,19 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       // A task given primitives starts only when nothing else awaits, and then alone.
       const most = run.alone ? 1 : limit
       if (run.alone && inflight > 0) break
-      if (run.next === 0 && run.claim !== undefined) {
-        // Offered. Still there: it starts after what the tasks before left to run, which offers
-        // that keep coming would otherwise hold back (a thread takes the messages waiting one
-        // after another, in one go): the microtasks (an immediate), and the timers and I/O if
-        // there are any (an immediate from an immediate: a turn of the event loop in between).
-        const gone = offerGone(run.claim, run.word)
-        if (!gone && !turned) {
+      if (run.next === 0 && (run.claim !== undefined || run.deferred)) {
+        // Offered: this worker runs it if it claims it (else it is dropped), and after what the
+        // tasks before left to run, which offers that keep coming would otherwise hold back (a
+        // thread takes the messages waiting one after another, in one go): the microtasks (an
+        // immediate), and the timers and I/O if there are any (an immediate from an immediate: a
+        // turn of the event loop in between). A long batch waits for the same boundary, so that
+        // the offers sent after it have been read when it ends (claimNext).
+        if (run.claim !== undefined && !run.claimed && !claim(run)) {
+          waiting.shift()
+          if (--open === 0) wentIdle()
+          continue
+        }
+        if (!turned) {
           if (!deferred) {
             deferred = true
             setImmediate(process.getActiveResourcesInfo().length > 1 ? afterLoop : afterTurn)
@@ -373,14 +436,6 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
           break
         }
         turned = false
-        // This worker runs it only if no other worker has claimed it and the pool has not taken
-        // it back (it was cancelled, or went to a worker that was free first); it claims it only
-        // now that it can start it. Else it is dropped.
-        if (gone || Atomics.compareExchange(offerWords as Int32Array, run.word, run.claim, -number) !== run.claim) {
-          waiting.shift()
-          if (--open === 0) wentIdle()
-          continue
-        }
       }
       const { f, m, a, n } = run
       const sameFn = typeof f === 'number'
@@ -431,6 +486,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       }
       run.next = i
       run.ms += performance.now() - started
+      if (i === n && run.pending === 0) claimNext()
       // What settled synchronously goes now; async results follow as they settle.
       flush(run)
       if (i < n) break
@@ -463,6 +519,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
       leased,
       alone: leased !== undefined,
       claim: message.c,
+      claimed: false,
+      deferred: message.l === 1 || pulling,
       word: message.k ?? 0,
     }
     waiting.push(run)

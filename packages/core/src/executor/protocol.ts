@@ -59,6 +59,13 @@ export interface RunMessage {
    */
   readonly c?: number
   readonly k?: number
+  /**
+   * Long (worker threads with offers): its tasks were measured at 1 ms or more. The worker starts
+   * it after a macrotask boundary, as an offer, so that the offers sent after it are read
+   * before it ends: the worker claims the next before its reply (pool-worker.ts), and the pool,
+   * reading the reply, finds it busy rather than free.
+   */
+  readonly l?: 1
 }
 
 /** A failed task of a batch: its index, the error, and whether it was its result that failed to encode. */
@@ -111,6 +118,12 @@ export interface StoppedMessage {
   readonly t: 'p.stopped'
 }
 
+/** Whether offer age `a` is older than `b`: ages count modulo 2^31 (worker-pool.ts, `#offerAge`). */
+export function olderAge(a: number, b: number): boolean {
+  const ahead = (b - a) & 0x7fffffff
+  return ahead > 0 && ahead < 0x40000000
+}
+
 /** The `data` of the pool-worker service. */
 export interface PoolWorkerData {
   readonly initializer: TargetSpec | undefined
@@ -119,7 +132,7 @@ export interface PoolWorkerData {
   readonly initargs: readonly unknown[]
   /** `initargs` carry primitives to decode. */
   readonly h?: 1
-  /** The pool's offer words, shared by its workers (threads; `RunMessage.c`). */
+  /** The pool's offer words, shared by its workers (threads; `RunMessage.c`), then their ages. */
   readonly o?: Int32Array
   /** This worker's number, what it writes (negated) into an offer word it claims. */
   readonly w?: number

@@ -9,6 +9,8 @@ export interface Batch {
   readonly tasks: Task[]
   /** Tasks not answered yet (a batch's replies come in order, each covering the next tasks). */
   left: number
+  /** What its tasks were expected to take, in ms, when it was sent (their functions' measured cost; 0 unknown). */
+  readonly ms: number
 }
 
 export class Slot {
@@ -28,6 +30,12 @@ export class Slot {
   uncaught: unknown = undefined
   /** The worker was told that its payloads are big (`g` of a batch; internal/big-blocks.ts). */
   toldBig = false
+  /**
+   * When the worker began its first batch, as the pool sees it (`performance.now()`): when the
+   * batch went to it with nothing before it, or when the reply to the batch before came. With
+   * the batches' expected cost it says when the worker is expected to be free (WorkerPool #offer).
+   */
+  since = 0
 
   constructor(
     readonly handle: UnitHandle,

@@ -32,8 +32,10 @@ import { dropTaskArgs, encodeTaskArgs, releaseTaskArgs, taskPayloads } from './t
 /** A batch should keep a worker busy about this long; longer batches hurt balance. */
 const TARGET_BATCH_MS = 2
 const MAX_BATCH = 1024
-/** Past this many bytes of arguments a task is not offered (#offer): every busy worker gets a copy. */
+/** Past this many bytes of arguments a task is not offered (#offer): each of its targets gets a copy. */
 const OFFER_BYTES = 16 * 1024
+/** How many busy workers an offer goes to (#offer): the one expected to claim it and its neighbours. */
+const OFFER_TARGETS = 3
 /**
  * A `Pool` breaks when this many workers in a row fail to start by themselves (their initializer
  * threw, or they exited before they were ready) with no worker becoming ready in between.
@@ -88,13 +90,29 @@ export class WorkerPool {
   /**
    * Offers (worker threads, #offer): one word per offer that may be out at once, shared with every
    * worker; a word holds its offer's claim until a worker claims it (minus the worker's number)
-   * or the pool takes it back (0).
+   * or the pool takes it back (0). Then as many words more, the offers' ages: word `maxWorkers + k`
+   * holds the age of the offer in word `k` (#offerAge).
    */
   readonly #offerWords: Int32Array | undefined
   /** The words of #offerWords not in use. */
   readonly #freeWords: number[] = []
   /** Tasks offered and not known to be claimed, oldest first. */
   #offers: Offered[] = []
+  /**
+   * Offers are made while no more workers than this are busy: the CPUs this process may use
+   * (`CONC_OFFERS=1`: whatever the count). With more busy workers than CPUs, a worker that waits
+   * for the program leaves its CPU to another worker, and the offers' copies, and their taking
+   * back for a worker that finished before the one expected, only cost: on 2 CPUs, 1 ms tasks
+   * took 1.07× the time with offers on 8 threads (1.05× and 1.5× on 8 and 32 when every busy
+   * worker got a copy; bench/FINDINGS-pools.md, round 13).
+   */
+  #offerBusy = 0
+  /**
+   * The age of the last offer (modulo 2^31): tasks are offered in the order they were queued
+   * (taken back, they return to the head of the queue in their order), and a worker claims an
+   * offer only if no older one is out (pool-worker.ts).
+   */
+  #offerAge = 0
   /** Live workers by their number (what a worker that claims an offer writes, negated). */
   readonly #numbered = new Map<number, Slot>()
 
@@ -106,9 +124,11 @@ export class WorkerPool {
     const init = options.initializer
     this.#initializer = init === undefined || init === null ? undefined : this.functions.get(init, 'initializer')
     // Not with maxTasksPerChild: a worker could claim past its count.
-    if (flavor.backend.sharesMemory === true && options.maxTasksPerChild == null) {
-      this.#offerWords = new Int32Array(new SharedArrayBuffer(4 * options.maxWorkers))
+    const offers = process.env.CONC_OFFERS
+    if (flavor.backend.sharesMemory === true && options.maxTasksPerChild == null && offers !== '0') {
+      this.#offerWords = new Int32Array(new SharedArrayBuffer(8 * options.maxWorkers))
       for (let i = options.maxWorkers - 1; i >= 0; i--) this.#freeWords.push(i)
+      this.#offerBusy = offers === '1' ? Infinity : process.getBuiltinModule('node:os').availableParallelism() || 1
     }
     if (options.eager) for (let i = 0; i < options.maxWorkers; i++) this.#spawn()
   }
@@ -302,7 +322,10 @@ export class WorkerPool {
       else if (slot.idle) idleReady++
     }
     // A worker that is free runs what was offered before anything queued after it: the offers not
-    // claimed come back to the head of the queue (and are offered again if no worker is free).
+    // claimed come back to the head of the queue, and are offered again if no worker is free.
+    // All of them: one left out would be claimed by a worker whose task ends before the ones taken
+    // back are offered again, ahead of them (a review measured tasks started 30 ms out of order),
+    // and the free worker must hold none it could claim after it is sent a batch.
     if (idleReady > 0 && this.#offers.length > 0) this.#requeue(this.#takeBackOffers())
     // Offers wait for a worker as queued tasks do: more workers may start for them.
     if (!this.#closed && !this.#spawnUpTo(this.#queue.size + this.#offers.length - idleReady - starting)) return
@@ -341,12 +364,42 @@ export class WorkerPool {
       if (avg === undefined || avg >= 1) break
       if (slot.ready && slot.available && slot.batches.length === 1) this.#dispatch(slot)
     }
-    if (this.#offerWords !== undefined) {
-      let ready = 0
-      for (const slot of this.#slots) if (slot.ready) ready++
-      while (this.#offers.length < ready && this.#freeWords.length > 0 && this.#offer()) {}
+    if (this.#offerWords !== undefined && !this.#offersScheduled && this.#offers.length < this.#slots.size && this.#freeWords.length > 0) {
+      const head = this.#liveHead()
+      if (head !== undefined && this.#offerable(head) && this.#busyWorkers() <= this.#offerBusy) {
+        // Once the replies that have come are read (the program reads what its workers sent in
+        // one go, then runs its immediates): offers made on a reply while the next, from a worker
+        // now free, is still unread would only be taken back for that worker.
+        this.#offersScheduled = true
+        setImmediate(this.#makeOffers)
+      }
     }
     this.#checkIdle()
+  }
+
+  /** How many workers have something to run. */
+  #busyWorkers(): number {
+    let busy = 0
+    for (const slot of this.#slots) if (slot.batches.length > 0) busy++
+    return busy
+  }
+
+  /** #makeOffers is scheduled (an immediate). */
+  #offersScheduled = false
+  /** Makes offers, up to one out per ready worker: the offers #pump scheduled. */
+  readonly #makeOffers = (): void => {
+    this.#offersScheduled = false
+    if (this.#broken !== undefined) return
+    this.#syncOffers()
+    let ready = 0
+    for (const slot of this.#slots) {
+      // A worker is free: #pump gives it the oldest, and schedules offers again.
+      if (slot.idle) return this.#pump()
+      if (slot.ready) ready++
+    }
+    if (this.#offers.length >= ready || this.#freeWords.length === 0 || this.#busyWorkers() > this.#offerBusy) return
+    const ranked = this.#byExpectedEnd()
+    while (this.#offers.length < ready && this.#freeWords.length > 0 && this.#offer(ranked)) {}
   }
 
   /**
@@ -418,32 +471,40 @@ export class WorkerPool {
   }
 
   /**
-   * Offers the next queued task to every busy worker that can take it; false when it cannot be
-   * (#offerable), or nothing was left to offer.
+   * Offers the next queued task to busy workers; false when it cannot be (#offerable), or
+   * nothing was left to offer. `ranked`: the busy workers that can take it, the one expected to
+   * be free first first (#byExpectedEnd).
    *
    * A task measured at 1 ms or more is never committed to a busy worker: it would wait there
    * while another worker runs dry, and could no longer be cancelled. Without more, a worker would
    * then wait a round trip to the program between two such tasks. On worker threads the pool
-   * *offers* it instead: the task goes to every busy worker with a claim, written first into a
-   * word shared with all of them (#offerWords); a worker runs it only if, when it is about to
-   * start it, it swaps that word from the claim to minus its number (pool-worker.ts), and the
-   * others drop their copy. Until a worker has, the pool can take it back with the same swap
-   * (to 0): for a worker that is free first (#pump), `cancel()` (the future asks the offer:
-   * future.ts), `cancelFutures`, or the end of the pool. Whichever swap succeeds decides, so
-   * `cancel()` keeps Python's answer and nothing runs twice or is lost: a task offered is, as a
-   * call in Python's shared call queue is, nobody's until a worker takes it, and the first to be
-   * free does. Up to one offer out per ready worker.
+   * *offers* it instead: the task goes to busy workers with a claim, written first into a word
+   * shared with all of them (#offerWords); a worker runs it only if, when it is about to start
+   * it, it swaps that word from the claim to minus its number, and no older offer is still out
+   * (pool-worker.ts: then it runs nothing and the pool sends it the oldest); the others drop
+   * their copy. Until a worker has, the pool can take it back with the same swap (to 0): for a
+   * worker that is free first (#pump), `cancel()` (the future asks the offer: future.ts),
+   * `cancelFutures`, or the end of the pool. Whichever swap succeeds decides, so `cancel()`
+   * keeps Python's answer and nothing runs twice or is lost: a task offered is, as a call in
+   * Python's shared call queue is, nobody's until a worker takes it, and the first to be free
+   * runs the oldest. Up to one offer out per ready worker.
+   *
+   * An offer goes to OFFER_TARGETS busy workers, not to all: each copy costs the program a
+   * message and its worker a read, and every busy worker for every task made a pool of 32
+   * threads 1.5× slower (bench/FINDINGS-pools.md, round 13). The n-th offer out is expected to
+   * be claimed by the n-th worker to be free, so it goes to that one and its two neighbours in
+   * `ranked`, which a worker that ends a little sooner or later than expected still holds.
    */
-  #offer(): boolean {
+  #offer(ranked: readonly Slot[]): boolean {
     const words = this.#offerWords as Int32Array
     const task = this.#liveHead()
-    if (task === undefined || !this.#offerable(task)) return false
-    let targets: Slot[] | undefined
-    for (const slot of this.#slots) if (slot.ready && slot.available && slot.batches.length > 0) (targets ??= []).push(slot)
-    if (targets === undefined) return false
+    if (task === undefined || !this.#offerable(task) || ranked.length === 0) return false
+    const age = (this.#offerAge = (this.#offerAge % 0x7fffffff) + 1)
+    const from = Math.max(0, Math.min(this.#offers.length - 1, ranked.length - OFFER_TARGETS))
+    const targets = ranked.slice(from, from + OFFER_TARGETS)
     this.#queue.shift()
     const id = ++this.#batchIds
-    const offer: Offered = { batch: { id, tasks: [task], left: 1 }, word: this.#freeWords.pop() as number, claim: (id % 0x7fffffff) + 1 }
+    const offer: Offered = { batch: { id, tasks: [task], left: 1, ms: task.fn.avgMs ?? 0 }, word: this.#freeWords.pop() as number, claim: (id % 0x7fffffff) + 1 }
     const asked: Offer = { revoke: () => this.#cancelOffer(offer), claimed: () => this.#offerClaimed(offer) }
     if (!(task.sink.offer?.(task, asked) ?? task.sink.start(task))) {
       this.#freeWords.push(offer.word)
@@ -456,7 +517,9 @@ export class WorkerPool {
     // A worker that does not know the function gets its definition with the offer: it keeps it
     // even if another worker claims the task (pool-worker.ts resolves it before the claim).
     const withDef: RunMessage = { ...message, d: [[fn.id, fn.spec]] }
-    // Before the messages: a worker may claim it as soon as it reads it.
+    // Before the messages: a worker may claim it as soon as it reads it. The age first: a worker
+    // that finds the claim reads it.
+    Atomics.store(words, words.length / 2 + offer.word, age)
     Atomics.store(words, offer.word, offer.claim)
     let sent = 0
     for (const slot of targets) {
@@ -492,6 +555,24 @@ export class WorkerPool {
     return fn.avgMs !== undefined && fn.avgMs >= 1 && fn.async !== true && task.extra === undefined && task.shared === undefined && this.#copiedBytes(task) < OFFER_BYTES
   }
 
+  /**
+   * The busy workers that can take a batch, the one expected to be free first first: expected
+   * when its first batch began (`Slot.since`) plus what its batches were expected to take, or
+   * now for one already past that.
+   */
+  #byExpectedEnd(): Slot[] {
+    const now = performance.now()
+    const busy: [Slot, number][] = []
+    for (const slot of this.#slots) {
+      if (!slot.ready || !slot.available || slot.batches.length === 0) continue
+      let end = slot.since
+      for (const batch of slot.batches) end += batch.ms
+      busy.push([slot, Math.max(now, end)])
+    }
+    busy.sort((a, b) => a[1] - b[1])
+    return busy.map(([slot]) => slot)
+  }
+
   /** Moves the offers that workers have claimed to those workers' batches: they run. */
   #syncOffers(): void {
     const words = this.#offerWords
@@ -525,6 +606,7 @@ export class WorkerPool {
       for (const task of batch.tasks) this.#settleError(task, this.#brokenError('running', undefined))
       return
     }
+    if (slot.batches.length === 0) slot.since = performance.now()
     slot.batches.push(batch)
     slot.inflight += batch.tasks.length
     slot.remaining -= batch.tasks.length
@@ -604,9 +686,12 @@ export class WorkerPool {
     let sameFn = true
     let sameMode = true
     let transfer: unknown[] | undefined
+    /** What the batch is expected to take (Slot.since). */
+    let ms = 0
     for (const task of batch) {
       if (task.fn !== first.fn) sameFn = false
       if (task.mode !== first.mode) sameMode = false
+      ms += task.fn.avgMs ?? 0
       const list = task.extra?.transfer
       if (list !== undefined) (transfer ??= []).push(...list)
     }
@@ -636,6 +721,8 @@ export class WorkerPool {
     if (defs !== undefined) message.d = defs
     if (tellBig) message.g = 1
     if (solo) message.s = 1
+    // Long, where offers may be made while it runs (this worker busy too).
+    if (this.#offerWords !== undefined && first.fn.avgMs !== undefined && first.fn.avgMs >= 1 && first.fn.async !== true && this.#busyWorkers() + (slot.batches.length === 0 ? 1 : 0) <= this.#offerBusy) message.l = 1
     try {
       slot.handle.send(message, transfer as never)
     } catch (error) {
@@ -645,7 +732,8 @@ export class WorkerPool {
       return
     }
     if (tellBig) slot.toldBig = true
-    slot.batches.push({ id, tasks: batch, left: batch.length })
+    if (slot.batches.length === 0) slot.since = performance.now()
+    slot.batches.push({ id, tasks: batch, left: batch.length, ms })
     slot.inflight += batch.length
     slot.remaining -= batch.length
     this.#inflight += batch.length
@@ -734,6 +822,8 @@ export class WorkerPool {
     batch.left -= n
     if (batch.left <= 0) {
       batches.splice(at, 1)
+      // The worker goes on with its next batch now, if it has one.
+      slot.since = performance.now()
       // Its last reply: the worker is done with the batch's primitives.
       releaseTaskArgs(batch.tasks, slot.handle)
     }
