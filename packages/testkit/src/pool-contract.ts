@@ -92,6 +92,18 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     return p
   }
 
+  /** Makes a pool or executor with CONC_OFFERS=1: a thread pool offers long tasks whatever the CPU count. */
+  const withOffers = <P>(make: () => P): P => {
+    const before = process.env.CONC_OFFERS
+    process.env.CONC_OFFERS = '1'
+    try {
+      return make()
+    } finally {
+      if (before === undefined) delete process.env.CONC_OFFERS
+      else process.env.CONC_OFFERS = before
+    }
+  }
+
   beforeAll(async () => {
     process.env.CONC_BACKEND = backend.backendUrl
     const mod = (await import(fixtureUrl)) as Record<string, unknown>
@@ -423,9 +435,10 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     })
 
     it('every future settles when workers crash at random under load (none lost, none hanging)', async () => {
-      for (const round of [0, 1]) {
-        const ex = executor({ maxWorkers: 2 })
-        const futures = Array.from({ length: 300 }, (_, i) => ex.submit(t.maybeCrash, i, round === 0 ? 0.01 : 0.002))
+      for (const round of [0, 1, 2]) {
+        const ex = withOffers(() => executor({ maxWorkers: 2 }))
+        // Async tasks; then synchronous ones of 2 ms, which threads offer to busy workers.
+        const futures = Array.from({ length: 300 }, (_, i) => (round < 2 ? ex.submit(t.maybeCrash, i, round === 0 ? 0.01 : 0.002) : ex.submit(t.maybeCrashSync, i, 0.005, 2)))
         const results = await Promise.allSettled(futures)
         for (const [i, r] of results.entries()) {
           if (r.status === 'fulfilled') expect(r.value).toBe(i)
@@ -1375,9 +1388,12 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await chunks(sizes.map((n, i) => [`item ${i}`, new Uint8Array(n)]))).toBe(5)
     })
 
-    itLocal('a worker that dies fails only its own tasks and is replaced (nothing hangs)', async () => {
-      const p = pool()
-      const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => p.applyAsync(t.maybeCrash, [i, 0.02])))
+    itLocal.each([
+      ['async tasks', 'maybeCrash', [0.02]],
+      ['synchronous tasks of 2 ms (offered to busy workers on threads)', 'maybeCrashSync', [0.03, 2]],
+    ] as const)('a worker that dies fails only its own tasks and is replaced (nothing hangs): %s', async (_, name, rest) => {
+      const p = withOffers(() => pool())
+      const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => p.applyAsync(t[name], [i, ...rest])))
       for (const [i, r] of results.entries()) {
         if (r.status === 'fulfilled') expect(r.value).toBe(i)
         else expect(r.reason).toBeInstanceOf(Broken)
