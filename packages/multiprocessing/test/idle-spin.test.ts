@@ -1,9 +1,11 @@
 /**
- * A pool's worker process spins a little when it goes idle between tasks that come back to back
- * (core's src/executor/idle-spin.ts, unit-tested in core): its event loop keeps polling instead of
- * sleeping, so that the next task is not delayed by a wake-up. Here, in real worker processes: it
- * spins only then, `CONC_IDLE_SPIN_US=0` (or a value that is not a number) turns it off, and a spin
- * ends after its budget (an idle worker does not keep a CPU busy), its turns paced. A spin is seen as the `setImmediate` calls it makes.
+ * With `CONC_IDLE_SPIN_US` set, a pool's worker process spins a little when it goes idle between
+ * tasks that come back to back (core's src/executor/idle-spin.ts, unit-tested in core): its event
+ * loop keeps polling instead of sleeping, so that the next task is not delayed by a wake-up. By
+ * default it does not (bench/FINDINGS-pools.md, round 13: the spin lengthened the worst calls).
+ * Here, in real worker processes: it spins only then, not by default, `CONC_IDLE_SPIN_US=0` (or a
+ * value that is not a number) turns it off, and a spin ends after its budget (an idle worker does
+ * not keep a CPU busy), its turns paced. A spin is seen as the `setImmediate` calls it makes.
  */
 import { ProcessPoolExecutor, fromModule } from '@conc/multiprocessing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -52,15 +54,15 @@ describe('idle spin of worker processes', () => {
     expect((await ex.submit(turnsSoFar)) - before).toBeGreaterThan(0)
   })
 
-  it.each(['0', 'off'])('does not spin when CONC_IDLE_SPIN_US is %s', async (value) => {
+  it.each([undefined, '0', 'off'])('does not spin when CONC_IDLE_SPIN_US is %s (unset: the default)', async (value) => {
     const ex = await poolWith(value)
     const before = await ex.submit(turnsSoFar)
     for (let i = 0; i < 20; i++) await ex.submit(noop)
     expect((await ex.submit(turnsSoFar)) - before).toBe(0)
   })
 
-  it('does not spin when tasks come further apart than the budget (100 µs by default)', async () => {
-    const ex = await poolWith(undefined)
+  it('does not spin when tasks come further apart than the budget', async () => {
+    const ex = await poolWith('100')
     // Apart from the task that started the worker too: after it, the worker went idle without a
     // history; this one comes 20 ms later, so the worker does not spin after it.
     await sleep(20)

@@ -46,13 +46,16 @@ const MICROTASK_HOPS = 4
 /**
  * How long a worker that has just gone idle watches for its next task before it sleeps, at most
  * (a thread: within its idle slice of IDLE_WAIT_MS), and how soon that task must come for the next
- * idle time to spin (its work then limited to ten times that; idle-spin.ts): 100 µs, or
- * `CONC_IDLE_SPIN_US` microseconds from the environment the workers start with. 0, or anything
- * that is not a number of microseconds ('off', '100us'), turns it off.
+ * idle time to spin (its work then limited to ten times that; idle-spin.ts): `CONC_IDLE_SPIN_US`
+ * microseconds from the environment the workers start with; 0, or anything that is not a number of
+ * microseconds ('off', '100us'), turns it off. By default 100 µs for a worker thread, and none for
+ * a worker process (`ownProcess`): one awaited call at a time measured its 99th percentile at
+ * 79-80 µs without the spin against 124-127 with it, its median at 22 against 24
+ * (bench/FINDINGS-pools.md, round 13).
  */
-function idleSpinMs(): number {
+function idleSpinMs(ownProcess: boolean): number {
   const value = process.env.CONC_IDLE_SPIN_US
-  if (value === undefined || value.trim() === '') return 0.1
+  if (value === undefined || value.trim() === '') return ownProcess ? 0 : 0.1
   const us = Number(value)
   return Number.isFinite(us) && us > 0 ? us / 1000 : 0
 }
@@ -612,7 +615,7 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
    * (idle-spin.ts): a process by turning its event loop, a thread by watching its wake word before
    * it waits on it. (A thread without a wake word waits in its event loop and does not spin.)
    */
-  const spinMs = waitMessage !== undefined || ownProcess ? idleSpinMs() : 0
+  const spinMs = waitMessage !== undefined || ownProcess ? idleSpinMs(ownProcess) : 0
   const spin = spinMs > 0 ? new IdleSpin(spinMs, () => open !== 0 || stopping || gate !== undefined, { turns: waitMessage === undefined }) : undefined
   /** A thread's next idle wait spins first (set when the worker goes idle: `spin.idle()`). */
   let spinNext = false
