@@ -1,9 +1,10 @@
 /**
  * Spin, then sleep: what a pool's worker does when it goes idle between short tasks that come back
  * to back (by default a worker thread only; a worker process when `CONC_IDLE_SPIN_US` is set:
- * pool-worker.ts, `idleSpinMs`). A worker process keeps its event loop turning (below); a worker thread, which waits for
- * its next message with `Atomics.wait` (pool-worker.ts, `idleLoop`), watches the wake word in a
- * loop for the same budget before it waits (@conc/threading's entry); this class decides for both.
+ * pool-worker.ts, `idleSpinMs`). A worker process keeps its event loop turning (below); a worker
+ * thread, which waits for its next message with `Atomics.wait` (pool-worker.ts, `idleLoop`),
+ * watches the wake word in a loop for the same budget before it waits (@conc/threading's entry);
+ * this class decides for both.
  *
  * A worker that sleeps is woken by the kernel when the next message comes, and on a virtual
  * machine that wake-up can cost more than the round trip itself: one awaited trivial task at a
