@@ -49,8 +49,9 @@ const MICROTASK_HOPS = 4
  * idle time to spin (its work then limited to ten times that; idle-spin.ts): `CONC_IDLE_SPIN_US`
  * microseconds from the environment the workers start with; 0, or anything that is not a number of
  * microseconds ('off', '100us'), turns it off. By default 100 µs for a worker thread, and none for
- * a worker process (`ownProcess`): one awaited call at a time measured its 99th percentile at
- * 79-80 µs without the spin against 124-127 with it, its median at 22 against 24
+ * a worker process (`ownProcess`): one awaited call at a time, against three peers, measured its
+ * 99th percentile at 79-80 µs without the spin against 124-127 with it, its median at 22 against
+ * 24; with longer idle spells neither won; and a sleeping worker costs no CPU between calls
  * (bench/FINDINGS-pools.md, round 13).
  */
 function idleSpinMs(ownProcess: boolean): number {
