@@ -561,11 +561,23 @@ async function startDistributed(app, appRoot, loader) {
     (candidate) => spawnSync(candidate, ['--version']).status === 0,
   )
   if (redisServer === undefined) return new Skipped('redis-server is not installed')
-  const port = String(20000 + Math.floor(Math.random() * 20000))
-  const redis = startBackground(redisServer, ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: app })
+  // A random port below Linux's ephemeral range (32768 and up, where a connection's own port may
+  // take it), and another one if it is in use all the same (redis-server then exits at once).
+  let port
+  let redis
+  for (let attempt = 1; ; attempt++) {
+    port = String(20000 + Math.floor(Math.random() * 12000))
+    redis = startBackground(redisServer, ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: app })
+    try {
+      await redis.waitFor(/Ready to accept connections/)
+      break
+    } catch (error) {
+      redis.stop()
+      if (attempt >= 5) throw error
+    }
+  }
   let host
   try {
-    await redis.waitFor(/Ready to accept connections/)
     const url = `redis://127.0.0.1:${port}`
     const worker = join(app, 'node_modules', '@conc', 'distributed', 'dist', 'cli', 'worker.js')
     const args = [...(loader === undefined ? [] : ['--import', loader]), worker, '--connection', url, '--app', appRoot, '--concurrency', '2']

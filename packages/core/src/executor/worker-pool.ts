@@ -732,7 +732,8 @@ export class WorkerPool {
       return
     }
     if (tellBig) slot.toldBig = true
-    if (slot.batches.length === 0) slot.since = performance.now()
+    // Only offers rank workers by it (#byExpectedEnd): threads.
+    if (this.#offerWords !== undefined && slot.batches.length === 0) slot.since = performance.now()
     slot.batches.push({ id, tasks: batch, left: batch.length, ms })
     slot.inflight += batch.length
     slot.remaining -= batch.length
@@ -822,8 +823,8 @@ export class WorkerPool {
     batch.left -= n
     if (batch.left <= 0) {
       batches.splice(at, 1)
-      // The worker goes on with its next batch now, if it has one.
-      slot.since = performance.now()
+      // The worker goes on with its next batch now, if it has one (Slot.since).
+      if (this.#offerWords !== undefined && batches.length > 0) slot.since = performance.now()
       // Its last reply: the worker is done with the batch's primitives.
       releaseTaskArgs(batch.tasks, slot.handle)
     }
