@@ -8,6 +8,7 @@
  * not keep a CPU busy), its turns paced. A spin is seen as the `setImmediate` calls it makes.
  */
 import { ProcessPoolExecutor, fromModule } from '@conc/multiprocessing'
+import { setEnv } from '@conc/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const fixture = new URL('./fixtures/idle-spin.mjs', import.meta.url).href
@@ -22,21 +23,18 @@ const resetTurns = fromModule(tasks.resetTurns, fixture, 'resetTurns')
 const turnGaps = fromModule(tasks.turnGaps, fixture, 'turnGaps')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const saved = process.env.CONC_IDLE_SPIN_US
 let pool: ProcessPoolExecutor | undefined
 
 /** A pool of one worker started with `CONC_IDLE_SPIN_US` set to `us` (undefined: the default). */
 async function poolWith(us: string | undefined): Promise<ProcessPoolExecutor> {
-  if (us === undefined) delete process.env.CONC_IDLE_SPIN_US
-  else process.env.CONC_IDLE_SPIN_US = us
+  const restore = setEnv('CONC_IDLE_SPIN_US', us)
   try {
     pool = new ProcessPoolExecutor({ maxWorkers: 1 })
     // The worker starts with the environment of now.
     await pool.submit(countTurns)
     return pool
   } finally {
-    if (saved === undefined) delete process.env.CONC_IDLE_SPIN_US
-    else process.env.CONC_IDLE_SPIN_US = saved
+    restore()
   }
 }
 

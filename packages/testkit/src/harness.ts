@@ -104,6 +104,31 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Sets environment variable `name` to `value` (undefined: unsets it) for what a pool reads when it
+ * is made, or its workers when they start (`CONC_OFFERS`, `CONC_IDLE_SPIN_US`); returns what puts
+ * the old value back.
+ */
+export function setEnv(name: string, value: string | undefined): () => void {
+  const before = process.env[name]
+  const put = (v: string | undefined): void => {
+    if (v === undefined) delete process.env[name]
+    else process.env[name] = v
+  }
+  put(value)
+  return () => put(before)
+}
+
+/** `make()` with environment variable `name` set to `value` (undefined: unset), then as before. */
+export function withEnv<T>(name: string, value: string | undefined, make: () => T): T {
+  const restore = setEnv(name, value)
+  try {
+    return make()
+  } finally {
+    restore()
+  }
+}
+
 /** Polls `predicate` every 20 ms until it holds or `timeoutMs` passes. */
 export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs

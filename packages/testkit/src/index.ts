@@ -1,7 +1,7 @@
 /** The contract suite and test helpers shared by every @conc backend. Private, never published. */
 export { defineRunnerContract } from './runner-contract.ts'
 export type { BackendUnderTest, RunnerCtor, RunnerUnderTest } from './runner-contract.ts'
-export { PROGRAM_TIMEOUT_MS, TSX_PROGRAM_TIMEOUT_MS, fixture, fixtureUrl, loadTargets, pidAlive, programTimeoutMs, readJson, runNode, tempDir, testTimeoutFor, waitFor } from './harness.ts'
+export { PROGRAM_TIMEOUT_MS, TSX_PROGRAM_TIMEOUT_MS, fixture, fixtureUrl, loadTargets, pidAlive, programTimeoutMs, readJson, runNode, setEnv, tempDir, testTimeoutFor, waitFor, withEnv } from './harness.ts'
 export type { RunResult } from './harness.ts'
 export { defineSyncContract } from './sync-contract.ts'
 export type { SyncBackendUnderTest } from './sync-contract.ts'

@@ -8,7 +8,7 @@ import { getEventListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { TSX_PROGRAM_TIMEOUT_MS, captureWarnings, fixture, runNode, tempDir, testTimeoutFor, waitFor } from './harness.ts'
+import { TSX_PROGRAM_TIMEOUT_MS, captureWarnings, fixture, runNode, setEnv, tempDir, testTimeoutFor, waitFor, withEnv } from './harness.ts'
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the suite drives both backends' classes at run time */
 type Fn = (...args: any[]) => any
@@ -93,16 +93,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
   }
 
   /** Makes a pool or executor with CONC_OFFERS=1: a thread pool offers long tasks whatever the CPU count. */
-  const withOffers = <P>(make: () => P): P => {
-    const before = process.env.CONC_OFFERS
-    process.env.CONC_OFFERS = '1'
-    try {
-      return make()
-    } finally {
-      if (before === undefined) delete process.env.CONC_OFFERS
-      else process.env.CONC_OFFERS = before
-    }
-  }
+  const withOffers = <P>(make: () => P): P => withEnv('CONC_OFFERS', '1', make)
 
   beforeAll(async () => {
     process.env.CONC_BACKEND = backend.backendUrl
@@ -438,7 +429,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       for (const round of [0, 1, 2]) {
         const ex = withOffers(() => executor({ maxWorkers: 2 }))
         // Async tasks; then synchronous ones of 2 ms, which threads offer to busy workers.
-        const futures = Array.from({ length: 300 }, (_, i) => (round < 2 ? ex.submit(t.maybeCrash, i, round === 0 ? 0.01 : 0.002) : ex.submit(t.maybeCrashSync, i, 0.005, 2)))
+        const futures = Array.from({ length: 300 }, (_, i) => (round < 2 ? ex.submit(t.maybeCrash, i, round === 0 ? 0.01 : 0.002) : ex.submit(t.maybeCrashSync, i, 0.005, 0.002)))
         const results = await Promise.allSettled(futures)
         for (const [i, r] of results.entries()) {
           if (r.status === 'fulfilled') expect(r.value).toBe(i)
@@ -769,15 +760,11 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
     describe('tasks of 1 ms or more; on threads, with offers made whatever the CPU count (CONC_OFFERS=1)', () => {
       // A thread pool offers long tasks only while fewer workers are busy than there are CPUs:
       // forced on, the tests below check what offers keep of the pool's promises on any machine.
-      let offers: string | undefined
+      let restore = (): void => {}
       beforeAll(() => {
-        offers = process.env.CONC_OFFERS
-        process.env.CONC_OFFERS = '1'
+        restore = setEnv('CONC_OFFERS', '1')
       })
-      afterAll(() => {
-        if (offers === undefined) delete process.env.CONC_OFFERS
-        else process.env.CONC_OFFERS = offers
-      })
+      afterAll(() => restore())
 
       itLocal('a task measured at 1 ms or more that waits for a busy worker is still pending: cancel() takes it back, running() turns true when it starts', async () => {
         const ex = executor({ maxWorkers: 1 })
@@ -1390,7 +1377,7 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
 
     itLocal.each([
       ['async tasks', 'maybeCrash', [0.02]],
-      ['synchronous tasks of 2 ms (offered to busy workers on threads)', 'maybeCrashSync', [0.03, 2]],
+      ['synchronous tasks of 2 ms (offered to busy workers on threads)', 'maybeCrashSync', [0.03, 0.002]],
     ] as const)('a worker that dies fails only its own tasks and is replaced (nothing hangs): %s', async (_, name, rest) => {
       const p = withOffers(() => pool())
       const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => p.applyAsync(t[name], [i, ...rest])))

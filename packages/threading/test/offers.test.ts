@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { ThreadPoolExecutor, fromModule } from '@conc/threading'
+import { withEnv } from '@conc/testkit'
 import { afterEach, expect, it } from 'vitest'
 import * as fixtures from './fixtures/offer-targets.mjs'
 
@@ -22,16 +23,10 @@ afterEach(async () => {
 })
 /** `offers`: CONC_OFFERS while the pool is made ('1': offers whatever the CPU count). */
 const executor = (maxWorkers: number, offers?: '0' | '1'): ThreadPoolExecutor => {
-  const before = process.env.CONC_OFFERS
-  if (offers !== undefined) process.env.CONC_OFFERS = offers
-  try {
-    const ex = new ThreadPoolExecutor({ maxWorkers })
-    executors.push(ex)
-    return ex
-  } finally {
-    if (before === undefined) delete process.env.CONC_OFFERS
-    else process.env.CONC_OFFERS = before
-  }
+  const make = (): ThreadPoolExecutor => new ThreadPoolExecutor({ maxWorkers })
+  const ex = offers === undefined ? make() : withEnv('CONC_OFFERS', offers, make)
+  executors.push(ex)
+  return ex
 }
 
 /** Blocks this thread (the program) for `ms`: it can neither take results nor send tasks meanwhile. */

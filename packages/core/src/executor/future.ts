@@ -100,9 +100,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** True while the call is running (it can no longer be cancelled). */
   running(): boolean {
-    // Offered to a worker: running once the worker has claimed it (claimed() marks it so).
-    if (this.#state === PENDING && offers.size > 0) offers.get(this)?.claimed()
+    this.#askOffer()
     return this.#state === RUNNING
+  }
+
+  /**
+   * Offered to a worker: running once the worker has claimed it, which the pool may not have
+   * looked at yet (`claimed()` asks, and marks it running).
+   */
+  #askOffer(): void {
+    if (this.#state === PENDING && offers.size > 0) offers.get(this)?.claimed()
   }
 
   /** True once the call finished or was cancelled. */
@@ -202,8 +209,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   toString(): string {
-    // An offered task a worker has claimed runs: the pool may not have looked yet (running()).
-    if (this.#state === PENDING && offers.size > 0) offers.get(this)?.claimed()
+    this.#askOffer()
     const s = this.#state
     const extra =
       s === FAILED

@@ -23,6 +23,7 @@ import {
   MODE_CALL,
   MODE_CHUNK,
   MODE_ONE,
+  offerAgeWord,
   olderAge,
   packChunk,
   packedArray,
@@ -356,9 +357,8 @@ export async function poolWorker({ channel, data, init }: ServiceContext): Promi
    */
   const olderOut = (word: number): boolean => {
     const words = offerWords as Int32Array
-    const n = words.length / 2
-    const age = Atomics.load(words, n + word)
-    for (let i = 0; i < n; i++) if (i !== word && Atomics.load(words, i) > 0 && olderAge(Atomics.load(words, n + i), age)) return true
+    const age = Atomics.load(words, offerAgeWord(words, word))
+    for (let i = 0; i < words.length / 2; i++) if (i !== word && Atomics.load(words, i) > 0 && olderAge(Atomics.load(words, offerAgeWord(words, i)), age)) return true
     return false
   }
   /**

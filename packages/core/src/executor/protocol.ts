@@ -53,7 +53,7 @@ export interface RunMessage {
   readonly s?: 1
   /**
    * Offered, not committed (worker threads): the batch runs in this worker only if the worker
-   * claims it when it is about to start it, by swapping word `k` of the pool's offer words from
+   * claims it when it is next to start it, by swapping word `k` of the pool's offer words from
    * `c` to minus its number (`PoolWorkerData.o`, `.w`); another worker may have claimed it, or
    * the pool taken it back (worker-pool.ts).
    */
@@ -116,6 +116,11 @@ export interface StopMessage {
 /** Worker → parent: stopped as asked; the worker exits (code 0) right after sending it. */
 export interface StoppedMessage {
   readonly t: 'p.stopped'
+}
+
+/** Where the age of the offer in word `k` of the offer words is (`PoolWorkerData.o`: the claims, then their ages). */
+export function offerAgeWord(words: Int32Array, k: number): number {
+  return words.length / 2 + k
 }
 
 /** Whether offer age `a` is older than `b`: ages count modulo 2^31 (worker-pool.ts, `#offerAge`). */

@@ -22,7 +22,7 @@ import { POOL_WORKER_MODULE, isUncaught } from '../internal/wire.js'
 import { MaybeEncodingError, TimeoutError } from './errors.js'
 import { BROKEN_MESSAGES, CONCURRENT_TASKS_PER_WORKER, unsendableError, type PoolFlavor, type WorkerPoolOptions } from './flavor.js'
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
-import { BATCH_BYTES, argumentDepth, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
+import { BATCH_BYTES, argumentDepth, offerAgeWord, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { OFFERED, QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
 import { Slot, type Batch } from './slot.js'
 import type { Offer } from './future.js'
@@ -50,6 +50,11 @@ interface Offered {
   readonly word: number
   /** What the word holds until a worker claims it or the pool takes it back. */
   readonly claim: number
+}
+
+/** A synchronous function measured at 1 ms or more: its tasks are offered, not sent ahead (WorkerPool #offer). */
+function isLong(fn: FnEntry): boolean {
+  return fn.avgMs !== undefined && fn.avgMs >= 1 && fn.async !== true
 }
 
 /** Where batch `id` is in `batches`, or -1 (no closure: a reply per call looks it up). */
@@ -479,7 +484,7 @@ export class WorkerPool {
    * while another worker runs dry, and could no longer be cancelled. Without more, a worker would
    * then wait a round trip to the program between two such tasks. On worker threads the pool
    * *offers* it instead: the task goes to busy workers with a claim, written first into a word
-   * shared with all of them (#offerWords); a worker runs it only if, when it is about to start
+   * shared with all of them (#offerWords); a worker runs it only if, when it is next to start
    * it, it swaps that word from the claim to minus its number, and no older offer is still out
    * (pool-worker.ts: then it runs nothing and the pool sends it the oldest); the others drop
    * their copy. Until a worker has, the pool can take it back with the same swap (to 0): for a
@@ -519,7 +524,7 @@ export class WorkerPool {
     const withDef: RunMessage = { ...message, d: [[fn.id, fn.spec]] }
     // Before the messages: a worker may claim it as soon as it reads it. The age first: a worker
     // that finds the claim reads it.
-    Atomics.store(words, words.length / 2 + offer.word, age)
+    Atomics.store(words, offerAgeWord(words, offer.word), age)
     Atomics.store(words, offer.word, offer.claim)
     let sent = 0
     for (const slot of targets) {
@@ -551,8 +556,7 @@ export class WorkerPool {
    * buffers once), or of an async function (its tasks overlap in a worker instead).
    */
   #offerable(task: Task): boolean {
-    const fn = task.fn
-    return fn.avgMs !== undefined && fn.avgMs >= 1 && fn.async !== true && task.extra === undefined && task.shared === undefined && this.#copiedBytes(task) < OFFER_BYTES
+    return isLong(task.fn) && task.extra === undefined && task.shared === undefined && this.#copiedBytes(task) < OFFER_BYTES
   }
 
   /**
@@ -722,7 +726,7 @@ export class WorkerPool {
     if (tellBig) message.g = 1
     if (solo) message.s = 1
     // Long, where offers may be made while it runs (this worker busy too).
-    if (this.#offerWords !== undefined && first.fn.avgMs !== undefined && first.fn.avgMs >= 1 && first.fn.async !== true && this.#busyWorkers() + (slot.batches.length === 0 ? 1 : 0) <= this.#offerBusy) message.l = 1
+    if (this.#offerWords !== undefined && isLong(first.fn) && this.#busyWorkers() + (slot.batches.length === 0 ? 1 : 0) <= this.#offerBusy) message.l = 1
     try {
       slot.handle.send(message, transfer as never)
     } catch (error) {
