@@ -21,6 +21,7 @@ export { serializeThrown } from './internal/error-transport.js'
 export { UNIT_ARG, claimUnit, isPendingUnit } from './internal/unit-arg.js'
 export { threadInfo } from './internal/thread-info.js'
 export { unitEntry } from './internal/bundle.js'
+export { SpinBackoff } from './executor/spin-backoff.js'
 
 /** How the unit runtime talks to its parent, supplied by the backend's entry file. */
 export interface UnitChannel {

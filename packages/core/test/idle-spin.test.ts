@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8'
 import { IdleSpin, TURN_EVERY_MS, holdUntil, type SpinClock } from '../src/executor/idle-spin.js'
+import { MAX_SKIPPED_SPINS, SpinBackoff } from '../src/executor/spin-backoff.js'
 
 /**
  * Bytes this thread allocates in its young generation while `work` runs: what the collections
@@ -280,5 +281,74 @@ describe('IdleSpin', () => {
     // Node 20's performance.now() allocates 32 bytes: a loop that read it on every read of the
     // word would allocate over 1 KiB a wait; a read every microsecond, about 100 bytes.
     expect(bytes / holds).toBeLessThan(400)
+  })
+})
+
+describe('SpinBackoff (a worker thread whose spins the program does not answer)', () => {
+  /** How many spins in a row `backoff` skips from now on (the first one not skipped ends the count). */
+  const skipped = (backoff: SpinBackoff): number => {
+    let n = 0
+    while (backoff.skip()) n++
+    return n
+  }
+
+  it('skips nothing while spins pay', () => {
+    const backoff = new SpinBackoff()
+    for (let i = 0; i < 10; i++) {
+      expect(backoff.skip()).toBe(false)
+      backoff.caught()
+    }
+  })
+
+  it('skips nothing after a miss between spins that pay', () => {
+    const backoff = new SpinBackoff()
+    for (let i = 0; i < 10; i++) {
+      backoff.missed()
+      expect(backoff.skip()).toBe(false)
+      backoff.caught()
+      expect(backoff.skip()).toBe(false)
+    }
+  })
+
+  it('skips one spin after two misses in a row, then twice as many after each further miss, up to the maximum', () => {
+    const backoff = new SpinBackoff()
+    const runs: number[] = []
+    for (let i = 0; i < 13; i++) {
+      backoff.missed()
+      runs.push(skipped(backoff))
+    }
+    expect(runs).toEqual([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 256, 256, 256])
+    expect(MAX_SKIPPED_SPINS).toBe(256)
+  })
+
+  it('a spin that pays ends the backoff: it takes two misses in a row again to skip one', () => {
+    const backoff = new SpinBackoff(16)
+    for (let i = 0; i < 7; i++) {
+      backoff.missed()
+      skipped(backoff)
+    }
+    backoff.missed()
+    expect(skipped(backoff)).toBe(16)
+    backoff.caught()
+    expect(backoff.skip()).toBe(false)
+    backoff.missed()
+    expect(skipped(backoff)).toBe(0)
+    backoff.missed()
+    expect(skipped(backoff)).toBe(1)
+  })
+
+  it('where every spin misses, one spin in MAX_SKIPPED_SPINS + 1 is tried once the backoff is at its maximum', () => {
+    const backoff = new SpinBackoff()
+    let tried = 0
+    for (let i = 0; i < 20_000; i++) {
+      if (backoff.skip()) continue
+      tried++
+      backoff.missed()
+    }
+    // Two misses, then tries after 1, 2, 4, ... 128 skips (8), then one every 257 idle times.
+    const rampUp = 2 + 8
+    const atMax = Math.floor((20_000 - (2 + 8 + 255)) / 257)
+    expect(tried).toBeGreaterThanOrEqual(rampUp + atMax)
+    expect(tried).toBeLessThanOrEqual(rampUp + atMax + 1)
   })
 })

@@ -4,14 +4,17 @@
  * @conc started as a unit (`claimUnit()`).
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from 'node:worker_threads'
-import { claimUnit, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
+import { SpinBackoff, claimUnit, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { HEARD, WAKE_KEY } from '../wake.js'
 
 /** How often a spin reads the clock, in ms (see `clockEvery`). */
 const CLOCK_EVERY_MS = 0.004
 /** Reads of the wake word between two reads of the clock in a spin, adapted to CLOCK_EVERY_MS. */
 let clockEvery = 256
-/** How long a spin waits for the parent to take the thread's last reply before it gives up the CPU. */
+/**
+ * How long a spin waits for the parent to take the thread's last reply before it gives up the CPU
+ * (and the spins after it are skipped for a while: core's SpinBackoff).
+ */
 const HEARD_WITHIN_MS = 0.03
 
 const port = parentPort
@@ -52,6 +55,8 @@ if (port !== null && claimUnit()) {
       }
       return n
     }
+    /** Spins the parent did not answer make the next ones skipped (core's executor/idle-spin.ts). */
+    const backoff = new SpinBackoff()
     /**
      * Waits up to `timeoutMs` for the parent's next message without a turn of the event loop
      * (`Atomics.wait` on the wake word, which the parent bumps after each message), then hands
@@ -63,7 +68,7 @@ if (port !== null && claimUnit()) {
      */
     channel.waitMessage = (timeoutMs, spinMs = 0) => {
       const until = performance.now() + timeoutMs
-      if (spinMs > 0) {
+      if (spinMs > 0 && !backoff.skip()) {
         // A message posted after the word was last read may be waiting already: take it first.
         if (Atomics.load(wake, 0) !== seen) {
           const n = drain()
@@ -80,7 +85,12 @@ if (port !== null && claimUnit()) {
         // adapts so that the clock is read every 2-8 µs.
         let last = spinStart
         spinning: for (;;) {
-          for (let turn = 0; turn < clockEvery; turn++) if (Atomics.load(wake, 0) !== seen) break spinning
+          for (let turn = 0; turn < clockEvery; turn++) {
+            if (Atomics.load(wake, 0) !== seen) {
+              backoff.caught()
+              break spinning
+            }
+          }
           const now = performance.now()
           if (now - last < CLOCK_EVERY_MS / 2) clockEvery = Math.min(clockEvery * 2, 4096)
           else if (now - last > CLOCK_EVERY_MS * 2) clockEvery = Math.max(clockEvery >> 1, 16)
@@ -93,9 +103,13 @@ if (port !== null && claimUnit()) {
             if (behind < 0) sent = (sent - behind) | 0
             heard = behind <= 0
             // A parent that has not taken the reply within HEARD_WITHIN_MS may be waiting for this
-            // very CPU (the kernel can queue its wake-up behind the spinning thread: on 2 cores
-            // about one reply in a hundred): the spin stops and the thread sleeps, giving it up.
-            if (!heard && now - spinStart >= HEARD_WITHIN_MS) break
+            // very CPU (the kernel can queue its wake-up behind the spinning thread, and keep the
+            // two threads on one CPU for thousands of calls): the spin stops and the thread
+            // sleeps, giving it up, and skips its next spins (SpinBackoff).
+            if (!heard && now - spinStart >= HEARD_WITHIN_MS) {
+              backoff.missed()
+              break
+            }
           }
         }
       }
