@@ -111,6 +111,17 @@ function targets(all) {
     const r = ours.samples.ms.map((v, i) => bare.samples.ms[i] / v).sort((a, b) => a - b)
     return r[r.length >> 1]
   }
+  /** Median over the rounds of p99 ÷ p50 of one awaited call at a time: ours, or contender `id`'s. */
+  const tail = (b, id) => {
+    const e = find('latency', b)?.raw.contenders.find((c) => (id === undefined ? c.role === 'ours' : c.id === id))
+    if (e?.samples.p50 === undefined || e.samples.p99 === undefined) return undefined
+    const r = e.samples.p99.map((v, i) => v / e.samples.p50[i]).sort((x, y) => x - y)
+    return r[r.length >> 1]
+  }
+  const raw = (b, id) => {
+    const value = tail(b, id)
+    return value === undefined ? '' : ` (the raw round trip's: ${fmtNumber(value, 2)})`
+  }
   const rows = [
     ['(1) thread executor ≥ fastest peer thread pool', metric('bursts', 'thread', 'once')?.best?.ratio?.median, 1],
     ['(1) process executor ≥ 1.5 × fastest peer process pool', metric('bursts', 'process', 'once')?.best?.ratio?.median, 1.5],
@@ -120,9 +131,15 @@ function targets(all) {
     ['(2) process executor ≥ 0.9 × bare worker threads (paired)', vsBare('process'), 0.9],
     ['(3) thread map ≥ 10 × its per-task rate of (1)', oursOf('map', 'thread', 'rate') / oursOf('bursts', 'thread', 'once'), 10],
     ['(3) process map ≥ 10 × its per-task rate of (1)', oursOf('map', 'process', 'rate') / oursOf('bursts', 'process', 'once'), 10],
+    // Issue 9 asks for a p99 within 3 × the p50 on a quiet machine; the raw round trip shows what the machine allows.
+    [`issue 9 (d): thread p99 ≤ 3 × p50, per round${raw('thread', 'raw-worker')}`, tail('thread'), 3, 'most'],
+    [`issue 9 (d): process p99 ≤ 3 × p50, per round${raw('process', 'raw-fork-v8')}`, tail('process'), 3, 'most'],
   ].filter(([, value]) => value !== undefined && !Number.isNaN(value))
   const all9 = all.flatMap((g) => g.analysed.metrics).filter((m) => m.loses !== undefined)
-  const lines = rows.map(([what, value, need]) => `| ${what} | ${fmtNumber(value, 2)} (need ${fmtNumber(need, 2)}) | ${value >= need ? 'yes' : '**no**'} |`)
+  const lines = rows.map(([what, value, need, most]) => {
+    const met = most === 'most' ? value <= need : value >= need
+    return `| ${what} | ${fmtNumber(value, 2)} (need ${most === 'most' ? '≤ ' : ''}${fmtNumber(need, 2)}) | ${met ? 'yes' : '**no**'} |`
+  })
   const won = all9.filter((m) => !m.loses).length
   lines.push(`| issue 9: @conc ≥ 1.0 × the best peer on every row | ${won} of ${all9.length} rows | ${won === all9.length ? 'yes' : '**no**'} |`)
   return ['| target | measured | met |', '| --- | ---: | :---: |', ...lines].join('\n')
