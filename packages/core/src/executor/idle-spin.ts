@@ -4,7 +4,8 @@
  * pool-worker.ts, `idleSpinMs`). A worker process keeps its event loop turning (below); a worker
  * thread, which waits for its next message with `Atomics.wait` (pool-worker.ts, `idleLoop`),
  * watches the wake word in a loop for the same budget before it waits (@conc/threading's entry);
- * this class decides for both.
+ * this class decides for both. A worker thread also skips its spins for a while when they keep
+ * ending before the program has taken its reply (spin-backoff.ts).
  *
  * A worker that sleeps is woken by the kernel when the next message comes, and on a virtual
  * machine that wake-up can cost more than the round trip itself: one awaited trivial task at a

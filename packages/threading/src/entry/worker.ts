@@ -55,7 +55,7 @@ if (port !== null && claimUnit()) {
       }
       return n
     }
-    /** Spins the parent did not answer make the next ones skipped (core's executor/idle-spin.ts). */
+    /** Spins the parent did not answer make the next ones skipped (core's executor/spin-backoff.ts). */
     const backoff = new SpinBackoff()
     /**
      * Waits up to `timeoutMs` for the parent's next message without a turn of the event loop
