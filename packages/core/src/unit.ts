@@ -38,8 +38,10 @@ export interface UnitChannel {
   /**
    * Worker threads only (@conc/threading's entry; processes have none): waits up to `timeoutMs`
    * for the parent's next message synchronously, hands the messages that came to the listeners and
-   * returns how many (0: none came in time). `spinMs`: first watch for a message that long without
-   * sleeping (executor/idle-spin.ts). See executor/pool-worker.ts for when it is safe to block.
+   * returns how many (0: none came in time). `spinMs`: first watch for a message for up to that
+   * long without sleeping (executor/idle-spin.ts; less, or not at all, when the parent does not
+   * take the unit's replies at once: executor/spin-backoff.ts). See executor/pool-worker.ts for
+   * when it is safe to block.
    */
   waitMessage?(timeoutMs: number, spinMs?: number): number
 }

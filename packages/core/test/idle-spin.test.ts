@@ -292,7 +292,7 @@ describe('SpinBackoff (a worker thread whose spins the program does not answer)'
     return n
   }
 
-  it('skips nothing while spins pay', () => {
+  it('skips nothing while spins catch their message', () => {
     const backoff = new SpinBackoff()
     for (let i = 0; i < 10; i++) {
       expect(backoff.skip()).toBe(false)
@@ -300,7 +300,7 @@ describe('SpinBackoff (a worker thread whose spins the program does not answer)'
     }
   })
 
-  it('skips nothing after a miss between spins that pay', () => {
+  it('skips nothing after a miss between spins that catch their message', () => {
     const backoff = new SpinBackoff()
     for (let i = 0; i < 10; i++) {
       backoff.missed()
@@ -310,7 +310,7 @@ describe('SpinBackoff (a worker thread whose spins the program does not answer)'
     }
   })
 
-  it('skips one spin after two misses in a row, then twice as many after each further miss, up to the maximum', () => {
+  it('skips one spin after a second miss, then twice as many after each further miss, up to the maximum', () => {
     const backoff = new SpinBackoff()
     const runs: number[] = []
     for (let i = 0; i < 13; i++) {
@@ -321,7 +321,7 @@ describe('SpinBackoff (a worker thread whose spins the program does not answer)'
     expect(MAX_SKIPPED_SPINS).toBe(256)
   })
 
-  it('a spin that pays ends the backoff: it takes two misses in a row again to skip one', () => {
+  it('a spin that catches its message ends the backoff: it takes two misses again to skip one', () => {
     const backoff = new SpinBackoff(16)
     for (let i = 0; i < 7; i++) {
       backoff.missed()

@@ -62,9 +62,11 @@ if (port !== null && claimUnit()) {
      * (`Atomics.wait` on the wake word, which the parent bumps after each message), then hands
      * every message waiting on the port to the listeners, synchronously. Returns how many it
      * handed over (0: none came in time). See core's pool-worker for when it is safe to block.
-     * With `spinMs`, it first watches the word that long (within `timeoutMs`) without sleeping: a
-     * message that comes meanwhile is taken without the kernel waking this thread (core's
-     * executor/idle-spin.ts).
+     * With `spinMs`, it first watches the word for up to that long (within `timeoutMs`) without
+     * sleeping: a message that comes meanwhile is taken without the kernel waking this thread
+     * (core's executor/idle-spin.ts). The spin ends sooner when the parent has not taken this
+     * thread's last reply within HEARD_WITHIN_MS, and does not start while spins are skipped after
+     * such misses (core's executor/spin-backoff.ts).
      */
     channel.waitMessage = (timeoutMs, spinMs = 0) => {
       const until = performance.now() + timeoutMs
@@ -72,6 +74,7 @@ if (port !== null && claimUnit()) {
         // A message posted after the word was last read may be waiting already: take it first.
         if (Atomics.load(wake, 0) !== seen) {
           const n = drain()
+          // Not a spin that paid: on one CPU, the program ran before this thread got here.
           if (n > 0) return n
         }
         const spinStart = performance.now()
@@ -107,6 +110,8 @@ if (port !== null && claimUnit()) {
             // two threads on one CPU for thousands of calls): the spin stops and the thread
             // sleeps, giving it up, and skips its next spins (SpinBackoff).
             if (!heard && now - spinStart >= HEARD_WITHIN_MS) {
+              // A message that came since the word was last read: taken above, not a miss.
+              if (Atomics.load(wake, 0) !== seen) continue
               backoff.missed()
               break
             }
