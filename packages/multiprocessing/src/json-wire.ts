@@ -1,13 +1,15 @@
 /**
- * Small plain messages cross the IPC channel as JSON text. The channel serializes with V8
- * (`serialization: 'advanced'`, for everything JSON cannot carry), and a V8-serialized object
- * message costs more than its JSON text sent as one string and parsed on the other side: a pool's
- * one-task `p.run` and its `p.done` take 6–8 µs less a round trip (bench/FINDINGS-pools.md, (d)).
+ * Which messages of a process unit travel as JSON (wire-pipe.ts: as lines of text on a pipe beside
+ * the IPC channel) rather than through the channel's V8 serialization: small plain ones. Every V8
+ * message costs its sender a `v8.Serializer` and its receiver a `v8.Deserializer`, objects V8
+ * tracks with weak handles that made every young-generation collection twice as long, and a
+ * one-task `p.run` or `p.done` as JSON costs less to write and read (bench/FINDINGS-pools.md,
+ * (d) and round 14).
  *
- * The text is used only when parsing it gives back exactly what V8 would: null, booleans, finite
+ * JSON is used only when parsing it gives back exactly what V8 would: null, booleans, finite
  * numbers other than -0, strings, dense arrays and plain objects of those, small. Anything else
  * (undefined, NaN, BigInt, Date, Map, typed arrays, errors, class instances, proxies, holes,
- * cycles, big messages) goes as before, through V8.
+ * cycles, big messages) goes through V8.
  */
 
 /**
@@ -17,9 +19,6 @@
  */
 const MAX_NODES = 64
 const MAX_CHARS = 8192
-
-/** How a message sent as JSON text begins: every wire message is an object whose first key is `t`. */
-const PREFIX = '{"t":"'
 
 let isProxy: ((value: unknown) => boolean) | undefined
 
@@ -70,31 +69,15 @@ function plain(value: unknown, depth: number): boolean {
 }
 
 /**
- * `message` as JSON text when that round-trips it exactly and it is small; else `message` itself.
- * The `t` key must come first (wire messages are written so).
+ * Whether the channel's JSON carries `message` exactly and it is small (wire-pipe.ts sends the rest
+ * as V8 bytes). A getter that throws makes it false: V8 reports it as it always did.
  */
-export function encodeWire<T extends { readonly t: string }>(message: T): T | string {
+export function plainWire(message: unknown): boolean {
   nodes = MAX_NODES
   chars = MAX_CHARS
   try {
-    if (!plain(message, 0)) return message
+    return plain(message, 0)
   } catch {
-    // A getter threw: let V8 report it as it always did.
-    return message
-  }
-  const text = JSON.stringify(message)
-  return text.startsWith(PREFIX) ? text : message
-}
-
-/**
- * What `encodeWire` sent, decoded; `undefined` for anything else (a string some user code sent on
- * the channel is not a wire message).
- */
-export function decodeWire(message: string): unknown {
-  if (!message.startsWith(PREFIX)) return undefined
-  try {
-    return JSON.parse(message)
-  } catch {
-    return undefined
+    return false
   }
 }

@@ -8,7 +8,7 @@
  *   when the thread that forked it ends, which is when the whole process dies or, from a worker
  *   thread, when that thread ends (whose `Process` objects die with it). Nothing runs in the child.
  * - Elsewhere (macOS, a Linux without `setpriv`, or `CONC_NO_PDEATHSIG` set): the child gets a
- *   lifeline, a pipe on fd 4 that nothing is ever written to. The parent's end closes when the
+ *   lifeline, a pipe on fd 5 that nothing is ever written to. The parent's end closes when the
  *   forking thread's handles close or the process dies; a watchdog thread in the child sees the
  *   end of the pipe and kills its process.
  *
@@ -19,7 +19,8 @@ import type { Socket } from 'node:net'
 
 /** `pdeathsig:<parent pid>` or `lifeline:<fd>`; read (and removed) by entry/child-guard.ts. */
 const GUARD_ENV = 'CONC_ORPHAN_GUARD'
-const LIFELINE_FD = 4
+/** After fds 0 to 4 (stdio, the IPC channel, the pipe for V8 messages: wire-pipe.ts). */
+const LIFELINE_FD = 5
 
 let setpriv: string | null | undefined
 function findSetpriv(): string | null {
@@ -42,8 +43,8 @@ function findSetpriv(): string | null {
 
 /**
  * `fork(modulePath, args, options)` with the child guarded against outliving its parent.
- * `options.stdio` must name fds 0 to 3 (with the IPC channel); the lifeline, when there is one,
- * is fd 4.
+ * `options.stdio` must name fds 0 to 4 (with the IPC channel); the lifeline, when there is one,
+ * is fd 5.
  */
 export function forkGuarded(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
   // Loaded here, not when @conc/multiprocessing is imported (see process-backend.ts).
@@ -58,13 +59,13 @@ export function forkGuarded(modulePath: string, args: readonly string[], options
     })
   }
   const { stdio } = options
-  if (!Array.isArray(stdio) || stdio.length !== LIFELINE_FD) throw new Error('@conc/multiprocessing: fds 0 to 3 must be given, the lifeline is fd 4')
+  if (!Array.isArray(stdio) || stdio.length !== LIFELINE_FD) throw new Error('@conc/multiprocessing: fds 0 to 4 must be given, the lifeline is fd 5')
   const child = fork(modulePath, args, {
     ...options,
     stdio: [...(stdio as unknown[]), 'pipe'] as StdioOptions,
     env: { ...(options.env ?? process.env), [GUARD_ENV]: `lifeline:${LIFELINE_FD}` },
   })
-  const lifeline = child.stdio[LIFELINE_FD] as Socket | null | undefined
+  const lifeline = (child.stdio as unknown as (Socket | null | undefined)[])[LIFELINE_FD]
   if (lifeline) {
     // It must never keep this program alive (the child and its channel do that), and once the
     // child has exited it has no use: a process the child started may hold its end open.

@@ -1,8 +1,9 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { UNIT_ARG, isPendingUnit, isWireMessage, serializeThrown, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitInit, type UnitMessage } from '@conc/core'
 import { forkGuarded } from './orphan-guard.js'
-import { decodeWire, encodeWire } from './json-wire.js'
+import { WireIn, WireOut, PIPE_FD } from './wire-pipe.js'
 
 // Built-in modules are loaded on first use, not when @conc/multiprocessing is imported: a program
 // (or a worker thread) that imports it without starting a process does not pay for them.
@@ -14,7 +15,8 @@ const childEntry = (): string => fileURLToPath(unitEntry(new URL('./entry/child.
 if (isPendingUnit()) void import('./entry/child.js')
 
 function spawnChild(init: UnitInit): ChildProcess {
-  const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
+  // The V8 channel, and a pipe beside it for plain messages as JSON (wire-pipe.ts).
+  const options: ForkOptions = { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] }
   // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
   const execArgv = unitExecArgv(init)
   if (execArgv !== undefined) options.execArgv = execArgv
@@ -31,15 +33,24 @@ export const processBackend: UnitBackend = {
     serialize(init)
     const child = spawnChild(init)
     const messageListeners: ((message: UnitMessage) => void)[] = []
-    child.on('message', (received: unknown) => {
-      const message = typeof received === 'string' ? decodeWire(received) : received
-      if (isWireMessage(message)) for (const listener of messageListeners) listener(message)
-    })
+    const pipe = child.stdio[PIPE_FD] as Socket
+    // It must never keep this program alive by itself (wire-pipe.ts refs it while a message waits for it).
+    pipe.unref()
+    pipe.on('error', () => {})
+    const wireIn = new WireIn((message) => {
+      if (isWireMessage(message)) for (const listener of messageListeners) listener(message as UnitMessage)
+    }, pipe)
+    const wireOut = new WireOut((message, done) => {
+      // A message to a child that has just exited is dropped, not reported as the child's error.
+      if (!child.connected) return done(null)
+      child.send(message as never, done)
+    }, pipe)
+    child.on('message', (message: unknown) => wireIn.receive(message))
     child.on('error', (error) => {
       const message: UnitMessage = { t: 'uncaught', error: serializeThrown(error) }
       for (const listener of messageListeners) listener(message)
     })
-    child.send(init)
+    wireOut.send(init)
     const setRef = (ref: boolean): void => {
       const channel = child.channel as { ref(): void; unref(): void } | null | undefined
       if (ref) {
@@ -53,10 +64,11 @@ export const processBackend: UnitBackend = {
     if (daemon) setRef(false)
     return {
       id: child.pid ?? -1,
-      // A message to a child that has just exited is dropped, not reported as the child's error.
-      send: (message) => void child.send(encodeWire(message), () => {}),
+      send: (message) => wireOut.send(message),
       onMessage: (listener) => void messageListeners.push(listener),
-      onExit: (listener) => void child.once('exit', (code, signal) => listener({ code, signal })),
+      // After the lines it wrote before it ended (its pipe read to the end), or 1 s if the pipe stays
+      // open (a process the child started may hold it).
+      onExit: (listener) => void child.once('exit', (code, signal) => wireIn.settled(1000, () => listener({ code, signal }))),
       terminate: () => void child.kill('SIGTERM'),
       kill: () => void child.kill('SIGKILL'),
       interrupt: () => void child.kill('SIGINT'),

@@ -5,7 +5,7 @@
  */
 import { claimUnit, isWireMessage, runUnit, threadInfo, type UnitChannel, type WireMessage } from '@conc/core/unit'
 import { guardChild } from './child-guard.js'
-import { decodeWire, encodeWire } from '../json-wire.js'
+import { PIPE_FD, WireIn, WireOut } from '../wire-pipe.js'
 
 // threadInfo(), not node:worker_threads: importing that in a child's main thread loads Node's
 // streams, which every process unit would pay for.
@@ -22,6 +22,14 @@ function startChild(): void {
   process.on('disconnect', () => process.exit(process.exitCode ?? 1))
 
   const listeners: ((message: WireMessage) => void)[] = []
+  // The pipe for plain messages, as lines of JSON (wire-pipe.ts; node:net is loaded already, for
+  // the IPC channel). It never keeps this process alive by itself: wire-pipe.ts refs it while a
+  // channel message waits for its lines.
+  const { Socket } = process.getBuiltinModule('node:net')
+  const pipe = new Socket({ fd: PIPE_FD, readable: true, writable: true })
+  pipe.unref()
+  pipe.on('error', () => {})
+  const wireOut = new WireOut((message, done) => void send(message as never, done), pipe)
   // Messages that came before anyone listened (a pool's `p.stop` to a worker still importing its
   // service): kept, in order, for the listeners, as a worker thread's port keeps them.
   let early: WireMessage[] | undefined = []
@@ -30,7 +38,7 @@ function startChild(): void {
   }
   const channel: UnitChannel = {
     ident: process.pid,
-    send: (message) => void send(encodeWire(message)),
+    send: (message) => wireOut.send(message),
     onMessage(listener) {
       listeners.push(listener)
       if (listeners.length > 1) return
@@ -41,7 +49,7 @@ function startChild(): void {
         for (const message of queued) deliver(message)
       })
     },
-    sendAndExit: (message, code) => void send(message, () => exitWhenWritten(code)),
+    sendAndExit: (message, code) => wireOut.send(message, () => wireOut.flush(() => exitWhenWritten(code))),
     // The channel stops keeping the process alive, but messages still arrive: the replies to
     // requests it forwards for its own children (which keep it alive until they end) come on it.
     release() {
@@ -50,8 +58,7 @@ function startChild(): void {
   }
 
   let initialised = false
-  process.on('message', (received: unknown) => {
-    const message = typeof received === 'string' ? decodeWire(received) : received
+  const wireIn = new WireIn((message) => {
     if (!initialised) {
       initialised = true
       void runUnit(message, channel)
@@ -59,7 +66,8 @@ function startChild(): void {
       if (early !== undefined) early.push(message)
       else deliver(message)
     }
-  })
+  }, pipe)
+  process.on('message', (message: unknown) => wireIn.receive(message))
 }
 
 /**
