@@ -19,7 +19,7 @@ import type { Socket } from 'node:net'
 
 /** `pdeathsig:<parent pid>` or `lifeline:<fd>`; read (and removed) by entry/child-guard.ts. */
 const GUARD_ENV = 'CONC_ORPHAN_GUARD'
-/** After fds 0 to 4 (stdio, the IPC channel, the pipe for V8 messages: wire-pipe.ts). */
+/** After fds 0 to 4 (stdio, the IPC channel, the pipe for plain messages: wire-pipe.ts). */
 const LIFELINE_FD = 5
 
 let setpriv: string | null | undefined

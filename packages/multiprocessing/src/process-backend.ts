@@ -34,9 +34,6 @@ export const processBackend: UnitBackend = {
     const child = spawnChild(init)
     const messageListeners: ((message: UnitMessage) => void)[] = []
     const pipe = child.stdio[PIPE_FD] as Socket
-    // It must never keep this program alive by itself (wire-pipe.ts refs it while a message waits for it).
-    pipe.unref()
-    pipe.on('error', () => {})
     const wireIn = new WireIn((message) => {
       if (isWireMessage(message)) for (const listener of messageListeners) listener(message as UnitMessage)
     }, pipe)

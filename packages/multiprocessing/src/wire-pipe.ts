@@ -24,7 +24,7 @@
 import type { Socket } from 'node:net'
 import { plainWire } from './json-wire.js'
 
-/** The child's fd of the pipe for V8 messages (after stdin, stdout, stderr and the IPC channel). */
+/** The child's fd of the pipe for plain messages (after stdin, stdout, stderr and the IPC channel). */
 export const PIPE_FD = 4
 
 /** Sends on the channel; calls back once the message is handed over (or failed). */
@@ -34,10 +34,10 @@ export type ChannelSend = (message: unknown, callback: (error: Error | null) => 
 export class WireOut {
   readonly #channelSend: ChannelSend
   readonly #socket: Socket
-  /** Channel messages and frames sent so far. */
+  /** Channel messages and lines sent so far. */
   #messages = 0
-  #frames = 0
-  /** Frames sent before the last channel message: what the receiver has been told. */
+  #lines = 0
+  /** Lines sent before the last channel message: what the receiver has been told. */
   #told = 0
 
   constructor(channelSend: ChannelSend, socket: Socket) {
@@ -46,28 +46,28 @@ export class WireOut {
   }
 
   /**
-   * Sends `message`: on the channel when JSON carries it exactly, else as V8 bytes on the pipe.
-   * `done` is called once it is handed over.
+   * Sends `message`: as a JSON line on the pipe when JSON carries it exactly, else through the V8
+   * channel. `done` is called once it is handed over.
    */
   send(message: unknown, done: (error: Error | null) => void = ignore): void {
     if (!plainWire(message)) {
       // Through Node's V8 channel, after the lines sent before it. A message V8 cannot serialize
       // throws here, and is not counted: the receiver will not wait for it.
-      if (this.#told === this.#frames) this.#channelSend(message, done)
+      if (this.#told === this.#lines) this.#channelSend(message, done)
       else {
-        this.#channelSend([this.#frames, message], done)
-        this.#told = this.#frames
+        this.#channelSend([this.#lines, message], done)
+        this.#told = this.#lines
       }
       this.#messages++
       return
     }
     // A JSON line on the pipe, after the channel messages sent before it.
     const text = `${this.#messages >>> 0} ${JSON.stringify(message)}\n`
-    this.#frames++
+    this.#lines++
     this.#socket.write(text, (error) => done(error ?? null))
   }
 
-  /** Calls `done` once every frame written so far is handed to the kernel. */
+  /** Calls `done` once every line written so far is handed to the kernel. */
   flush(done: () => void): void {
     const socket = this.#socket
     if (socket.writableLength === 0 || socket.destroyed) {
@@ -89,14 +89,14 @@ const ignore = (): void => {}
 export class WireIn {
   readonly #deliver: (message: unknown) => void
   readonly #socket: Socket
-  /** Channel messages not handed over yet, each with the frames that must come before it. */
-  readonly #messages: [frames: number, message: unknown][] = []
-  /** Frames not handed over yet, each with the channel messages that must come before it. */
-  readonly #frames: [messages: number, message: unknown][] = []
-  /** Frames that the last channel message with a count said come before the next ones. */
-  #framesBefore = 0
+  /** Channel messages not handed over yet, each with the lines that must come before it. */
+  readonly #messages: [lines: number, message: unknown][] = []
+  /** Lines not handed over yet, each with the channel messages that must come before it. */
+  readonly #lines: [messages: number, message: unknown][] = []
+  /** Lines that the last channel message with a count said come before the next ones. */
+  #linesBefore = 0
   #messagesDone = 0
-  #framesDone = 0
+  #linesDone = 0
   /** Text read after the last whole line. */
   #partial = ''
   #ended = false
@@ -105,6 +105,9 @@ export class WireIn {
   constructor(deliver: (message: unknown) => void, socket: Socket) {
     this.#deliver = deliver
     this.#socket = socket
+    // The pipe never keeps the process alive by itself (the channel and the child do that): only
+    // while a channel message waits for its lines, and while the end of a sender is awaited.
+    socket.unref()
     // Lines of UTF-8 text: the decoder keeps a character that a read cut in two.
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => this.#onData(chunk))
@@ -119,17 +122,17 @@ export class WireIn {
   receive(received: unknown): void {
     let message = received
     if (Array.isArray(received) && received.length === 2 && typeof received[0] === 'number') {
-      this.#framesBefore = received[0]
+      this.#linesBefore = received[0]
       message = received[1]
     }
-    if (this.#messages.length === 0 && this.#framesDone >= this.#framesBefore) {
+    if (this.#messages.length === 0 && this.#linesDone >= this.#linesBefore) {
       this.#messagesDone++
       this.#deliver(message)
       this.#drain()
       return
     }
-    this.#messages.push([this.#framesBefore, message])
-    // A frame is due: read it even if nothing else keeps this process alive.
+    this.#messages.push([this.#linesBefore, message])
+    // A line is due: read it even if nothing else keeps this process alive.
     this.#socket.ref()
     this.#drain()
   }
@@ -158,7 +161,7 @@ export class WireIn {
   }
 
   #onData(chunk: string): void {
-    let text = this.#partial + chunk
+    const text = this.#partial + chunk
     let end = text.indexOf('\n')
     if (end < 0) {
       this.#partial = text
@@ -168,12 +171,11 @@ export class WireIn {
     while (end >= 0) {
       const space = text.indexOf(' ', start)
       const before = Number(text.slice(start, space))
-      this.#frames.push([before, JSON.parse(text.slice(space + 1, end))])
+      this.#lines.push([before, JSON.parse(text.slice(space + 1, end))])
       start = end + 1
       end = text.indexOf('\n', start)
     }
     this.#partial = text.slice(start)
-    text = ''
     this.#drain()
   }
 
@@ -181,17 +183,17 @@ export class WireIn {
   #drain(): void {
     for (;;) {
       const message = this.#messages[0]
-      if (message !== undefined && message[0] <= this.#framesDone) {
+      if (message !== undefined && message[0] <= this.#linesDone) {
         this.#messages.shift()
         this.#messagesDone++
         this.#deliver(message[1])
         continue
       }
-      const frame = this.#frames[0]
-      if (frame !== undefined && frame[0] <= (this.#messagesDone >>> 0)) {
-        this.#frames.shift()
-        this.#framesDone++
-        this.#deliver(frame[1])
+      const line = this.#lines[0]
+      if (line !== undefined && line[0] <= (this.#messagesDone >>> 0)) {
+        this.#lines.shift()
+        this.#linesDone++
+        this.#deliver(line[1])
         continue
       }
       break

@@ -23,12 +23,9 @@ function startChild(): void {
 
   const listeners: ((message: WireMessage) => void)[] = []
   // The pipe for plain messages, as lines of JSON (wire-pipe.ts; node:net is loaded already, for
-  // the IPC channel). It never keeps this process alive by itself: wire-pipe.ts refs it while a
-  // channel message waits for its lines.
+  // the IPC channel).
   const { Socket } = process.getBuiltinModule('node:net')
   const pipe = new Socket({ fd: PIPE_FD, readable: true, writable: true })
-  pipe.unref()
-  pipe.on('error', () => {})
   const wireOut = new WireOut((message, done) => void send(message as never, done), pipe)
   // Messages that came before anyone listened (a pool's `p.stop` to a worker still importing its
   // service): kept, in order, for the listeners, as a worker thread's port keeps them.
