@@ -112,6 +112,73 @@ describe('Future (G55)', () => {
     expect(await ok).toBe(21)
   })
 
+  it('is a native promise: awaited and collected by Promise.all as itself, with catch and finally', async () => {
+    const f = new Future<number>()
+    expect(f).toBeInstanceOf(Promise)
+    expect(f).toBeInstanceOf(Future)
+    // No wrapper promise and no thenable job: `await` and `Promise.all` take the future itself.
+    expect(Promise.resolve(f)).toBe(f)
+    const chained = f.then((v) => v + 1)
+    expect(Object.getPrototypeOf(chained)).toBe(Promise.prototype)
+    const finished: string[] = []
+    const all = Promise.all([f, f.finally(() => finished.push('finally'))])
+    f.setResult(1)
+    expect(await all).toEqual([1, 1])
+    expect(await chained).toBe(2)
+    expect(finished).toEqual(['finally'])
+    const bad = new Future()
+    bad.setException(new RangeError('no'))
+    expect(await bad.catch((e: unknown) => (e as Error).message)).toBe('no')
+  })
+
+  it('result() and exception() with no timeout, asked while pending, give the outcome once it comes', async () => {
+    const ok = new Future<number>()
+    const bad = new Future<number>()
+    const gone = new Future<number>()
+    const error = new RangeError('no')
+    const asked = Promise.allSettled([ok.result(), ok.exception(), bad.result(), bad.exception(), gone.result(), gone.exception()])
+    later(5, () => {
+      ok.setResult(7)
+      bad.setException(error)
+      gone.cancel()
+    })
+    const [r1, e1, r2, e2, r3, e3] = await asked
+    expect(r1).toEqual({ status: 'fulfilled', value: 7 })
+    expect(e1).toEqual({ status: 'fulfilled', value: null })
+    expect(r2).toEqual({ status: 'rejected', reason: error })
+    expect(e2).toEqual({ status: 'fulfilled', value: error })
+    expect(r3).toMatchObject({ status: 'rejected', reason: expect.any(CancelledError) })
+    expect(e3).toMatchObject({ status: 'rejected', reason: expect.any(CancelledError) })
+  })
+
+  it('a failed or cancelled future nobody awaits is not an unhandled rejection', async () => {
+    const seen: unknown[] = []
+    const onUnhandled = (reason: unknown): void => void seen.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const failed = new Future()
+      failed.setException(new RangeError('nobody asks'))
+      const cancelled = new Future()
+      cancelled.cancel()
+      const running = new Future()
+      running.setRunningOrNotifyCancel()
+      running.setException(new Error('nobody asks either'))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(seen).toEqual([])
+      // Awaiting them later still gives their outcome.
+      await expect(failed).rejects.toThrow('nobody asks')
+      await expect(cancelled).rejects.toBeInstanceOf(CancelledError)
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('is made without an executor: Future.resolve and friends say to use Promise', () => {
+    expect(() => Future.resolve(1)).toThrow(TypeError)
+    expect(() => Future.resolve(1)).toThrow(/^Future takes no executor/)
+    expect(() => new (Future as unknown as new (e: unknown) => unknown)(() => undefined)).toThrow(/^Future takes no executor/)
+  })
+
   it('a second setResult throws InvalidStateError', () => {
     const f = new Future<number>()
     f.setResult(1)

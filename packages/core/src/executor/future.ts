@@ -15,6 +15,8 @@ const FAILED = 3
 const CANCELLED = 4
 type State = typeof PENDING | typeof RUNNING | typeof FINISHED | typeof FAILED | typeof CANCELLED
 const STATE_NAMES = ['PENDING', 'RUNNING', 'FINISHED', 'FINISHED', 'CANCELLED'] as const
+// Called on a future as Promise's own `then`, whatever a subclass puts on its prototype.
+const promiseThen = Promise.prototype.then
 
 /** A callback given to {@link Future.addDoneCallback}. */
 export type DoneCallback<T> = (future: Future<T>) => void
@@ -60,10 +62,26 @@ export function futureFailed(future: Future<unknown>): boolean {
   return failedOf(future)
 }
 
+/** What a future's promise is made with; read back at once by the constructor (no closure per future). */
+let madeResolve: ((value: unknown) => void) | undefined
+const capture = (resolve: (value: unknown) => void): void => {
+  madeResolve = resolve
+}
+/** Marks a future's rejection as handled: a failed future nobody awaits is no unhandled rejection. */
+const ignore = (): void => undefined
+
 /**
- * The eventual result of a call submitted to an executor. It is awaitable (`await future` gives
- * the value or throws the call's error), and has Python's methods, made async where Python
- * blocks: `result(timeout)`, `exception(timeout)`, `cancel()`, `done()`...
+ * The eventual result of a call submitted to an executor. It is a native `Promise` (`await future`
+ * gives the value or throws the call's error; `.then`, `.catch`, `.finally`, `Promise.all` work as
+ * on any promise), with Python's methods, made async where Python blocks: `result(timeout)`,
+ * `exception(timeout)`, `cancel()`, `done()`...
+ *
+ * Unlike a plain promise, a future that fails or is cancelled while nobody awaits it is not an
+ * unhandled rejection (Python's futures keep their exception until asked). Its `constructor` is
+ * `Promise`, so that `await` and `Promise.all` take it as it is; promises derived from it
+ * (`then`, `catch`, `finally`) are plain promises. It is made with no executor: `new Future()`
+ * (executors and tests settle it with `setResult`/`setException`); `Future.resolve`, `Future.all`
+ * and the other statics throw a `TypeError` (use `Promise`'s).
  *
  * @example
  * ```ts
@@ -73,24 +91,37 @@ export function futureFailed(future: Future<unknown>): boolean {
  * console.log(await future.result(1))   // 16, or TimeoutError after 1 s
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
-  // Few fields and no closures: a burst of 100,000 calls keeps 100,000 futures alive at once, and
-  // every byte of them is copied by each scavenge during the burst (bench/FINDINGS-pools.md, (f)).
+export class Future<T = unknown> extends Promise<T> {
+  // Few fields and no closure of its own: a burst of 100,000 calls keeps 100,000 futures alive at
+  // once, and every byte of them is copied by each scavenge during the burst
+  // (bench/FINDINGS-pools.md, (f)). Only the promise's resolve function is kept; a failure settles
+  // it with a rejected promise.
   #state: State = PENDING
   /** The value (FINISHED) or the error (FAILED). */
   #outcome: unknown = undefined
   #callbacks: DoneCallback<never>[] | undefined = undefined
-  /** Made on the first `then` (`await`); settled through its resolving functions. */
-  #promise: Promise<T> | undefined = undefined
-  // Typed without T: a Future<number> stays a Future<unknown>.
-  #resolve: ((value: unknown) => void) | undefined = undefined
-  #reject: ((error: unknown) => void) | undefined = undefined
+  #resolve: ((value: unknown) => void) | undefined
+
+  /** @param executor none: a future is settled by `setResult`, `setException` or `cancel()` */
+  constructor(executor?: undefined) {
+    // Promise's statics (`Future.resolve`, `Future.all`...) construct `this` with an executor.
+    if (executor !== undefined) {
+      throw new TypeError('Future takes no executor: make one with `new Future()` and settle it with setResult/setException; for Future.resolve, Future.all and the like use Promise\'s')
+    }
+    super(capture as (resolve: (value: T) => void) => void)
+    this.#resolve = madeResolve
+    madeResolve = undefined
+  }
 
   static {
     failedOf = (future) => future.#state === FAILED
     markRunning = (future) => {
       if (future.#state === PENDING) future.#state = RUNNING
     }
+    // `await` and `Promise.all` take a promise as it is only when its `constructor` is `Promise`;
+    // any other makes them wrap it in a new promise and call its `then` from a job (two more
+    // promises, a job and a microtask per future). `then` then makes plain promises (species).
+    Object.defineProperty(Future.prototype, 'constructor', { value: Promise, writable: true, configurable: true, enumerable: false })
   }
 
   /** True if the call was cancelled before it started. */
@@ -142,6 +173,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * {@link TimeoutError} if it is not done within `timeout` seconds (default: wait forever).
    */
   async result(timeout?: number | null): Promise<T> {
+    // No timeout: the future's own promise says it all (a cancelled one rejects with CancelledError).
+    if ((timeout === undefined || timeout === null) && this.#state < FINISHED) return await this
     await this.#wait(timeout)
     if (this.#state === CANCELLED) throw new CancelledError()
     if (this.#state === FAILED) throw this.#outcome
@@ -153,6 +186,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * {@link Future.result}.
    */
   async exception(timeout?: number | null): Promise<unknown> {
+    if ((timeout === undefined || timeout === null) && this.#state < FINISHED) {
+      try {
+        await this
+        return null
+      } catch (error) {
+        if (this.#state === CANCELLED) throw error
+        return error
+      }
+    }
     await this.#wait(timeout)
     if (this.#state === CANCELLED) throw new CancelledError()
     return this.#state === FAILED ? this.#outcome : null
@@ -168,13 +210,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return
     }
     ;(this.#callbacks ??= []).push(fn as DoneCallback<never>)
-  }
-
-  then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#settled().then(onfulfilled, onrejected)
   }
 
   /**
@@ -208,7 +243,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#settle()
   }
 
-  toString(): string {
+  override toString(): string {
     this.#askOffer()
     const s = this.#state
     const extra =
@@ -224,23 +259,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.toString()
   }
 
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return 'Future'
-  }
-
-  #settled(): Promise<T> {
-    if (this.#promise !== undefined) return this.#promise
-    const s = this.#state
-    if (s === FINISHED) this.#promise = Promise.resolve(this.#outcome as T)
-    else if (s === FAILED) this.#promise = Promise.reject(this.#outcome)
-    else if (s === CANCELLED) this.#promise = Promise.reject(new CancelledError())
-    else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve as (value: unknown) => void
-        this.#reject = reject
-      })
-    }
-    return this.#promise
   }
 
   async #wait(timeout: number | null | undefined): Promise<void> {
@@ -261,13 +281,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #settle(): void {
     if (offers.size > 0) offers.delete(this)
-    const resolve = this.#resolve
-    if (resolve !== undefined) {
-      const reject = this.#reject as (error: unknown) => void
-      this.#resolve = this.#reject = undefined
-      const s = this.#state
-      if (s === FINISHED) resolve(this.#outcome)
-      else reject(s === FAILED ? this.#outcome : new CancelledError())
+    const resolve = this.#resolve as (value: unknown) => void
+    this.#resolve = undefined
+    const s = this.#state
+    if (s === FINISHED) resolve(this.#outcome)
+    else {
+      // Handled before it fails: nobody need await a failed future (Promise.prototype.then, so a
+      // subclass's `then` is not involved).
+      promiseThen.call(this, undefined, ignore)
+      resolve(Promise.reject(s === FAILED ? this.#outcome : new CancelledError()))
     }
     const callbacks = this.#callbacks
     this.#callbacks = undefined
