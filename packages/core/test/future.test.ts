@@ -11,6 +11,7 @@ import {
   asCompleted,
   wait,
 } from '../src/index.js'
+import { describe as describeValue } from '../src/internal/messages.js'
 
 const later = (ms: number, fn: () => void): void => void setTimeout(fn, ms)
 
@@ -171,6 +172,70 @@ describe('Future (G55)', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled)
     }
+  })
+
+  it('settles in the order its outcomes are set, a failure as soon as a value', async () => {
+    const a = new Future<string>()
+    const b = new Future<string>()
+    const race = Promise.race([a, b])
+    const order: string[] = []
+    const c = new Future<string>()
+    const d = new Future<string>()
+    c.then(() => order.push('c ok'), () => order.push('c failed'))
+    d.then(() => order.push('d ok'), () => order.push('d failed'))
+    a.setException(new Error('a failed first'))
+    b.setResult('b')
+    c.setException(new Error('c'))
+    d.setResult('d')
+    await expect(race).rejects.toThrow('a failed first')
+    expect(order).toEqual(['c failed', 'd ok'])
+  })
+
+  it('a thenable value that fails, or the future itself as its value, is no unhandled rejection', async () => {
+    const seen: unknown[] = []
+    const onUnhandled = (reason: unknown): void => void seen.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const failing = new Future()
+      failing.setResult({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error('thenable failed')) })
+      const self = new Future()
+      self.setResult(self)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(seen).toEqual([])
+      expect(failing.done() && !failing.cancelled()).toBe(true)
+      await expect(failing).rejects.toThrow('thenable failed')
+      await expect(self).rejects.toBeInstanceOf(TypeError)
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('can be subclassed: the subclass settles, awaits and fails as a Future does', async () => {
+    class Tagged<T> extends Future<T> {
+      readonly tag = 'mine'
+    }
+    const ok = new Tagged<number>()
+    const asked = ok.result()
+    ok.setResult(1)
+    expect(await ok).toBe(1)
+    expect(await asked).toBe(1)
+    const calls: string[] = []
+    const bad = new Tagged<number>()
+    bad.addDoneCallback(() => calls.push('bad done'))
+    bad.setException(new RangeError('no'))
+    const gone = new Tagged<number>()
+    gone.addDoneCallback(() => calls.push('gone done'))
+    expect(gone.cancel()).toBe(true)
+    expect(calls).toEqual(['bad done', 'gone done'])
+    await expect(bad).rejects.toThrow('no')
+    await expect(gone).rejects.toBeInstanceOf(CancelledError)
+    expect(Object.getPrototypeOf(bad.then(() => 0, () => 1))).toBe(Promise.prototype)
+    expect(bad.tag).toBe('mine')
+  })
+
+  it('is named Future in messages, though its constructor is Promise', () => {
+    expect(describeValue(new Future())).toBe('an object of type Future')
+    expect(describeValue(Promise.resolve())).toBe('an object of type Promise')
   })
 
   it('is made without an executor: Future.resolve and friends say to use Promise', () => {

@@ -64,11 +64,18 @@ export function futureFailed(future: Future<unknown>): boolean {
 
 /** What a future's promise is made with; read back at once by the constructor (no closure per future). */
 let madeResolve: ((value: unknown) => void) | undefined
-const capture = (resolve: (value: unknown) => void): void => {
+let madeReject: ((error: unknown) => void) | undefined
+const capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
   madeResolve = resolve
+  madeReject = reject
 }
 /** Marks a future's rejection as handled: a failed future nobody awaits is no unhandled rejection. */
 const ignore = (): void => undefined
+
+/** What `resolve` would adopt instead of keeping as the value. */
+function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+}
 
 /**
  * The eventual result of a call submitted to an executor. It is a native `Promise` (`await future`
@@ -94,13 +101,13 @@ const ignore = (): void => undefined
 export class Future<T = unknown> extends Promise<T> {
   // Few fields and no closure of its own: a burst of 100,000 calls keeps 100,000 futures alive at
   // once, and every byte of them is copied by each scavenge during the burst
-  // (bench/FINDINGS-pools.md, (f)). Only the promise's resolve function is kept; a failure settles
-  // it with a rejected promise.
+  // (bench/FINDINGS-pools.md, (f)).
   #state: State = PENDING
   /** The value (FINISHED) or the error (FAILED). */
   #outcome: unknown = undefined
   #callbacks: DoneCallback<never>[] | undefined = undefined
   #resolve: ((value: unknown) => void) | undefined
+  #reject: ((error: unknown) => void) | undefined
 
   /** @param executor none: a future is settled by `setResult`, `setException` or `cancel()` */
   constructor(executor?: undefined) {
@@ -108,9 +115,18 @@ export class Future<T = unknown> extends Promise<T> {
     if (executor !== undefined) {
       throw new TypeError('Future takes no executor: make one with `new Future()` and settle it with setResult/setException; for Future.resolve, Future.all and the like use Promise\'s')
     }
-    super(capture as (resolve: (value: T) => void) => void)
+    super(capture as (resolve: (value: T) => void, reject: (error: unknown) => void) => void)
     this.#resolve = madeResolve
-    madeResolve = undefined
+    this.#reject = madeReject
+    madeResolve = madeReject = undefined
+  }
+
+  /**
+   * Promises made from a future (`then`, `catch`, `finally`) are plain promises; without this a
+   * subclass of Future would be constructed for them, with an executor.
+   */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise
   }
 
   static {
@@ -282,15 +298,15 @@ export class Future<T = unknown> extends Promise<T> {
   #settle(): void {
     if (offers.size > 0) offers.delete(this)
     const resolve = this.#resolve as (value: unknown) => void
-    this.#resolve = undefined
+    const reject = this.#reject as (error: unknown) => void
+    this.#resolve = this.#reject = undefined
     const s = this.#state
-    if (s === FINISHED) resolve(this.#outcome)
-    else {
-      // Handled before it fails: nobody need await a failed future (Promise.prototype.then, so a
-      // subclass's `then` is not involved).
-      promiseThen.call(this, undefined, ignore)
-      resolve(Promise.reject(s === FAILED ? this.#outcome : new CancelledError()))
-    }
+    const outcome = this.#outcome
+    // Handled before it can fail: nobody need await a failed future, nor one whose value is a
+    // thenable that fails (Promise's own `then`: a subclass's is not involved).
+    if (s !== FINISHED || isThenable(outcome)) promiseThen.call(this, undefined, ignore)
+    if (s === FINISHED) resolve(outcome)
+    else reject(s === FAILED ? outcome : new CancelledError())
     const callbacks = this.#callbacks
     this.#callbacks = undefined
     if (callbacks !== undefined) for (const fn of callbacks) this.#invoke(fn as DoneCallback<T>)

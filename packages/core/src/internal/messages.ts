@@ -35,12 +35,25 @@ export const BOOTSTRAP_MESSAGE =
 
 export const DAEMON_CHILDREN_MESSAGE = 'daemonic processes are not allowed to have children'
 
+/**
+ * An object's class name for messages. A `Future`'s `constructor` is `Promise` (so that `await`
+ * takes it as it is: executor/future.ts); its `Symbol.toStringTag` says `Future`.
+ */
+export function className(value: object, unnamed = 'Object'): string {
+  const name = (value.constructor as { name?: unknown } | undefined)?.name
+  if (name === 'Promise') {
+    const tag = (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag]
+    if (typeof tag === 'string') return tag
+  }
+  return typeof name === 'string' ? name : unnamed
+}
+
 /** A short description of a value for error messages: `a function`, `a symbol`, `number 5`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value === 'function') return value.name ? `function ${value.name}` : 'an anonymous function'
   if (typeof value === 'symbol') return `symbol ${value.description ?? ''}`.trim()
-  if (typeof value === 'object') return `an object of type ${value.constructor?.name ?? 'Object'}`
+  if (typeof value === 'object') return `an object of type ${className(value)}`
   return `${typeof value} ${String(value)}`
 }
 

@@ -4,6 +4,7 @@
  * and which values can be dict keys.
  */
 import { ConcTypeError } from '../../errors.js'
+import { className } from '../../internal/messages.js'
 import { tokenOf } from './token.js'
 
 /** Python's `repr()` of a value, for messages: `'a'`, `1`, `[1, 2]`. */
@@ -22,7 +23,7 @@ export function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'list'
   if (value instanceof Map) return 'dict'
   if (value instanceof Set) return 'set'
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object'
+  if (typeof value === 'object') return className(value, 'object')
   return typeof value
 }
 
