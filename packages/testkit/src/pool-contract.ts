@@ -878,6 +878,33 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
         expect(waiting.cancelled()).toBe(true)
       })
 
+      itLocal('worker processes are sent the next long task of a function whose calls take about the same time while many are queued; threads keep offering it', async () => {
+        const ex = executor({ maxWorkers: 1 })
+        // Five calls of 50 ms: the pool has measured four in a row within a quarter of the average.
+        for (let i = 0; i < 5; i++) await ex.submit(t.spin, 0.05)
+        const steady = Array.from({ length: 6 }, () => ex.submit(t.spin, 0.05))
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        // On processes the second goes to the busy worker (it counts as running, as the calls
+        // Python's ProcessPoolExecutor queues for its processes); on threads it is only offered.
+        const ahead = kind === 'process'
+        expect(steady.map((f: any) => f.running())).toEqual([true, ahead, false, false, false, false])
+        expect(steady[1]?.cancel()).toBe(!ahead)
+        // The last one waits here while fewer than two are queued: still pending, and cancellable.
+        await steady[3]
+        expect(steady[5]?.running()).toBe(false)
+        expect(steady[5]?.cancel()).toBe(true)
+        expect(await Promise.all(steady.slice(ahead ? 0 : 2, 5))).toEqual(Array(ahead ? 5 : 3).fill(0.05))
+
+        // Calls of uneven cost (60 ms, then 5 ms): none is sent ahead.
+        const uneven = executor({ maxWorkers: 1 })
+        for (let i = 0; i < 6; i++) await uneven.submit(t.spin, i % 2 === 0 ? 0.06 : 0.005)
+        const varied = Array.from({ length: 6 }, (_, i) => uneven.submit(t.spin, i % 2 === 0 ? 0.06 : 0.005))
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        expect(varied.map((f: any) => f.running())).toEqual([true, false, false, false, false, false])
+        expect(varied[1]?.cancel()).toBe(true)
+        expect(await Promise.all(varied.filter((_, i) => i !== 1))).toEqual([0.06, 0.06, 0.005, 0.06, 0.005])
+      })
+
       itLocal('a task measured at 1 ms or more does not go out in the batch of a shorter function: it stays pending, and can be cancelled', async () => {
         const ex = executor({ maxWorkers: 1 })
         await ex.submit(t.spinThenExit, 0.2, false) // the pool learns what each function costs: 200 ms…

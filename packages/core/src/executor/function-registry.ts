@@ -14,6 +14,12 @@ export interface FnEntry {
   avgMs: number | undefined
   /** Its calls have returned promises: it is sent to workers by the number of tasks in flight. */
   async: boolean
+  /**
+   * How many measurements in a row came within a quarter of the average before them: a function
+   * whose calls take about the same time (worker-pool.ts sends its long tasks ahead to worker
+   * processes).
+   */
+  steady: number
 }
 
 export class FunctionRegistry {
@@ -26,7 +32,7 @@ export class FunctionRegistry {
     if (typeof fn !== 'function') {
       throw new ConcTypeError(`${what} must be a function, got ${describe(fn)} ('${typeof fn}' object is not callable)`)
     }
-    const entry: FnEntry = { id: this.#entries.size + 1, spec: targetSpec(fn as (...args: never[]) => unknown, callerModule()), avgMs: undefined, async: false }
+    const entry: FnEntry = { id: this.#entries.size + 1, spec: targetSpec(fn as (...args: never[]) => unknown, callerModule()), avgMs: undefined, async: false, steady: 0 }
     this.#entries.set(fn, entry)
     return entry
   }

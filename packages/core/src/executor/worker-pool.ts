@@ -57,6 +57,9 @@ function isLong(fn: FnEntry): boolean {
   return fn.avgMs !== undefined && fn.avgMs >= 1 && fn.async !== true
 }
 
+/** Measurements in a row within a quarter of the average (FnEntry.steady) before long tasks go ahead (WorkerPool #sendAhead). */
+const STEADY_RUNS = 4
+
 /** Where batch `id` is in `batches`, or -1 (no closure: a reply per call looks it up). */
 function batchIndex(batches: readonly Batch[], id: number): number {
   for (let i = 0; i < batches.length; i++) if ((batches[i] as Batch).id === id) return i
@@ -359,14 +362,17 @@ export class WorkerPool {
     // Idle workers first; then a second batch for busy ones, while the next task is of a function
     // measured under 1 ms. A longer one goes only to a worker with nothing else to run, so that it
     // does not wait behind another task while a worker runs dry, and stays cancellable until then
-    // (docs/executors.md). Asked of each batch: the one before may have taken the short tasks.
+    // (docs/executors.md); on worker processes, a steady function's long tasks go ahead while
+    // many are queued (#sendAhead). Asked of each batch: the one before may have taken the short
+    // tasks.
     for (const slot of this.#slots) {
       if (this.#queue.size === 0) break
       if (slot.ready && slot.available && slot.batches.length === 0) this.#dispatch(slot)
     }
     for (const slot of this.#slots) {
-      const avg = this.#liveHead()?.fn.avgMs
-      if (avg === undefined || avg >= 1) break
+      const head = this.#liveHead()
+      const avg = head?.fn.avgMs
+      if (head === undefined || avg === undefined || (avg >= 1 && !this.#sendAhead(head))) break
       if (slot.ready && slot.available && slot.batches.length === 1) this.#dispatch(slot)
     }
     if (this.#offerWords !== undefined && !this.#offersScheduled && this.#offers.length < this.#slots.size && this.#freeWords.length > 0) {
@@ -380,6 +386,26 @@ export class WorkerPool {
       }
     }
     this.#checkIdle()
+  }
+
+  /**
+   * Whether a long task (`head`, of a function measured at 1 ms or more) goes to a busy worker as
+   * its next batch, where there are no offers (worker processes: no memory shared with the pool
+   * in which to claim one). Only for a function whose last STEADY_RUNS calls each took about its
+   * average time (FnEntry.steady), and while at least twice as many tasks are queued as workers
+   * are ready: then the task waits there about as long as it would have waited here, and the
+   * worker goes on without a round trip to the program (bench:pools (2): 25 sleeps a round of 64
+   * prime counts on 2 worker processes, against poolifier's 2, which sends every task to a worker
+   * at once). A function whose calls vary keeps its tasks here, pending and cancellable, for the
+   * first worker free (a long call committed behind another would wait while a worker runs dry).
+   * Sent ahead, a task counts as running, as the calls Python's `ProcessPoolExecutor` queues for
+   * its processes (docs/executors.md).
+   */
+  #sendAhead(head: Task): boolean {
+    if (this.#offerWords !== undefined || head.fn.async || head.fn.steady < STEADY_RUNS || head.exclusive) return false
+    let ready = 0
+    for (const slot of this.#slots) if (slot.ready) ready++
+    return this.#queue.size >= 2 * ready
   }
 
   /** How many workers have something to run. */
@@ -838,7 +864,9 @@ export class WorkerPool {
     const x = message.x
     const fn = (tasks[x === undefined ? o : (x[0] as number)] as Task).fn
     const perTask = message.ms / n
-    fn.avgMs = fn.avgMs === undefined ? perTask : (fn.avgMs + perTask) / 2
+    const before = fn.avgMs
+    fn.steady = before !== undefined && Math.abs(perTask - before) <= before / 4 ? fn.steady + 1 : 0
+    fn.avgMs = before === undefined ? perTask : (before + perTask) / 2
     if (message.y === 1) fn.async = true
     if (message.g === 1) bigPayload(BIG_PAYLOAD)
     let errors: (readonly [number, unknown, 0 | 1])[] | undefined
