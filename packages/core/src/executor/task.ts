@@ -115,6 +115,18 @@ export class TaskQueue {
     return task
   }
 
+  /**
+   * Whether at least `n` tasks still wait to be sent (cancelled ones stay in the queue until they
+   * reach its head); looks at no more than `n` + 64 entries, and says false past them.
+   */
+  liveAtLeast(n: number): boolean {
+    if (this.size < n) return false
+    let live = 0
+    const end = Math.min(this.#items.length, this.#head + n + 64)
+    for (let i = this.#head; i < end; i++) if ((this.#items[i] as Task).state === QUEUED && ++live >= n) return true
+    return false
+  }
+
   /** Removes and returns every queued task. */
   takeAll(): Task[] {
     const all = this.#items.slice(this.#head) as Task[]

@@ -102,6 +102,12 @@ export class WorkerPool {
    * holds the age of the offer in word `k` (#offerAge).
    */
   readonly #offerWords: Int32Array | undefined
+  /**
+   * Long tasks of a steady function may be sent ahead to a busy worker (#sendAhead): workers that
+   * share no memory with the pool (processes: no offers), in an executor (a crash breaks it; a
+   * `Pool` replaces the worker, and a task sent ahead to it would fail without having started).
+   */
+  readonly #ahead: boolean
   /** The words of #offerWords not in use. */
   readonly #freeWords: number[] = []
   /** Tasks offered and not known to be claimed, oldest first. */
@@ -138,6 +144,7 @@ export class WorkerPool {
       for (let i = options.maxWorkers - 1; i >= 0; i--) this.#freeWords.push(i)
       this.#offerBusy = offers === '1' ? Infinity : process.getBuiltinModule('node:os').availableParallelism() || 1
     }
+    this.#ahead = flavor.backend.sharesMemory !== true && options.onCrash === 'break'
     if (options.eager) for (let i = 0; i < options.maxWorkers; i++) this.#spawn()
   }
 
@@ -373,7 +380,7 @@ export class WorkerPool {
       const head = this.#liveHead()
       const avg = head?.fn.avgMs
       if (head === undefined || avg === undefined || (avg >= 1 && !this.#sendAhead(head))) break
-      if (slot.ready && slot.available && slot.batches.length === 1) this.#dispatch(slot)
+      if (slot.ready && slot.available && slot.batches.length === 1 && (avg < 1 || this.#runsOnTime(slot, head))) this.#dispatch(slot)
     }
     if (this.#offerWords !== undefined && !this.#offersScheduled && this.#offers.length < this.#slots.size && this.#freeWords.length > 0) {
       const head = this.#liveHead()
@@ -402,10 +409,19 @@ export class WorkerPool {
    * its processes (docs/executors.md).
    */
   #sendAhead(head: Task): boolean {
-    if (this.#offerWords !== undefined || head.fn.async || head.fn.steady < STEADY_RUNS || head.exclusive) return false
-    let ready = 0
-    for (const slot of this.#slots) if (slot.ready) ready++
-    return this.#queue.size >= 2 * ready
+    if (!this.#ahead || head.fn.async || head.fn.steady < STEADY_RUNS || head.exclusive) return false
+    // Every worker, also those still starting: they will take queued tasks first.
+    return this.#queue.liveAtLeast(2 * this.#slots.size)
+  }
+
+  /**
+   * Whether `slot` runs one batch, of `head`'s (steady) function, and has not yet taken a quarter
+   * longer than measured: a task sent ahead does not go behind another function's call, nor
+   * behind a call already running long.
+   */
+  #runsOnTime(slot: Slot, head: Task): boolean {
+    const batch = slot.batches[0]
+    return batch !== undefined && batch.tasks[0]?.fn === head.fn && performance.now() - slot.since <= batch.ms * 1.25
   }
 
   /** How many workers have something to run. */
@@ -762,8 +778,8 @@ export class WorkerPool {
       return
     }
     if (tellBig) slot.toldBig = true
-    // Only offers rank workers by it (#byExpectedEnd): threads.
-    if (this.#offerWords !== undefined && slot.batches.length === 0) slot.since = performance.now()
+    // Offers rank workers by it (#byExpectedEnd: threads); sending ahead asks it (#runsOnTime: processes).
+    if ((this.#offerWords !== undefined || this.#ahead) && slot.batches.length === 0) slot.since = performance.now()
     slot.batches.push({ id, tasks: batch, left: batch.length, ms })
     slot.inflight += batch.length
     slot.remaining -= batch.length
@@ -854,7 +870,7 @@ export class WorkerPool {
     if (batch.left <= 0) {
       batches.splice(at, 1)
       // The worker goes on with its next batch now, if it has one (Slot.since).
-      if (this.#offerWords !== undefined && batches.length > 0) slot.since = performance.now()
+      if ((this.#offerWords !== undefined || this.#ahead) && batches.length > 0) slot.since = performance.now()
       // Its last reply: the worker is done with the batch's primitives.
       releaseTaskArgs(batch.tasks, slot.handle)
     }
