@@ -87,12 +87,12 @@ export function asCompleted<T>(fs: Iterable<Future<T>>, timeout?: number | null)
 
 /**
  * A future as `for await` hands it out. TypeScript types a `for await` variable as the awaited
- * value, so a thenable would be typed as its result; without `then` in its type it stays a
+ * value, so a future (a promise) would be typed as its result; without `then` in its type it stays a
  * future (call `result()` on it). At run time it is the {@link Future} itself.
  */
 export type YieldedFuture<T> = Omit<Future<T>, 'then'>
 
-// Not an async generator: `yield` would await the (thenable) futures instead of yielding them.
+// Not an async generator: `yield` would await the futures (promises) instead of yielding them.
 class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
   readonly #deadline: number | undefined
   readonly #total: number
