@@ -15,6 +15,20 @@ import { describe as describeValue } from '../src/internal/messages.js'
 
 const later = (ms: number, fn: () => void): void => void setTimeout(fn, ms)
 
+/** The unhandled rejections Node reports while `act` runs and in the 20 ms after it. */
+async function unhandledDuring(act: () => void): Promise<unknown[]> {
+  const seen: unknown[] = []
+  const onUnhandled = (reason: unknown): void => void seen.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    act()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+  return seen
+}
+
 describe('Future (G55)', () => {
   it('runs done-callbacks on result, exception and cancel, at once if already done', async () => {
     const calls: string[] = []
@@ -153,25 +167,19 @@ describe('Future (G55)', () => {
   })
 
   it('a failed or cancelled future nobody awaits is not an unhandled rejection', async () => {
-    const seen: unknown[] = []
-    const onUnhandled = (reason: unknown): void => void seen.push(reason)
-    process.on('unhandledRejection', onUnhandled)
-    try {
-      const failed = new Future()
+    const failed = new Future()
+    const cancelled = new Future()
+    const seen = await unhandledDuring(() => {
       failed.setException(new RangeError('nobody asks'))
-      const cancelled = new Future()
       cancelled.cancel()
       const running = new Future()
       running.setRunningOrNotifyCancel()
       running.setException(new Error('nobody asks either'))
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      expect(seen).toEqual([])
-      // Awaiting them later still gives their outcome.
-      await expect(failed).rejects.toThrow('nobody asks')
-      await expect(cancelled).rejects.toBeInstanceOf(CancelledError)
-    } finally {
-      process.off('unhandledRejection', onUnhandled)
-    }
+    })
+    expect(seen).toEqual([])
+    // Awaiting them later still gives their outcome.
+    await expect(failed).rejects.toThrow('nobody asks')
+    await expect(cancelled).rejects.toBeInstanceOf(CancelledError)
   })
 
   it('settles in the order its outcomes are set, a failure as soon as a value', async () => {
@@ -192,22 +200,16 @@ describe('Future (G55)', () => {
   })
 
   it('a thenable value that fails, or the future itself as its value, is no unhandled rejection', async () => {
-    const seen: unknown[] = []
-    const onUnhandled = (reason: unknown): void => void seen.push(reason)
-    process.on('unhandledRejection', onUnhandled)
-    try {
-      const failing = new Future()
+    const failing = new Future()
+    const self = new Future()
+    const seen = await unhandledDuring(() => {
       failing.setResult({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error('thenable failed')) })
-      const self = new Future()
       self.setResult(self)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      expect(seen).toEqual([])
-      expect(failing.done() && !failing.cancelled()).toBe(true)
-      await expect(failing).rejects.toThrow('thenable failed')
-      await expect(self).rejects.toBeInstanceOf(TypeError)
-    } finally {
-      process.off('unhandledRejection', onUnhandled)
-    }
+    })
+    expect(seen).toEqual([])
+    expect(failing.done() && !failing.cancelled()).toBe(true)
+    await expect(failing).rejects.toThrow('thenable failed')
+    await expect(self).rejects.toBeInstanceOf(TypeError)
   })
 
   it('can be subclassed: the subclass settles, awaits and fails as a Future does', async () => {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { isThenable } from '../internal/thenable.js'
 import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js'
 
@@ -71,11 +72,6 @@ const capture = (resolve: (value: unknown) => void, reject: (error: unknown) => 
 }
 /** Marks a future's rejection as handled: a failed future nobody awaits is no unhandled rejection. */
 const ignore = (): void => undefined
-
-/** What `resolve` would adopt instead of keeping as the value. */
-function isThenable(value: unknown): boolean {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
-}
 
 /**
  * The eventual result of a call submitted to an executor. It is a native `Promise` (`await future`
@@ -189,8 +185,6 @@ export class Future<T = unknown> extends Promise<T> {
    * {@link TimeoutError} if it is not done within `timeout` seconds (default: wait forever).
    */
   async result(timeout?: number | null): Promise<T> {
-    // No timeout: the future's own promise says it all (a cancelled one rejects with CancelledError).
-    if ((timeout === undefined || timeout === null) && this.#state < FINISHED) return await this
     await this.#wait(timeout)
     if (this.#state === CANCELLED) throw new CancelledError()
     if (this.#state === FAILED) throw this.#outcome
@@ -202,15 +196,6 @@ export class Future<T = unknown> extends Promise<T> {
    * {@link Future.result}.
    */
   async exception(timeout?: number | null): Promise<unknown> {
-    if ((timeout === undefined || timeout === null) && this.#state < FINISHED) {
-      try {
-        await this
-        return null
-      } catch (error) {
-        if (this.#state === CANCELLED) throw error
-        return error
-      }
-    }
     await this.#wait(timeout)
     if (this.#state === CANCELLED) throw new CancelledError()
     return this.#state === FAILED ? this.#outcome : null
@@ -283,6 +268,8 @@ export class Future<T = unknown> extends Promise<T> {
     // Checked even when done, so that a bad timeout fails the same way whatever the timing.
     const ms = timeoutToMs(timeout)
     if (this.#state >= FINISHED) return
+    // No timeout: the future's own promise, however it settles (the caller reads the state).
+    if (ms === undefined) return void (await promiseThen.call(this, ignore, ignore))
     if (ms === 0) throw new TimeoutError()
     let release!: DoneCallback<never>
     const done = new Promise<void>((resolve) => (this.#callbacks ??= []).push((release = () => resolve())))

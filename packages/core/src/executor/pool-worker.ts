@@ -13,6 +13,7 @@ import { readyToSerialize, serializeThrown, type SerializedThrown } from '../int
 import { explainRebuiltFailure, resolveTarget } from '../internal/resolve-target.js'
 import { shownValue } from '../internal/messages.js'
 import type { TargetSpec } from '../internal/target-ref.js'
+import { isThenable } from '../internal/thenable.js'
 import type { TransferListItem } from '../backend.js'
 import type { Writable } from '../internal/wire.js'
 import type { ServiceContext, UnitChannel } from '../unit.js'
@@ -63,14 +64,6 @@ function idleSpinMs(ownProcess: boolean): number {
 }
 /** A function, or why it could not be found. */
 type Entry = { readonly fn: Fn } | { readonly error: unknown }
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
-}
 
 function call(fn: Fn, mode: TaskMode, payload: unknown): unknown {
   if (mode === MODE_ONE) return fn(payload)

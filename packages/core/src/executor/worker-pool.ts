@@ -108,6 +108,8 @@ export class WorkerPool {
    * `Pool` replaces the worker, and a task sent ahead to it would fail without having started).
    */
   readonly #ahead: boolean
+  /** When each worker's current batch began is kept (Slot.since): for offers or sending ahead. */
+  readonly #timed: boolean
   /** The words of #offerWords not in use. */
   readonly #freeWords: number[] = []
   /** Tasks offered and not known to be claimed, oldest first. */
@@ -145,6 +147,7 @@ export class WorkerPool {
       this.#offerBusy = offers === '1' ? Infinity : process.getBuiltinModule('node:os').availableParallelism() || 1
     }
     this.#ahead = flavor.backend.sharesMemory !== true && options.onCrash === 'break'
+    this.#timed = this.#offerWords !== undefined || this.#ahead
     if (options.eager) for (let i = 0; i < options.maxWorkers; i++) this.#spawn()
   }
 
@@ -779,7 +782,7 @@ export class WorkerPool {
     }
     if (tellBig) slot.toldBig = true
     // Offers rank workers by it (#byExpectedEnd: threads); sending ahead asks it (#runsOnTime: processes).
-    if ((this.#offerWords !== undefined || this.#ahead) && slot.batches.length === 0) slot.since = performance.now()
+    if (this.#timed && slot.batches.length === 0) slot.since = performance.now()
     slot.batches.push({ id, tasks: batch, left: batch.length, ms })
     slot.inflight += batch.length
     slot.remaining -= batch.length
@@ -870,7 +873,7 @@ export class WorkerPool {
     if (batch.left <= 0) {
       batches.splice(at, 1)
       // The worker goes on with its next batch now, if it has one (Slot.since).
-      if ((this.#offerWords !== undefined || this.#ahead) && batches.length > 0) slot.since = performance.now()
+      if (this.#timed && batches.length > 0) slot.since = performance.now()
       // Its last reply: the worker is done with the batch's primitives.
       releaseTaskArgs(batch.tasks, slot.handle)
     }
