@@ -12,22 +12,9 @@ import {
   wait,
 } from '../src/index.js'
 import { describe as describeValue } from '../src/internal/messages.js'
+import { reportedDuring } from './reported.js'
 
 const later = (ms: number, fn: () => void): void => void setTimeout(fn, ms)
-
-/** The unhandled rejections Node reports while `act` runs and in the 20 ms after it. */
-async function unhandledDuring(act: () => void): Promise<unknown[]> {
-  const seen: unknown[] = []
-  const onUnhandled = (reason: unknown): void => void seen.push(reason)
-  process.on('unhandledRejection', onUnhandled)
-  try {
-    act()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  } finally {
-    process.off('unhandledRejection', onUnhandled)
-  }
-  return seen
-}
 
 describe('Future (G55)', () => {
   it('runs done-callbacks on result, exception and cancel, at once if already done', async () => {
@@ -169,7 +156,7 @@ describe('Future (G55)', () => {
   it('a failed or cancelled future nobody awaits is not an unhandled rejection', async () => {
     const failed = new Future()
     const cancelled = new Future()
-    const seen = await unhandledDuring(() => {
+    const { unhandled: seen } = await reportedDuring(() => {
       failed.setException(new RangeError('nobody asks'))
       cancelled.cancel()
       const running = new Future()
@@ -202,7 +189,7 @@ describe('Future (G55)', () => {
   it('a thenable value that fails, or the future itself as its value, is no unhandled rejection', async () => {
     const failing = new Future()
     const self = new Future()
-    const seen = await unhandledDuring(() => {
+    const { unhandled: seen } = await reportedDuring(() => {
       failing.setResult({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error('thenable failed')) })
       self.setResult(self)
     })

@@ -528,6 +528,19 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       expect(await p.apply(t.identity)).toBeUndefined()
     })
 
+    it('options that are not an object, and callbacks that are not functions, are a TypeError before anything is submitted', async () => {
+      const p = pool()
+      const log = (): void => undefined
+      await expectTypeError(() => p.applyAsync(t.square, [3], log as never), 'applyAsync() options must be an object, got [Function: log] (function)')
+      await expectTypeError(() => p.map(t.square, [3], log as never), 'map() options must be an object')
+      await expectTypeError(() => p.starmapAsync(t.add, [[1, 2]], 5 as never), 'starmap() options must be an object, got 5 (number)')
+      await expectTypeError(() => p.imap(t.square, [3], 'x' as never), "imap() options must be an object, got 'x' (string)")
+      await expectTypeError(() => p.applyAsync(t.square, [3], { callback: 5 as never }), 'callback must be a callable, got 5 (number)')
+      await expectTypeError(() => p.mapAsync(t.square, [3], { errorCallback: {} as never }), 'errorCallback must be a callable')
+      expect(await p.apply(t.square, [3])).toBe(9)
+      expect(await p.map(t.square, [1, 2], null as never)).toEqual([1, 4])
+    })
+
     it('a string chunksize is a TypeError showing the value and its type, in every map', async () => {
       const p = pool()
       const ex = executor()
@@ -1338,15 +1351,34 @@ export function definePoolContract(backend: PoolBackendUnderTest): void {
       await p.join()
     })
 
-    it('callbacks get the result list or the error; an unsendable result is MaybeEncodingError 20 times over (F51)', async () => {
+    it("a pool's AsyncResult or an executor's Future given as a task's argument is refused, naming it (it used to arrive as {})", async () => {
+      const p = pool()
+      const ex = executor()
+      const r = p.applyAsync(t.square, [3])
+      const f = ex.submit(t.square, 4)
+      const refused = await settle(p.apply(t.identity, [r]))
+      expect(refused.ok).toBe(false)
+      expect((refused.value as Error).message).toMatch(/^cannot send argument 0 \(an object of type AsyncResult\)/)
+      expect(((await ex.submit(t.identity, f).exception()) as Error).message).toMatch(/^cannot send argument 0 \(an object of type Future\)/)
+      // Awaited, they are their results.
+      expect(await p.apply(t.identity, [await r])).toBe(9)
+      expect(await ex.submit(t.identity, await f)).toBe(16)
+    })
+
+    it('callbacks get the result list or the error before wait() returns (F51); an unsendable result is MaybeEncodingError 20 times over', async () => {
       const p = pool()
       let got: unknown
       let failed: unknown
+      // As Python's ApplyResult._set: the callback runs, then the waiters are released.
       await p.mapAsync(t.square, [1, 2, 3], { callback: (v: unknown) => (got = v) }).wait()
-      await p.applyAsync(t.throwCustom, ['cb'], { errorCallback: (e: unknown) => (failed = e) }).wait()
-      await new Promise((resolve) => setTimeout(resolve, 10))
       expect(got).toEqual([1, 4, 9])
+      await p.applyAsync(t.throwCustom, ['cb'], { errorCallback: (e: unknown) => (failed = e) }).wait()
       expect((failed as Error).name).toBe('CustomError')
+      // ...and before `await` gives the result; null is no callback (Python's None).
+      let seen: unknown
+      expect(await p.applyAsync(t.square, [5], { callback: (v: unknown) => (seen = v), errorCallback: null })).toBe(25)
+      expect(seen).toBe(25)
+      expect(await p.mapAsync(t.square, [6], { callback: null })).toEqual([36])
       for (let i = 0; i < 20; i++) {
         const r = await settle(p.apply(t.unsendableResult))
         expect(r.value).toBeInstanceOf(lib.MaybeEncodingError)

@@ -5,92 +5,156 @@
  * @module
  */
 import { ValueError } from '../errors.js'
+import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
 import { TimeoutError } from './errors.js'
-import { Future } from './future.js'
+import { OwnedPromise, awaitedAsIs, followerOf, settleOwned, settledOf } from './owned-promise.js'
 import { packedArray } from './protocol.js'
+import { checkCallback } from './validate.js'
 import type { TaskSink } from './task.js'
 
 /** Callbacks of `applyAsync` / `mapAsync`; they run in the parent, as Python's do. */
 export interface ResultCallbacks<T> {
-  /** Called with the result when the task succeeds. */
-  readonly callback?: ((result: T) => void) | undefined
-  /** Called with the error when the task fails. */
-  readonly errorCallback?: ((error: unknown) => void) | undefined
+  /** Called with the result when the task succeeds (`null`: none, as Python's `None`). */
+  readonly callback?: ((result: T) => void) | null | undefined
+  /** Called with the error when the task fails (`null`: none). */
+  readonly errorCallback?: ((error: unknown) => void) | null | undefined
 }
 
+const PENDING = 0
+const SUCCEEDED = 1
+const FAILED = 2
+type State = typeof PENDING | typeof SUCCEEDED | typeof FAILED
+
 /**
- * The result of `pool.applyAsync(...)` / `pool.mapAsync(...)`. Awaitable, and with Python's
+ * The result of `pool.applyAsync(...)` / `pool.mapAsync(...)`: a native `Promise` of the task's
+ * result (`await r`, `Promise.all`, `.then`, `.catch` work as on any promise), with Python's
  * `get(timeout)`, `wait(timeout)`, `ready()`, `successful()`.
+ *
+ * As in Python, `callback` / `errorCallback` run before the result is given to anyone waiting
+ * (`get`, `wait`, `await`), in a microtask of their own: an error thrown by one is an uncaught
+ * exception, as one thrown by a timer's callback. A result that fails while nobody awaits it is
+ * not an unhandled rejection (Python keeps it until `get()`). Its `constructor` is `Promise`, so
+ * that `await` takes it as it is; `AsyncResult.resolve` and the other statics throw a
+ * `TypeError` (use `Promise`'s).
  *
  * @example
  * ```ts
  * const r = pool.applyAsync(square, [7])
  * console.log(await r.get(5)) // 49, or TimeoutError after 5 s
+ * console.log(await r)        // 49
  * ```
  */
-export class AsyncResult<T = unknown> implements PromiseLike<T> {
-  readonly #future = new Future<T>()
+export class AsyncResult<T = unknown> extends OwnedPromise<T> {
+  #state: State = PENDING
+  /** The value (SUCCEEDED) or the error (FAILED). */
+  #outcome: unknown = undefined
+  /** `callback` / `errorCallback`, when given, until they run. */
+  #hooks: { readonly callback: ((result: never) => void) | undefined; readonly errorCallback: ((error: unknown) => void) | undefined } | undefined
+  /** Timed waits (`get(timeout)`, `wait(timeout)`) still waiting. */
+  #waiters: (() => void)[] | undefined = undefined
 
+  /** @param callbacks run in this program once the task succeeds (`callback`) or fails (`errorCallback`) */
   constructor(callbacks: ResultCallbacks<T> = {}) {
-    const { callback, errorCallback } = callbacks
-    if (callback !== undefined || errorCallback !== undefined) {
-      this.#future.addDoneCallback((f) => {
-        void f.exception().then((error) => {
-          if (error === null) void f.result().then((value) => callback?.(value))
-          else errorCallback?.(error)
-        }, () => undefined)
-      })
+    // Promise's statics (`AsyncResult.resolve`, `.all`...) construct `this` with an executor.
+    if (typeof callbacks === 'function') {
+      throw new TypeError("AsyncResult takes no executor: pools make it (applyAsync, mapAsync); for AsyncResult.resolve, AsyncResult.all and the like use Promise's")
     }
+    // Checked before anything is submitted (the pool makes the result first); null is None.
+    const callback = checkCallback(callbacks.callback, 'callback')
+    const errorCallback = checkCallback(callbacks.errorCallback, 'errorCallback')
+    super()
+    this.#hooks = callback !== undefined || errorCallback !== undefined ? { callback, errorCallback } : undefined
   }
 
-  /** The result; throws the task's error, or {@link TimeoutError} after `timeout` seconds. */
-  async get(timeout?: number | null): Promise<T> {
-    return this.#future.result(timeout)
+  static {
+    // `await` and `Promise.all` take it as it is (owned-promise.ts).
+    awaitedAsIs(AsyncResult)
   }
 
-  /** Waits until the result is ready, or until `timeout` seconds pass. */
-  async wait(timeout?: number | null): Promise<void> {
+  /**
+   * The result; throws the task's error, or {@link TimeoutError} after `timeout` seconds (default:
+   * wait forever). Without a timeout it is a plain promise of the result.
+   */
+  get(timeout?: number | null): Promise<T> {
+    let ms: number | undefined
     try {
-      await this.#future.exception(timeout)
+      ms = timeoutToMs(timeout)
     } catch (error) {
-      if (!(error instanceof TimeoutError)) throw error
+      return Promise.reject(error)
     }
+    if (ms === undefined) return followerOf(this)
+    return this.#getWithin(ms)
+  }
+
+  async #getWithin(ms: number): Promise<T> {
+    await this.#wait(ms)
+    if (this.#state === PENDING) throw new TimeoutError()
+    if (this.#state === FAILED) throw this.#outcome
+    return this.#outcome as T
+  }
+
+  /** Waits until the result is ready, or until `timeout` seconds pass (default: no limit). */
+  async wait(timeout?: number | null): Promise<void> {
+    await this.#wait(timeoutToMs(timeout))
   }
 
   /** True once the task has finished. */
   ready(): boolean {
-    return this.#future.done()
+    return this.#state !== PENDING
   }
 
   /** True if the task finished without error. @throws {ValueError} if it is not ready */
   successful(): boolean {
-    if (!this.ready()) throw new ValueError(`${this.toString()} not ready`)
-    return !this.#future.cancelled() && FAILED.has(this as AsyncResult<unknown>) === false
+    if (this.#state === PENDING) throw new ValueError(`${this.toString()} not ready`)
+    return this.#state === SUCCEEDED
   }
 
-  then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#future.then(onfulfilled, onrejected)
-  }
-
-  toString(): string {
+  override toString(): string {
     return `<AsyncResult ${this.ready() ? 'ready' : 'pending'}>`
   }
 
-  /** @internal */
-  _settle(ok: boolean, value: unknown): void {
-    if (this.#future.done()) return
-    if (ok) this.#future.setResult(value as T)
-    else {
-      FAILED.add(this as AsyncResult<unknown>)
-      this.#future.setException(value)
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+
+  override get [Symbol.toStringTag](): string {
+    return 'AsyncResult'
+  }
+
+  /** Until it is ready, or `ms` milliseconds pass (`undefined`: no limit). */
+  async #wait(ms: number | undefined): Promise<void> {
+    if (this.#state !== PENDING) return
+    if (ms === undefined) return void (await settledOf(this))
+    if (ms === 0) return
+    let release!: () => void
+    const ready = new Promise<void>((resolve) => (this.#waiters ??= []).push((release = resolve)))
+    try {
+      await raceTimeout(ready, ms)
+    } finally {
+      // A wait that timed out leaves nothing behind (a loop of short waits on a long task).
+      const i = this.#waiters?.indexOf(release) ?? -1
+      if (i >= 0) this.#waiters?.splice(i, 1)
     }
   }
-}
 
-const FAILED = new WeakSet<AsyncResult<unknown>>()
+  /** @internal The task's outcome; later calls do nothing. */
+  _settle(ok: boolean, value: unknown): void {
+    if (this.#state !== PENDING) return
+    this.#state = ok ? SUCCEEDED : FAILED
+    this.#outcome = value
+    const hooks = this.#hooks
+    if (hooks !== undefined) {
+      this.#hooks = undefined
+      // Queued before the promise settles: the callback runs before anyone waiting gets the result.
+      const hook = ok ? hooks.callback : hooks.errorCallback
+      if (hook !== undefined) queueMicrotask(() => hook(value as never))
+    }
+    settleOwned(this, ok, value)
+    const waiters = this.#waiters
+    this.#waiters = undefined
+    if (waiters !== undefined) for (const release of waiters) release()
+  }
+}
 
 /** A `map`'s result: chunks fill a list; the first error wins, but only once all chunks are in. */
 export class MapResult<T> extends AsyncResult<T[]> {
@@ -104,6 +168,10 @@ export class MapResult<T> extends AsyncResult<T[]> {
     this.values = packedArray(length) as T[]
     this.#left = chunks
     if (chunks === 0) this._settle(true, this.values)
+  }
+
+  static {
+    awaitedAsIs(MapResult)
   }
 
   /** @internal */

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { isThenable } from '../internal/thenable.js'
 import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js'
+import { OwnedPromise, awaitedAsIs, settleOwned, settledOf } from './owned-promise.js'
 
 const PENDING = 0
 const RUNNING = 1
@@ -16,8 +16,6 @@ const FAILED = 3
 const CANCELLED = 4
 type State = typeof PENDING | typeof RUNNING | typeof FINISHED | typeof FAILED | typeof CANCELLED
 const STATE_NAMES = ['PENDING', 'RUNNING', 'FINISHED', 'FINISHED', 'CANCELLED'] as const
-// Called on a future as Promise's own `then`, whatever a subclass puts on its prototype.
-const promiseThen = Promise.prototype.then
 
 /** A callback given to {@link Future.addDoneCallback}. */
 export type DoneCallback<T> = (future: Future<T>) => void
@@ -63,16 +61,6 @@ export function futureFailed(future: Future<unknown>): boolean {
   return failedOf(future)
 }
 
-/** What a future's promise is made with; read back at once by the constructor (no closure per future). */
-let madeResolve: ((value: unknown) => void) | undefined
-let madeReject: ((error: unknown) => void) | undefined
-const capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
-  madeResolve = resolve
-  madeReject = reject
-}
-/** Marks a future's rejection as handled: a failed future nobody awaits is no unhandled rejection. */
-const ignore = (): void => undefined
-
 /**
  * The eventual result of a call submitted to an executor. It is a native `Promise` (`await future`
  * gives the value or throws the call's error; `.then`, `.catch`, `.finally`, `Promise.all` work as
@@ -94,7 +82,7 @@ const ignore = (): void => undefined
  * console.log(await future.result(1))   // 16, or TimeoutError after 1 s
  * ```
  */
-export class Future<T = unknown> extends Promise<T> {
+export class Future<T = unknown> extends OwnedPromise<T> {
   // Few fields and no closure of its own: a burst of 100,000 calls keeps 100,000 futures alive at
   // once, and every byte of them is copied by each scavenge during the burst
   // (bench/FINDINGS-pools.md, (f)).
@@ -102,8 +90,6 @@ export class Future<T = unknown> extends Promise<T> {
   /** The value (FINISHED) or the error (FAILED). */
   #outcome: unknown = undefined
   #callbacks: DoneCallback<never>[] | undefined = undefined
-  #resolve: ((value: unknown) => void) | undefined
-  #reject: ((error: unknown) => void) | undefined
 
   /** @param executor none: a future is settled by `setResult`, `setException` or `cancel()` */
   constructor(executor?: undefined) {
@@ -111,18 +97,7 @@ export class Future<T = unknown> extends Promise<T> {
     if (executor !== undefined) {
       throw new TypeError('Future takes no executor: make one with `new Future()` and settle it with setResult/setException; for Future.resolve, Future.all and the like use Promise\'s')
     }
-    super(capture as (resolve: (value: T) => void, reject: (error: unknown) => void) => void)
-    this.#resolve = madeResolve
-    this.#reject = madeReject
-    madeResolve = madeReject = undefined
-  }
-
-  /**
-   * Promises made from a future (`then`, `catch`, `finally`) are plain promises; without this a
-   * subclass of Future would be constructed for them, with an executor.
-   */
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise
+    super()
   }
 
   static {
@@ -130,10 +105,8 @@ export class Future<T = unknown> extends Promise<T> {
     markRunning = (future) => {
       if (future.#state === PENDING) future.#state = RUNNING
     }
-    // `await` and `Promise.all` take a promise as it is only when its `constructor` is `Promise`;
-    // any other makes them wrap it in a new promise and call its `then` from a job (two more
-    // promises, a job and a microtask per future). `then` then makes plain promises (species).
-    Object.defineProperty(Future.prototype, 'constructor', { value: Promise, writable: true, configurable: true, enumerable: false })
+    // `await` and `Promise.all` take a future as it is (owned-promise.ts).
+    awaitedAsIs(Future)
   }
 
   /** True if the call was cancelled before it started. */
@@ -269,7 +242,7 @@ export class Future<T = unknown> extends Promise<T> {
     const ms = timeoutToMs(timeout)
     if (this.#state >= FINISHED) return
     // No timeout: the future's own promise, however it settles (the caller reads the state).
-    if (ms === undefined) return void (await promiseThen.call(this, ignore, ignore))
+    if (ms === undefined) return void (await settledOf(this))
     if (ms === 0) throw new TimeoutError()
     let release!: DoneCallback<never>
     const done = new Promise<void>((resolve) => (this.#callbacks ??= []).push((release = () => resolve())))
@@ -284,16 +257,9 @@ export class Future<T = unknown> extends Promise<T> {
 
   #settle(): void {
     if (offers.size > 0) offers.delete(this)
-    const resolve = this.#resolve as (value: unknown) => void
-    const reject = this.#reject as (error: unknown) => void
-    this.#resolve = this.#reject = undefined
+    // Nobody need await a failed future, nor one whose value is a thenable that fails (marked handled).
     const s = this.#state
-    const outcome = this.#outcome
-    // Handled before it can fail: nobody need await a failed future, nor one whose value is a
-    // thenable that fails (Promise's own `then`: a subclass's is not involved).
-    if (s !== FINISHED || isThenable(outcome)) promiseThen.call(this, undefined, ignore)
-    if (s === FINISHED) resolve(outcome)
-    else reject(s === FAILED ? outcome : new CancelledError())
+    settleOwned(this, s === FINISHED, s === CANCELLED ? new CancelledError() : this.#outcome)
     const callbacks = this.#callbacks
     this.#callbacks = undefined
     if (callbacks !== undefined) for (const fn of callbacks) this.#invoke(fn as DoneCallback<T>)

@@ -20,7 +20,7 @@ import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, argumentDepth, pac
 import { Task } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
-import { checkBuffersize, checkChunksize, checkConcurrency, checkInitializer, checkMaxTasks, checkWorkers } from './validate.js'
+import { checkBuffersize, checkChunksize, checkConcurrency, checkInitializer, checkMaxTasks, checkOptions, checkWorkers } from './validate.js'
 
 export { AsyncResult }
 export type { IMapIterator }
@@ -175,26 +175,36 @@ export class BasePool {
    *
    * @throws {ConcTypeError} when `args` is not iterable (`null` included), as Python's `func(*None)`
    */
-  async apply<F extends AnyFunction>(fn: F, args?: Readonly<Parameters<F>>): Promise<Awaited<ReturnType<F>>> {
-    if (args !== undefined) checkIterable(args, 'apply')
-    return this.applyAsync(fn, args).get()
+  apply<F extends AnyFunction>(fn: F, args?: Readonly<Parameters<F>>): Promise<Awaited<ReturnType<F>>> {
+    // Not `async`: that would wrap the result's promise in one more (and a job to adopt it).
+    try {
+      if (args !== undefined) checkIterable(args, 'apply')
+      return this.applyAsync(fn, args).get()
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Schedules `fn(...args)`; the {@link AsyncResult} settles with its result or error. */
   applyAsync<F extends AnyFunction>(fn: F, args?: Readonly<Parameters<F>>, options: PoolTaskOptions<Awaited<ReturnType<F>>> = {}): AsyncResult<Awaited<ReturnType<F>>> {
     this.#checkRunning()
     if (args !== undefined) checkIterable(args, 'applyAsync')
+    const given: PoolTaskOptions<Awaited<ReturnType<F>>> = checkOptions(options, 'applyAsync')
     const entry = this.#pool.functions.get(fn, 'func')
-    const result = new AsyncResult<Awaited<ReturnType<F>>>(options)
+    const result = new AsyncResult<Awaited<ReturnType<F>>>(given)
     const task = new Task(entry, MODE_CALL, [...(args ?? [])], RESULT_SINK, result, 0)
-    task.configure({ signal: options.signal, timeoutMs: timeoutToMs(options.timeout), transfer: options.transfer })
+    task.configure({ signal: given.signal, timeoutMs: timeoutToMs(given.timeout), transfer: given.transfer })
     this.#pool.push(task)
     return result
   }
 
   /** `fn` over every item, results in order. Not fail-fast: the first error is thrown once all items ran. */
-  async map<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions<Awaited<ReturnType<F>>[]> = {}): Promise<Awaited<ReturnType<F>>[]> {
-    return this.mapAsync(fn, iterable, options).get()
+  map<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions<Awaited<ReturnType<F>>[]> = {}): Promise<Awaited<ReturnType<F>>[]> {
+    try {
+      return this.mapAsync(fn, iterable, options).get()
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   mapAsync<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions<Awaited<ReturnType<F>>[]> = {}): AsyncResult<Awaited<ReturnType<F>>[]> {
@@ -202,8 +212,12 @@ export class BasePool {
   }
 
   /** Like {@link BasePool.map}, each item being the argument list: `starmap(pow, [[2, 3]])`. */
-  async starmap<F extends AnyFunction>(fn: F, iterable: Iterable<Readonly<Parameters<F>>>, options: PoolMapOptions<Awaited<ReturnType<F>>[]> = {}): Promise<Awaited<ReturnType<F>>[]> {
-    return this.starmapAsync(fn, iterable, options).get()
+  starmap<F extends AnyFunction>(fn: F, iterable: Iterable<Readonly<Parameters<F>>>, options: PoolMapOptions<Awaited<ReturnType<F>>[]> = {}): Promise<Awaited<ReturnType<F>>[]> {
+    try {
+      return this.starmapAsync(fn, iterable, options).get()
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   starmapAsync<F extends AnyFunction>(fn: F, iterable: Iterable<Readonly<Parameters<F>>>, options: PoolMapOptions<Awaited<ReturnType<F>>[]> = {}): AsyncResult<Awaited<ReturnType<F>>[]> {
@@ -277,9 +291,11 @@ export class BasePool {
     if (broken !== undefined) throw broken
   }
 
-  #mapAsync(fn: unknown, iterable: Iterable<unknown>, mode: TaskMode, options: PoolMapOptions): AsyncResult<unknown[]> {
+  #mapAsync(fn: unknown, iterable: Iterable<unknown>, mode: TaskMode, asked: PoolMapOptions | null | undefined): AsyncResult<unknown[]> {
     this.#checkRunning()
-    checkIterable(iterable, mode === MODE_STAR_CHUNK ? 'starmap' : 'map')
+    const method = mode === MODE_STAR_CHUNK ? 'starmap' : 'map'
+    checkIterable(iterable, method)
+    const options = checkOptions(asked, method) as PoolMapOptions
     const given = checkChunksize(options.chunksize, chunksizeTooSmall)
     const entry = this.#pool.functions.get(fn, 'func')
     const items = Array.isArray(iterable) ? (iterable as readonly unknown[]) : Array.from(iterable)
@@ -301,6 +317,7 @@ export class BasePool {
   #submitChunks(fn: unknown, iterable: Iterable<unknown>, options: PoolMapOptions, ordered: boolean): Feed {
     this.#checkRunning()
     checkIterable(iterable, ordered ? 'imap' : 'imapUnordered')
+    options = checkOptions(options, ordered ? 'imap' : 'imapUnordered')
     const chunksize = options.chunksize ?? 1
     checkChunksize(chunksize, chunksizeTooSmall)
     const buffersize = checkBuffersize(options.buffersize) ?? this.#pool.buffersize ?? Infinity
