@@ -111,6 +111,7 @@ interface InOrderRules {
 }
 
 const IMAP: InOrderRules = { chunked: true, cancelOnFailure: false }
+const IMAP_ONE: InOrderRules = { chunked: false, cancelOnFailure: false }
 
 class InOrder<T> extends ChunkIterator<T> {
   readonly #feed: Feed
@@ -141,7 +142,9 @@ class InOrder<T> extends ChunkIterator<T> {
       if (future === undefined) return DONE
       let result: unknown
       try {
-        result = await future.result(this.#timeoutFor(future, timeout))
+        const seconds = this.#timeoutFor(future, timeout)
+        // No limit: the future itself (a native promise), not `result()`'s promise around it.
+        result = seconds === undefined || seconds === null ? await future : await future.result(seconds)
       } catch (error) {
         if (cancelOnFailure) {
           await this.return()
@@ -169,14 +172,17 @@ class InOrder<T> extends ChunkIterator<T> {
 
 class Unordered<T> extends ChunkIterator<T> {
   readonly #feed: Feed
+  /** Each future's result is a chunk of values (else the value itself). */
+  readonly #chunked: boolean
   /** Finished futures in the order they finished; those before `#head` were handed out. */
   readonly #finished: (Future<unknown> | undefined)[] = []
   #head = 0
   #wake: (() => void) | undefined
 
-  constructor(feed: Feed) {
+  constructor(feed: Feed, chunked: boolean) {
     super()
     this.#feed = feed
+    this.#chunked = chunked
     const onDone = (future: Future<unknown>): void => {
       this.#finished.push(future)
       const wake = this.#wake
@@ -201,8 +207,9 @@ class Unordered<T> extends ChunkIterator<T> {
         }
         this.#feed.handOut(future)
         this.chunk = undefined
-        // Done already: this settles at once, with the chunk or the task's error.
-        this.chunk = (await future.result()) as ArrayLike<unknown>
+        // Done already: this settles at once, with the chunk (the value) or the task's error.
+        if (!this.#chunked) return { value: (await future) as T, done: false }
+        this.chunk = (await future) as ArrayLike<unknown>
         this.at = 0
         continue
       }
@@ -223,9 +230,12 @@ class Unordered<T> extends ChunkIterator<T> {
   }
 }
 
-/** The iterator of `imap` (`feed.ordered`) or `imapUnordered` over the chunk tasks of `feed`. */
-export function imapIterator<T>(feed: Feed): IMapIterator<T> {
-  return feed.ordered ? new InOrder<T>(feed, IMAP) : new Unordered<T>(feed)
+/**
+ * The iterator of `imap` (`feed.ordered`) or `imapUnordered` over the tasks of `feed`: chunks of
+ * values when `chunked`, else one value a task.
+ */
+export function imapIterator<T>(feed: Feed, chunked: boolean): IMapIterator<T> {
+  return feed.ordered ? new InOrder<T>(feed, chunked ? IMAP : IMAP_ONE) : new Unordered<T>(feed, chunked)
 }
 
 /**

@@ -16,7 +16,7 @@ import { Future } from './future.js'
 import { Feed } from './feed.js'
 import { isIterable } from './map-args.js'
 import { imapIterator, type IMapIterator } from './imap-iterator.js'
-import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_STAR_CHUNK, argumentDepth, packChunk, payloadBytes, type TaskMode } from './protocol.js'
+import { BATCH_BYTES, MODE_CALL, MODE_CHUNK, MODE_ONE, MODE_STAR_CHUNK, argumentDepth, packChunk, payloadBytes, type TaskMode } from './protocol.js'
 import { Task } from './task.js'
 import type { PoolFlavor } from './flavor.js'
 import { engineFlavor, type EngineFlavor, type PoolEngine } from './engine.js'
@@ -237,12 +237,14 @@ export class BasePool {
    * ```
    */
   imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
-    return imapIterator(this.#submitChunks(fn, iterable, options, true))
+    const feed = this.#submitChunks(fn, iterable, options, true)
+    return imapIterator(feed, feed.chunksize > 1)
   }
 
   /** Results in the order they finish; failures and timeouts as in {@link BasePool.imap}. */
   imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
-    return imapIterator(this.#submitChunks(fn, iterable, options, false))
+    const feed = this.#submitChunks(fn, iterable, options, false)
+    return imapIterator(feed, feed.chunksize > 1)
   }
 
   /** No more tasks; the workers end once the queued ones are done. */
@@ -322,9 +324,11 @@ export class BasePool {
     checkChunksize(chunksize, chunksizeTooSmall)
     const buffersize = checkBuffersize(options.buffersize) ?? this.#pool.buffersize ?? Infinity
     const entry = this.#pool.functions.get(fn, 'func')
+    // One item a task (the default): the item is the argument, as `submit`'s, not a chunk of one.
+    const one = chunksize === 1
     const submit = (chunk: unknown[]): Future<unknown> => {
       const future = new Future()
-      this.#pool.push(new Task(entry, MODE_CHUNK, packChunk(chunk), FUTURE_SINK, future, 0))
+      this.#pool.push(new Task(entry, one ? MODE_ONE : MODE_CHUNK, one ? chunk[0] : packChunk(chunk), FUTURE_SINK, future, 0))
       return future
     }
     const feed = new Feed(iterable, chunksize, submit, buffersize, ordered)
