@@ -73,6 +73,8 @@ export class RemoteEngine implements PoolEngine {
   readonly workerIds: number[] = []
   /** `map`/`imap` read their input a window at a time: at most `maxInFlight` chunks ahead. */
   readonly buffersize: number
+  /** Fast calls share a job (`packSize`): `Pool.imap` keeps its items apart (core's engine.ts). */
+  readonly packsCalls = true
   readonly #settings: Settings
   readonly #keys: Keys
   readonly #Broken: Broken

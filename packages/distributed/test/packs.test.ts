@@ -38,6 +38,37 @@ describe.skipIf(skipped)('packs of fast tasks', () => {
     expect(settled.every((n) => n === 1)).toBe(true)
   })
 
+  it("Pool.imap's items are not packed: one job each, so that a worker death fails that item only", async () => {
+    const pool = new Pool({ ...s.c.clientOptions, processes: 1 })
+    try {
+      // Measured fast by this pool (a burst of `applyAsync` calls of it is packed).
+      for (let i = 0; i < 5; i++) expect(await pool.apply(s.t.checkedSquare, [2])).toBe(4)
+      const mark = (await s.jobs()).size
+      expect(await Promise.all(Array.from({ length: 60 }, (_, i) => pool.applyAsync(s.t.checkedSquare, [i * 7 + 1])))).toHaveLength(60)
+      expect((await s.jobs()).size - mark).toBeLessThan(60)
+      const before = (await s.jobs()).size
+      const outcomes: unknown[] = []
+      const it = pool.imap(s.t.checkedSquare, Array.from({ length: 120 }, (_, i) => i))
+      for (;;) {
+        try {
+          const step = await it.next()
+          if (step.done === true) break
+          outcomes.push(step.value)
+        } catch (error) {
+          outcomes.push(error)
+        }
+      }
+      outcomes.forEach((outcome, i) => {
+        if (i % 7 === 3) expect((outcome as Error).message).toBe(`bad ${i}`)
+        else expect(outcome).toBe(i * i)
+      })
+      expect((await s.jobs()).size - before).toBe(120)
+    } finally {
+      pool.terminate()
+      await pool.join()
+    }
+  })
+
   it('a pack carries at most 1 MiB of arguments: large ones travel in more jobs', async () => {
     const ex = s.executor()
     for (let i = 0; i < 5; i++) expect(await ex.submit(s.t.identity, i)).toBe(i)

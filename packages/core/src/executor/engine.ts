@@ -25,6 +25,12 @@ export interface PoolEngine {
    * of the consumer. Undefined: all at once (Python's default).
    */
   readonly buffersize?: number | undefined
+  /**
+   * True when the engine may run several calls (`MODE_ONE`/`MODE_CALL` tasks) as one unit that
+   * fails as a whole (`@conc/distributed` packs fast calls into one job). `Pool.imap` then keeps
+   * each item a task of its own (a chunk of one), so that a death fails that item only.
+   */
+  readonly packsCalls?: boolean | undefined
   /** Queues a task; it settles through `task.sink`, exactly once. */
   push(task: Task): void
   /** Withdraws every task that has not started (`sink.cancel`). */

@@ -237,14 +237,14 @@ export class BasePool {
    * ```
    */
   imap<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
-    const feed = this.#submitChunks(fn, iterable, options, true)
-    return imapIterator(feed, feed.chunksize > 1)
+    const { feed, chunked } = this.#submitChunks(fn, iterable, options, true)
+    return imapIterator(feed, chunked)
   }
 
   /** Results in the order they finish; failures and timeouts as in {@link BasePool.imap}. */
   imapUnordered<F extends AnyFunction>(fn: F, iterable: Iterable<Item<F>>, options: PoolMapOptions = {}): IMapIterator<Awaited<ReturnType<F>>> {
-    const feed = this.#submitChunks(fn, iterable, options, false)
-    return imapIterator(feed, feed.chunksize > 1)
+    const { feed, chunked } = this.#submitChunks(fn, iterable, options, false)
+    return imapIterator(feed, chunked)
   }
 
   /** No more tasks; the workers end once the queued ones are done. */
@@ -316,7 +316,7 @@ export class BasePool {
    * The chunks of an `imap`, submitted `buffersize` ahead of the consumer (all at once by
    * default); an error from the input ends the results where it happened.
    */
-  #submitChunks(fn: unknown, iterable: Iterable<unknown>, options: PoolMapOptions, ordered: boolean): Feed {
+  #submitChunks(fn: unknown, iterable: Iterable<unknown>, options: PoolMapOptions, ordered: boolean): { feed: Feed; chunked: boolean } {
     this.#checkRunning()
     checkIterable(iterable, ordered ? 'imap' : 'imapUnordered')
     options = checkOptions(options, ordered ? 'imap' : 'imapUnordered')
@@ -324,8 +324,9 @@ export class BasePool {
     checkChunksize(chunksize, chunksizeTooSmall)
     const buffersize = checkBuffersize(options.buffersize) ?? this.#pool.buffersize ?? Infinity
     const entry = this.#pool.functions.get(fn, 'func')
-    // One item a task (the default): the item is the argument, as `submit`'s, not a chunk of one.
-    const one = chunksize === 1
+    // One item a task (the default): the item is the argument, as `submit`'s, not a chunk of one;
+    // but a chunk of one on an engine that packs calls, which would fail such items together.
+    const one = chunksize === 1 && this.#pool.packsCalls !== true
     const submit = (chunk: unknown[]): Future<unknown> => {
       const future = new Future()
       this.#pool.push(new Task(entry, one ? MODE_ONE : MODE_CHUNK, one ? chunk[0] : packChunk(chunk), FUTURE_SINK, future, 0))
@@ -336,6 +337,6 @@ export class BasePool {
       this.#feeds.add(feed)
       void feed.done.then(() => this.#feeds.delete(feed))
     }
-    return feed
+    return { feed, chunked: !one }
   }
 }
