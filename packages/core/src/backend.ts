@@ -61,6 +61,12 @@ export interface UnitHandle {
   /** Let the unit keep the program alive (`ref`) or not (`unref`). */
   ref(): void
   unref(): void
+  /**
+   * A word of memory shared with the unit that it bumps after each message it posts (threads),
+   * so that the program can wait for a reply without its event loop sleeping
+   * (executor/reply-hold.ts). Absent where nothing is shared (processes).
+   */
+  readonly posted?: { readonly word: Int32Array; readonly index: number } | undefined
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads'
-import { HEARD, WAKE_KEY } from './wake.js'
+import { HEARD, POSTED, WAKE_KEY, WAKE_WORDS } from './wake.js'
 import { UNIT_ARG, ensureThreadRegistry, isPendingUnit, registerThread, serializeThrown, threadEnded, unitEntry, unitExecArgv, type UnitBackend, type UnitHandle, type UnitMessage } from '@conc/core'
 
 /** The file a new thread runs: the entry file, or the bundle. See ARCHITECTURE.md, "Bundled applications". */
@@ -24,8 +24,9 @@ export const threadBackend: UnitBackend = {
     // The table of live threads exists before the first worker, which inherits it (enumerate()).
     ensureThreadRegistry()
     // The wake word (see entry/worker.ts): bumped and notified after every message to the thread;
-    // and beside it the heard word, bumped for every message this thread takes from the worker.
-    const wake = new Int32Array(new SharedArrayBuffer(8))
+    // beside it the heard word, bumped for every message this thread takes from the worker, and
+    // the posted word, which the worker bumps after every message it posts (wake.ts).
+    const wake = new Int32Array(new SharedArrayBuffer(WAKE_WORDS * 4))
     const options = { workerData: { ...init, [WAKE_KEY]: wake }, argv: [UNIT_ARG] }
     // The lazy public modules' export condition where it is safe (core's internal/unit-conditions.ts).
     const execArgv = refusedFlags ? undefined : unitExecArgv(init)
@@ -74,6 +75,7 @@ export const threadBackend: UnitBackend = {
       kill: () => stop('SIGKILL'),
       ref: () => worker.ref(),
       unref: () => worker.unref(),
+      posted: { word: wake, index: POSTED },
     }
   },
   whyNotSendable(value) {

@@ -50,9 +50,9 @@ export interface SpinClock {
  */
 export const TURN_EVERY_MS = 0.002
 
-/** How often `holdUntil` reads the clock, in ms: Node 20's `performance.now()` allocates (32 bytes). */
+/** How often `holdUntil` and `watchUntil` read the clock, in ms: Node 20's `performance.now()` allocates (32 bytes). */
 const HOLD_CLOCK_EVERY_MS = 0.001
-/** Reads of `holdWord` between two reads of the clock in `holdUntil`, adapted to HOLD_CLOCK_EVERY_MS. */
+/** Reads of the watched word between two reads of the clock, adapted to HOLD_CLOCK_EVERY_MS. */
 let holdReads = 64
 /** A word nothing writes: reading it is a wait that allocates nothing and is not optimized away. */
 let holdWord: Int32Array | undefined
@@ -63,15 +63,28 @@ let holdWord: Int32Array | undefined
  * every microsecond (the clock allocates, the word does not).
  */
 export function holdUntil(from: number, until: number): number {
-  const word = (holdWord ??= new Int32Array(1))
+  holdWord ??= new Int32Array(1)
+  watchUntil(holdWord, 0, 0, from, until)
+  return lastRead
+}
+
+/** The clock as `watchUntil` last read it. */
+let lastRead = 0
+
+/**
+ * Watches `word[index]`, without giving up the CPU, until it is no longer `value` (true) or
+ * `performance.now()` reaches `until` (false; `from`: its value now). The clock is read only about
+ * every microsecond (it allocates; the word does not).
+ */
+export function watchUntil(word: Int32Array, index: number, value: number, from: number, until: number): boolean {
   let last = from
   for (;;) {
-    for (let i = 0; i < holdReads; i++) Atomics.load(word, 0)
+    for (let i = 0; i < holdReads; i++) if (Atomics.load(word, index) !== value) return true
     const now = performance.now()
     if (now - last < HOLD_CLOCK_EVERY_MS / 2) holdReads = Math.min(holdReads * 2, 1 << 16)
     else if (now - last > HOLD_CLOCK_EVERY_MS * 2) holdReads = Math.max(holdReads >> 1, 1)
-    last = now
-    if (now >= until) return now
+    last = lastRead = now
+    if (now >= until) return Atomics.load(word, index) !== value
   }
 }
 

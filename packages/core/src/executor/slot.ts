@@ -1,5 +1,6 @@
 /** One worker of a pool, as the engine tracks it. */
 import type { UnitHandle } from '../backend.js'
+import { replyHold, type ReplyHold } from './reply-hold.js'
 import type { StopMessage } from './protocol.js'
 import type { Task } from './task.js'
 
@@ -37,11 +38,16 @@ export class Slot {
    */
   since = 0
 
+  /** Watches for the worker's reply to a short call sent alone (reply-hold.ts; threads). */
+  readonly hold: ReplyHold | undefined
+
   constructor(
     readonly handle: UnitHandle,
     /** Tasks it may still take (`maxTasksPerChild`). */
     public remaining: number,
-  ) {}
+  ) {
+    this.hold = replyHold(handle.posted)
+  }
 
   get id(): number {
     return this.handle.id

@@ -24,6 +24,7 @@ import { BROKEN_MESSAGES, CONCURRENT_TASKS_PER_WORKER, unsendableError, type Poo
 import { FunctionRegistry, type FnEntry } from './function-registry.js'
 import { BATCH_BYTES, argumentDepth, offerAgeWord, payloadBytes, type DoneMessage, type InitFailedMessage, type PoolWorkerData, type RunMessage, type TaskMode } from './protocol.js'
 import { OFFERED, QUEUED, RUNNING, SETTLED, Task, TaskQueue } from './task.js'
+import { HOLD_FN_MS } from './reply-hold.js'
 import { Slot, type Batch } from './slot.js'
 import type { Offer } from './future.js'
 import { BIG_PAYLOAD, bigPayload } from '../internal/big-blocks.js'
@@ -781,6 +782,13 @@ export class WorkerPool {
       return
     }
     if (tellBig) slot.toldBig = true
+    // One short call alone: the program watches for its reply before its event loop sleeps
+    // (reply-hold.ts; threads).
+    if (solo && slot.hold !== undefined && batch.length === 1) {
+      // Not for a function that awaits (its measured time leaves out the awaits).
+      const avg = first.fn.avgMs
+      if (avg !== undefined && avg < HOLD_FN_MS && !first.fn.async) slot.hold.arm()
+    }
     // Offers rank workers by it (#byExpectedEnd: threads); sending ahead asks it (#runsOnTime: processes).
     if (this.#timed && slot.batches.length === 0) slot.since = performance.now()
     slot.batches.push({ id, tasks: batch, left: batch.length, ms })

@@ -5,7 +5,7 @@
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from 'node:worker_threads'
 import { SpinBackoff, claimUnit, runUnit, type UnitChannel, type WireMessage } from '@conc/core/unit'
-import { HEARD, WAKE_KEY } from '../wake.js'
+import { HEARD, POSTED, WAKE_KEY } from '../wake.js'
 
 /** How often a spin reads the clock, in ms (see `clockEvery`). */
 const CLOCK_EVERY_MS = 0.004
@@ -33,6 +33,8 @@ if (port !== null && claimUnit()) {
     send(message, transfer) {
       port.postMessage(message, transfer as TransferListItem[] | undefined)
       sent = (sent + 1) | 0
+      // After the post: a parent that sees the word move finds the message waiting (wake.ts).
+      if (wake !== undefined) Atomics.add(wake, POSTED, 1)
     },
     onMessage(listener) {
       if (listeners.length === 0) port.on('message', deliver)

@@ -1,0 +1,62 @@
+/**
+ * The program's hold for a reply (core's executor/reply-hold.ts): after it sends a short call
+ * alone to a worker thread, the program watches for the reply for a few tens of microseconds
+ * before its event loop sleeps. The watch must stay that short whatever the call does, and the
+ * results must be those of the calls.
+ */
+import { ThreadPoolExecutor, ThreadPool, fromModule } from '@conc/threading'
+import { describe, expect, it } from 'vitest'
+import * as fixtures from './fixtures/hold-targets.mjs'
+
+const fixtureUrl = new URL('./fixtures/hold-targets.mjs', import.meta.url)
+const targets = Object.fromEntries(Object.entries(fixtures).map(([name, fn]) => [name, fromModule(fn, fixtureUrl, name)])) as unknown as typeof fixtures
+
+/** Runs `act` while an interval of 1 ms records the longest gap between its runs, in ms. */
+async function longestGap<T>(act: () => Promise<T>): Promise<[T, number]> {
+  let last = performance.now()
+  let longest = 0
+  const timer = setInterval(() => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+  }, 1)
+  try {
+    const value = await act()
+    return [value, longest]
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+describe('the hold for a reply (threads)', () => {
+  it('one short call at a time gives every result; a call that suddenly runs long does not hold up the event loop', async () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
+    try {
+      // Measured short: the program holds for these replies.
+      for (let i = 0; i < 200; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+      // The same function, 300 ms this time: the hold gives up after its budget (50 µs), and
+      // timers go on while the worker runs (a hold that waited for the reply would stop them
+      // for 300 ms).
+      const [value, gap] = await longestGap(() => ex.submit(targets.incAfter, 7, 300))
+      expect(value).toBe(8)
+      expect(gap).toBeLessThan(150)
+      for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+    } finally {
+      await ex.shutdown()
+    }
+  })
+
+  it('async calls, and calls not alone, give their results in a pool and an executor alike', async () => {
+    const pool = new ThreadPool({ processes: 2 })
+    const ex = new ThreadPoolExecutor({ maxWorkers: 2 })
+    try {
+      for (let i = 0; i < 100; i++) expect(await ex.submit(targets.incLater, i)).toBe(i + 1)
+      for (let i = 0; i < 100; i++) expect(await pool.apply(targets.incAfter, [i, 0])).toBe(i + 1)
+      const values = await Promise.all(Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? ex.submit(targets.incAfter, i, 0) : pool.apply(targets.incAfter, [i, 0]))))
+      expect(values).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
+    } finally {
+      pool.terminate()
+      await Promise.all([ex.shutdown(), pool.join()])
+    }
+  })
+})
