@@ -59,4 +59,66 @@ describe('the hold for a reply (threads)', () => {
       await Promise.all([ex.shutdown(), pool.join()])
     }
   })
+
+  describe('with a budget long enough to see (CONC_REPLY_HOLD_US = 2 s, read when a worker starts)', () => {
+    /** Runs `act` with the long budget for the workers it starts. */
+    async function withLongHold<T>(act: () => Promise<T>): Promise<T> {
+      const before = process.env.CONC_REPLY_HOLD_US
+      process.env.CONC_REPLY_HOLD_US = '2000000'
+      try {
+        return await act()
+      } finally {
+        if (before === undefined) delete process.env.CONC_REPLY_HOLD_US
+        else process.env.CONC_REPLY_HOLD_US = before
+      }
+    }
+
+    it('a short synchronous call sent alone is held for until the worker posts its reply, and no longer', async () => {
+      await withLongHold(async () => {
+        const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
+        try {
+          for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+          // Held: the event loop stops until the 300 ms call's reply is posted.
+          const [value, gap] = await longestGap(() => ex.submit(targets.incAfter, 1, 300))
+          expect(value).toBe(2)
+          expect(gap).toBeGreaterThan(200)
+          // Each hold ends at the worker's post, not at the budget: 100 trivial calls take far less than 2 s each.
+          const t = performance.now()
+          for (let i = 0; i < 100; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+          expect(performance.now() - t).toBeLessThan(2000)
+        } finally {
+          await ex.shutdown()
+        }
+      })
+    })
+
+    it('not held: a function that awaits, one measured at a few ms, and a call that is no longer alone when the hold would run', async () => {
+      await withLongHold(async () => {
+        const ex = new ThreadPoolExecutor({ maxWorkers: 2 })
+        try {
+          for (let i = 0; i < 20; i++) expect(await ex.submit(targets.incAfterAsync, i, 0)).toBe(i + 1)
+          let [value, gap] = await longestGap(() => ex.submit(targets.incAfterAsync, 1, 300))
+          expect(value).toBe(2)
+          expect(gap).toBeLessThan(150)
+          for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+          // A function measured at a few ms is not held for either.
+          const ex2 = new ThreadPoolExecutor({ maxWorkers: 1 })
+          try {
+            for (let i = 0; i < 10; i++) expect(await ex2.submit(targets.incAfter, i, 5)).toBe(i + 1)
+            ;[value, gap] = await longestGap(() => ex2.submit(targets.incAfter, 1, 300))
+            expect(value).toBe(2)
+            expect(gap).toBeLessThan(150)
+          } finally {
+            await ex2.shutdown()
+          }
+          // The first goes out alone, but a second is submitted before the hold runs.
+          ;[value, gap] = await longestGap(async () => (await Promise.all([ex.submit(targets.incAfter, 1, 300), ex.submit(targets.incAfter, 2, 300)]))[1] as number)
+          expect(value).toBe(3)
+          expect(gap).toBeLessThan(150)
+        } finally {
+          await ex.shutdown()
+        }
+      })
+    })
+  })
 })

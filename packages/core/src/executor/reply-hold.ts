@@ -11,7 +11,8 @@
  * larger part of the round trip. Measured on this project's 2-vCPU machine, one trivial call at a
  * time, with timestamps on both sides: sent to seen by the worker 1.2 µs, run and answered 2.0,
  * answered to taken by the program 5-18 µs, the program asleep on every call; with the hold, the
- * median round trip went from 17-21 µs to 6-9 (bench/FINDINGS-pools.md, round 16). A raw `Worker`
+ * median round trip went from 15-28 µs to 5.5-8.6, the 99th percentile from 42-72 to 8-64
+ * (bench/FINDINGS-pools.md, round 16). A raw `Worker`
  * round trip with a worker that polls is about 3 µs on the same machine, with the program asleep
  * on 1 call in 100: its post comes before the program's loop gets to sleep.
  *
@@ -61,50 +62,67 @@ export function replyHoldMs(env: Record<string, string | undefined> = process.en
   return Number.isFinite(us) && us > 0 ? us / 1000 : 0
 }
 
-/** Whether this machine has more than one CPU for the program (a hold needs the worker on another). */
-let manyCpus: boolean | undefined
-function hasManyCpus(): boolean {
-  return (manyCpus ??= process.getBuiltinModule('node:os').availableParallelism() > 1)
-}
-
 export class ReplyHold {
   readonly #posted: PostedWord
   readonly #budgetMs: number
+  readonly #alone: () => boolean
   readonly #clock: HoldClock
   readonly #backoff = new SpinBackoff()
-  /** The posted count when the hold was armed; -1: none armed. */
-  #armedAt = -1
+  /** A hold is scheduled and has not run yet. */
+  #armed = false
+  /** The posted count it waits to see move. */
+  #before = 0
 
-  constructor(posted: PostedWord, budgetMs: number, clock: HoldClock = realClock) {
+  /**
+   * @param alone whether the call is still the pool's only work when the hold runs (more may have
+   *   been submitted since it was sent: the program is then busy, and does not hold)
+   */
+  constructor(posted: PostedWord, budgetMs: number, alone: () => boolean = () => true, clock: HoldClock = realClock) {
     this.#posted = posted
     this.#budgetMs = budgetMs
+    this.#alone = alone
     this.#clock = clock
   }
 
-  /**
-   * Makes one hold for the unit's next post, before the event loop next sleeps. Call it right
-   * after sending the call (so a reply posted since is not missed). Several calls before the hold
-   * runs make one hold, for the first.
-   */
-  arm(): void {
-    if (this.#armedAt !== -1 || this.#backoff.skip()) return
+  /** The unit's posted count now: read it before sending the call, and give it to {@link arm}. */
+  count(): number {
     const { word, index } = this.#posted
-    this.#armedAt = Atomics.load(word, index)
+    return Atomics.load(word, index)
+  }
+
+  /**
+   * Makes one hold, before the event loop next sleeps, for a post after `before` (the count read
+   * before the call was sent: a reply posted since is then not missed). Armed again before the
+   * hold runs, it holds for the newest call.
+   */
+  arm(before: number): void {
+    if (this.#armed) {
+      this.#before = before
+      return
+    }
+    if (this.#backoff.skip()) return
+    this.#armed = true
+    this.#before = before
     this.#clock.later(this.#hold)
   }
 
   readonly #hold = (): void => {
-    const value = this.#armedAt
-    this.#armedAt = -1
+    this.#armed = false
+    if (!this.#alone()) return
     const { word, index } = this.#posted
     const now = this.#clock.now()
-    if (this.#clock.watch(word, index, value, now, now + this.#budgetMs)) this.#backoff.caught()
+    if (this.#clock.watch(word, index, this.#before, now, now + this.#budgetMs)) this.#backoff.caught()
     else this.#backoff.missed()
   }
 }
 
-/** A hold for `posted` when the machine and the environment allow one; else undefined. */
-export function replyHold(posted: PostedWord | undefined, budgetMs = replyHoldMs()): ReplyHold | undefined {
-  if (posted === undefined || budgetMs <= 0 || !hasManyCpus()) return undefined
-  return new ReplyHold(posted, budgetMs)
+/**
+ * A hold for `posted` when the environment and the machine allow one (a budget above 0, more
+ * than one CPU for the program: with one, the program's watch would keep the worker from
+ * answering); else undefined.
+ */
+export function replyHold(posted: PostedWord | undefined, alone: () => boolean, budgetMs = replyHoldMs(), cpus?: number): ReplyHold | undefined {
+  if (posted === undefined || budgetMs <= 0) return undefined
+  if ((cpus ?? process.getBuiltinModule('node:os').availableParallelism()) <= 1) return undefined
+  return new ReplyHold(posted, budgetMs, alone)
 }

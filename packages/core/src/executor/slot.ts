@@ -45,8 +45,10 @@ export class Slot {
     readonly handle: UnitHandle,
     /** Tasks it may still take (`maxTasksPerChild`). */
     public remaining: number,
+    /** Whether the pool's only work is one call (ReplyHold's `alone`). */
+    alone: () => boolean = () => false,
   ) {
-    this.hold = replyHold(handle.posted)
+    this.hold = replyHold(handle.posted, alone)
   }
 
   get id(): number {

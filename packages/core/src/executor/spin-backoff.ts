@@ -1,7 +1,8 @@
 /**
  * The backoff of a worker thread's idle spin (executor/idle-spin.ts), used by @conc/threading's
- * entry: a file of its own, since every unit loads it (`@conc/core/unit`), and idle-spin.ts only
- * pool workers.
+ * entry, and of the program's watch for a reply (executor/reply-hold.ts): a file of its own, since
+ * every unit loads it (`@conc/core/unit`), and idle-spin.ts only pool workers and programs with
+ * pools.
  */
 
 /**

@@ -293,7 +293,7 @@ export class WorkerPool {
     }
     const handle = this.#flavor.backend.spawn(init, { daemon: false })
     shared.attach(handle)
-    const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity)
+    const slot = new Slot(handle, this.#options.maxTasksPerChild ?? Infinity, this.#aloneCall)
     if (!this.#busy) slot.keepAlive(false)
     this.#slots.add(slot)
     if (this.#offerWords !== undefined) this.#numbered.set(index, slot)
@@ -771,6 +771,12 @@ export class WorkerPool {
     if (defs !== undefined) message.d = defs
     if (tellBig) message.g = 1
     if (solo) message.s = 1
+    // One short call alone, which the worker can run at once (no function to import, no
+    // primitives to rebuild): the program watches for its reply before its event loop sleeps
+    // (reply-hold.ts; threads). Not a function that awaits: its measured time leaves out the awaits.
+    const avg = first.fn.avgMs
+    const hold = solo && batch.length === 1 && defs === undefined && payloads.h === undefined && avg !== undefined && avg < HOLD_FN_MS && !first.fn.async ? slot.hold : undefined
+    const posted = hold?.count() ?? 0
     // Long, where offers may be made while it runs (this worker busy too).
     if (this.#offerWords !== undefined && isLong(first.fn) && this.#busyWorkers() + (slot.batches.length === 0 ? 1 : 0) <= this.#offerBusy) message.l = 1
     try {
@@ -782,13 +788,7 @@ export class WorkerPool {
       return
     }
     if (tellBig) slot.toldBig = true
-    // One short call alone: the program watches for its reply before its event loop sleeps
-    // (reply-hold.ts; threads).
-    if (solo && slot.hold !== undefined && batch.length === 1) {
-      // Not for a function that awaits (its measured time leaves out the awaits).
-      const avg = first.fn.avgMs
-      if (avg !== undefined && avg < HOLD_FN_MS && !first.fn.async) slot.hold.arm()
-    }
+    hold?.arm(posted)
     // Offers rank workers by it (#byExpectedEnd: threads); sending ahead asks it (#runsOnTime: processes).
     if (this.#timed && slot.batches.length === 0) slot.since = performance.now()
     slot.batches.push({ id, tasks: batch, left: batch.length, ms })
@@ -834,6 +834,9 @@ export class WorkerPool {
     // pool stopped until the next submit), and a pool left with nothing becomes idle.
     else this.#schedulePump()
   }
+
+  /** Whether the pool's only work is one call, running (a slot's hold for its reply: reply-hold.ts). */
+  readonly #aloneCall = (): boolean => this.#inflight === 1 && this.#queue.size === 0
 
   /** {@link #onMessage}, made once: a worker's messages are handed over without a closure each. */
   readonly #deliver = (slot: Slot, message: WireMessage): void => this.#onMessage(slot, message)

@@ -42,6 +42,7 @@ if (port !== null && claimUnit()) {
     },
     sendAndExit(message, code) {
       port.postMessage(message)
+      if (wake !== undefined) Atomics.add(wake, POSTED, 1)
       process.exit(code)
     },
     release: () => port.unref(),
