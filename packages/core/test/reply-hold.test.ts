@@ -100,12 +100,13 @@ describe('ReplyHold', () => {
     expect(replyHold(posted, alone, 0.05, 2)).toBeInstanceOf(ReplyHold)
   })
 
-  it('takes its budget from CONC_REPLY_HOLD_US: 50 µs by default, 0 or not a number turns it off', () => {
-    expect(replyHoldMs({})).toBe(0.05)
+  it('takes its budget from CONC_REPLY_HOLD_US; unset, empty, 0 or not a number: none (off by default)', () => {
+    expect(replyHoldMs({})).toBe(0)
+    expect(replyHoldMs({ CONC_REPLY_HOLD_US: '50' })).toBe(0.05)
     expect(replyHoldMs({ CONC_REPLY_HOLD_US: '20' })).toBe(0.02)
     expect(replyHoldMs({ CONC_REPLY_HOLD_US: '0' })).toBe(0)
     expect(replyHoldMs({ CONC_REPLY_HOLD_US: 'off' })).toBe(0)
-    expect(replyHoldMs({ CONC_REPLY_HOLD_US: '' })).toBe(0.05)
+    expect(replyHoldMs({ CONC_REPLY_HOLD_US: '' })).toBe(0)
   })
 })
 

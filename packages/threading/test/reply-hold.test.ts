@@ -28,8 +28,20 @@ async function longestGap<T>(act: () => Promise<T>): Promise<[T, number]> {
   }
 }
 
-describe('the hold for a reply (threads)', () => {
-  it('one short call at a time gives every result; a call that suddenly runs long does not hold up the event loop', async () => {
+/** Runs `act` with `CONC_REPLY_HOLD_US` set to `us` for the workers it starts (the hold is opt-in). */
+async function withHold<T>(us: string, act: () => Promise<T>): Promise<T> {
+  const before = process.env.CONC_REPLY_HOLD_US
+  process.env.CONC_REPLY_HOLD_US = us
+  try {
+    return await act()
+  } finally {
+    if (before === undefined) delete process.env.CONC_REPLY_HOLD_US
+    else process.env.CONC_REPLY_HOLD_US = before
+  }
+}
+
+describe('the hold for a reply (threads, CONC_REPLY_HOLD_US)', () => {
+  it('one short call at a time gives every result; a call that suddenly runs long does not hold up the event loop', () => withHold('50', async () => {
     const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
     try {
       // Measured short: the program holds for these replies.
@@ -44,9 +56,9 @@ describe('the hold for a reply (threads)', () => {
     } finally {
       await ex.shutdown()
     }
-  })
+  }))
 
-  it('async calls, and calls not alone, give their results in a pool and an executor alike', async () => {
+  it('async calls, and calls not alone, give their results in a pool and an executor alike', () => withHold('50', async () => {
     const pool = new ThreadPool({ processes: 2 })
     const ex = new ThreadPoolExecutor({ maxWorkers: 2 })
     try {
@@ -58,20 +70,10 @@ describe('the hold for a reply (threads)', () => {
       pool.terminate()
       await Promise.all([ex.shutdown(), pool.join()])
     }
-  })
+  }))
 
   describe('with a budget long enough to see (CONC_REPLY_HOLD_US = 2 s, read when a worker starts)', () => {
-    /** Runs `act` with the long budget for the workers it starts. */
-    async function withLongHold<T>(act: () => Promise<T>): Promise<T> {
-      const before = process.env.CONC_REPLY_HOLD_US
-      process.env.CONC_REPLY_HOLD_US = '2000000'
-      try {
-        return await act()
-      } finally {
-        if (before === undefined) delete process.env.CONC_REPLY_HOLD_US
-        else process.env.CONC_REPLY_HOLD_US = before
-      }
-    }
+    const withLongHold = <T>(act: () => Promise<T>): Promise<T> => withHold('2000000', act)
 
     it('a short synchronous call sent alone is held for until the worker posts its reply, and no longer', async () => {
       await withLongHold(async () => {

@@ -52,12 +52,16 @@ export const HOLD_FN_MS = 0.02
 
 /**
  * How long the program holds for a reply at most, in ms: `CONC_REPLY_HOLD_US` microseconds from
- * the environment; 0, or anything that is not a number of microseconds, turns it off. By default
- * 50 µs (a trivial call's reply comes 3-6 µs after it was sent).
+ * the environment (50 is a good value: a trivial call's reply comes 3-6 µs after it was sent); 0,
+ * unset, or anything that is not a number of microseconds: no hold. Off by default: in
+ * bench:pools's latency row (contenders that each sit idle for seconds while the others run) the
+ * hold took the median from 16 µs to 14 but the 99th percentile from 51 to 59, and after idle
+ * spells of 2 s most rounds ran at 14 µs with a worse 99th percentile (46-66 µs against 43-51),
+ * while calls that keep coming ran 3x faster with a better one (bench/FINDINGS-pools.md, round 16).
  */
 export function replyHoldMs(env: Record<string, string | undefined> = process.env): number {
   const value = env.CONC_REPLY_HOLD_US
-  if (value === undefined || value.trim() === '') return 0.05
+  if (value === undefined || value.trim() === '') return 0
   const us = Number(value)
   return Number.isFinite(us) && us > 0 ? us / 1000 : 0
 }
