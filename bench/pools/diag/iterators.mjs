@@ -9,19 +9,11 @@
  * `CONC_DIST=<checkout>` measures @conc as built in another checkout (its packages' dist); run it
  * alternately with this one for an A/B (bench/FINDINGS-pools.md, round 16).
  */
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { openConc } from './conc.mjs'
 
 const [kind = 'thread', nArg = '100000', roundsArg = '3'] = process.argv.slice(2)
 const N = Number(nArg)
-const pkg = kind === 'thread' ? 'threading' : 'multiprocessing'
-const lib = process.env.CONC_DIST
-  ? await import(pathToFileURL(join(process.env.CONC_DIST, 'packages', pkg, 'dist/index.js')).href)
-  : await import(`@conc/${pkg}`)
-const tasks = new URL('../tasks.mjs', import.meta.url)
-const inc = lib.fromModule((await import(tasks.href)).inc, tasks)
-const ex = new (lib.ThreadPoolExecutor ?? lib.ProcessPoolExecutor)({ maxWorkers: 2 })
-const pool = new (lib.ThreadPool ?? lib.Pool)({ processes: 2 })
+const { inc, executor: ex, pool } = await openConc(kind)
 const items = Array.from({ length: N }, (_, i) => i)
 const drain = async (iterator) => {
   const out = []

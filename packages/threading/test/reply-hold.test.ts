@@ -40,23 +40,28 @@ async function withHold<T>(us: string, act: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs `act` with a new executor of `maxWorkers` workers, shut down after. */
+async function withExecutor<T>(maxWorkers: number, act: (ex: ThreadPoolExecutor) => Promise<T>): Promise<T> {
+  const ex = new ThreadPoolExecutor({ maxWorkers })
+  try {
+    return await act(ex)
+  } finally {
+    await ex.shutdown()
+  }
+}
+
 describe('the hold for a reply (threads, CONC_REPLY_HOLD_US)', () => {
-  it('one short call at a time gives every result; a call that suddenly runs long does not hold up the event loop', () => withHold('50', async () => {
-    const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
-    try {
-      // Measured short: the program holds for these replies.
-      for (let i = 0; i < 200; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
-      // The same function, 300 ms this time: the hold gives up after its budget (50 µs), and
-      // timers go on while the worker runs (a hold that waited for the reply would stop them
-      // for 300 ms).
-      const [value, gap] = await longestGap(() => ex.submit(targets.incAfter, 7, 300))
-      expect(value).toBe(8)
-      expect(gap).toBeLessThan(150)
-      for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
-    } finally {
-      await ex.shutdown()
-    }
-  }))
+  it('one short call at a time gives every result; a call that suddenly runs long does not hold up the event loop', () => withHold('50', () => withExecutor(1, async (ex) => {
+    // Measured short: the program holds for these replies.
+    for (let i = 0; i < 200; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+    // The same function, 300 ms this time: the hold gives up after its budget (50 µs), and
+    // timers go on while the worker runs (a hold that waited for the reply would stop them
+    // for 300 ms).
+    const [value, gap] = await longestGap(() => ex.submit(targets.incAfter, 7, 300))
+    expect(value).toBe(8)
+    expect(gap).toBeLessThan(150)
+    for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+  })))
 
   it('async calls, and calls not alone, give their results in a pool and an executor alike', () => withHold('50', async () => {
     const pool = new ThreadPool({ processes: 2 })
@@ -75,52 +80,35 @@ describe('the hold for a reply (threads, CONC_REPLY_HOLD_US)', () => {
   describe('with a budget long enough to see (CONC_REPLY_HOLD_US = 2 s, read when a worker starts)', () => {
     const withLongHold = <T>(act: () => Promise<T>): Promise<T> => withHold('2000000', act)
 
-    it('a short synchronous call sent alone is held for until the worker posts its reply, and no longer', async () => {
-      await withLongHold(async () => {
-        const ex = new ThreadPoolExecutor({ maxWorkers: 1 })
-        try {
-          for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
-          // Held: the event loop stops until the 300 ms call's reply is posted.
-          const [value, gap] = await longestGap(() => ex.submit(targets.incAfter, 1, 300))
-          expect(value).toBe(2)
-          expect(gap).toBeGreaterThan(200)
-          // Each hold ends at the worker's post, not at the budget: 100 trivial calls take far less than 2 s each.
-          const t = performance.now()
-          for (let i = 0; i < 100; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
-          expect(performance.now() - t).toBeLessThan(2000)
-        } finally {
-          await ex.shutdown()
-        }
-      })
-    })
+    it('a short synchronous call sent alone is held for until the worker posts its reply, and no longer', () => withLongHold(() => withExecutor(1, async (ex) => {
+      for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+      // Held: the event loop stops until the 300 ms call's reply is posted.
+      const [value, gap] = await longestGap(() => ex.submit(targets.incAfter, 1, 300))
+      expect(value).toBe(2)
+      expect(gap).toBeGreaterThan(200)
+      // Each hold ends at the worker's post, not at the budget: 100 trivial calls take far less than 2 s each.
+      const t = performance.now()
+      for (let i = 0; i < 100; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+      expect(performance.now() - t).toBeLessThan(2000)
+    })))
 
-    it('not held: a function that awaits, one measured at a few ms, and a call that is no longer alone when the hold would run', async () => {
-      await withLongHold(async () => {
-        const ex = new ThreadPoolExecutor({ maxWorkers: 2 })
-        try {
-          for (let i = 0; i < 20; i++) expect(await ex.submit(targets.incAfterAsync, i, 0)).toBe(i + 1)
-          let [value, gap] = await longestGap(() => ex.submit(targets.incAfterAsync, 1, 300))
-          expect(value).toBe(2)
-          expect(gap).toBeLessThan(150)
-          for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
-          // A function measured at a few ms is not held for either.
-          const ex2 = new ThreadPoolExecutor({ maxWorkers: 1 })
-          try {
-            for (let i = 0; i < 10; i++) expect(await ex2.submit(targets.incAfter, i, 5)).toBe(i + 1)
-            ;[value, gap] = await longestGap(() => ex2.submit(targets.incAfter, 1, 300))
-            expect(value).toBe(2)
-            expect(gap).toBeLessThan(150)
-          } finally {
-            await ex2.shutdown()
-          }
-          // The first goes out alone, but a second is submitted before the hold runs.
-          ;[value, gap] = await longestGap(async () => (await Promise.all([ex.submit(targets.incAfter, 1, 300), ex.submit(targets.incAfter, 2, 300)]))[1] as number)
-          expect(value).toBe(3)
-          expect(gap).toBeLessThan(150)
-        } finally {
-          await ex.shutdown()
-        }
+    it('not held: a function that awaits, one measured at a few ms, and a call that is no longer alone when the hold would run', () => withLongHold(() => withExecutor(2, async (ex) => {
+      for (let i = 0; i < 20; i++) expect(await ex.submit(targets.incAfterAsync, i, 0)).toBe(i + 1)
+      let [value, gap] = await longestGap(() => ex.submit(targets.incAfterAsync, 1, 300))
+      expect(value).toBe(2)
+      expect(gap).toBeLessThan(150)
+      for (let i = 0; i < 50; i++) expect(await ex.submit(targets.incAfter, i, 0)).toBe(i + 1)
+      // A function measured at a few ms is not held for either.
+      await withExecutor(1, async (ex2) => {
+        for (let i = 0; i < 10; i++) expect(await ex2.submit(targets.incAfter, i, 5)).toBe(i + 1)
+        ;[value, gap] = await longestGap(() => ex2.submit(targets.incAfter, 1, 300))
+        expect(value).toBe(2)
+        expect(gap).toBeLessThan(150)
       })
-    })
+      // The first goes out alone, but a second is submitted before the hold runs.
+      ;[value, gap] = await longestGap(async () => (await Promise.all([ex.submit(targets.incAfter, 1, 300), ex.submit(targets.incAfter, 2, 300)]))[1] as number)
+      expect(value).toBe(3)
+      expect(gap).toBeLessThan(150)
+    })))
   })
 })

@@ -5,9 +5,9 @@
  * @module
  */
 import { ValueError } from '../errors.js'
-import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
+import { timeoutToMs } from '../internal/timeout.js'
 import { TimeoutError } from './errors.js'
-import { OwnedPromise, awaitedAsIs, followerOf, settleOwned, settledOf } from './owned-promise.js'
+import { OwnedPromise, awaitedAsIs, followerOf, releasedWithin, settleOwned, settledOf } from './owned-promise.js'
 import { packedArray } from './protocol.js'
 import { checkCallback } from './validate.js'
 import type { TaskSink } from './task.js'
@@ -126,15 +126,7 @@ export class AsyncResult<T = unknown> extends OwnedPromise<T> {
     if (this.#state !== PENDING) return
     if (ms === undefined) return void (await settledOf(this))
     if (ms === 0) return
-    let release!: () => void
-    const ready = new Promise<void>((resolve) => (this.#waiters ??= []).push((release = resolve)))
-    try {
-      await raceTimeout(ready, ms)
-    } finally {
-      // A wait that timed out leaves nothing behind (a loop of short waits on a long task).
-      const i = this.#waiters?.indexOf(release) ?? -1
-      if (i >= 0) this.#waiters?.splice(i, 1)
-    }
+    await releasedWithin((this.#waiters ??= []), ms)
   }
 
   /** @internal The task's outcome; later calls do nothing. */

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { raceTimeout, timeoutToMs } from '../internal/timeout.js'
+import { timeoutToMs } from '../internal/timeout.js'
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js'
-import { OwnedPromise, awaitedAsIs, settleOwned, settledOf } from './owned-promise.js'
+import { OwnedPromise, awaitedAsIs, releasedWithin, settleOwned, settledOf } from './owned-promise.js'
 
 const PENDING = 0
 const RUNNING = 1
@@ -244,15 +244,9 @@ export class Future<T = unknown> extends OwnedPromise<T> {
     // No timeout: the future's own promise, however it settles (the caller reads the state).
     if (ms === undefined) return void (await settledOf(this))
     if (ms === 0) throw new TimeoutError()
-    let release!: DoneCallback<never>
-    const done = new Promise<void>((resolve) => (this.#callbacks ??= []).push((release = () => resolve())))
-    try {
-      await raceTimeout(done, ms)
-      if (this.#state < FINISHED) throw new TimeoutError()
-    } finally {
-      const i = this.#callbacks?.indexOf(release) ?? -1
-      if (i >= 0) this.#callbacks?.splice(i, 1)
-    }
+    // Released by #settle, which calls the done-callbacks.
+    await releasedWithin((this.#callbacks ??= []), ms)
+    if (this.#state < FINISHED) throw new TimeoutError()
   }
 
   #settle(): void {

@@ -18,6 +18,7 @@
  * @module
  */
 import { isThenable } from '../internal/thenable.js'
+import { raceTimeout } from '../internal/timeout.js'
 
 // Called as Promise's own `then`, whatever a subclass puts on its prototype.
 const promiseThen = Promise.prototype.then
@@ -47,6 +48,22 @@ export function settleOwned(promise: OwnedPromise<unknown>, ok: boolean, value: 
 /** A promise that follows `promise` and is handled: for waits that read the outcome elsewhere. */
 export function settledOf(promise: Promise<unknown>): Promise<void> {
   return promiseThen.call(promise, ignore, ignore) as Promise<void>
+}
+
+/**
+ * Waits up to `ms` for a release that the owner calls when it settles: the release goes into
+ * `waiters` (the owner's list, which it calls and drops on settling) and is taken out again however
+ * the wait ends, so a loop of short waits on a long call leaves nothing behind.
+ */
+export async function releasedWithin(waiters: ((...args: never[]) => void)[], ms: number): Promise<void> {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => waiters.push((release = () => resolve())))
+  try {
+    await raceTimeout(released, ms)
+  } finally {
+    const i = waiters.indexOf(release)
+    if (i >= 0) waiters.splice(i, 1)
+  }
 }
 
 /** A plain promise with `promise`'s outcome, not marked handled: what an `async` method would return. */

@@ -46,7 +46,7 @@ export class Slot {
     /** Tasks it may still take (`maxTasksPerChild`). */
     public remaining: number,
     /** Whether the pool's only work is one call (ReplyHold's `alone`). */
-    alone: () => boolean = () => false,
+    alone: () => boolean,
   ) {
     this.hold = replyHold(handle.posted, alone)
   }
